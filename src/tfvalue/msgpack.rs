@@ -1,0 +1,370 @@
+//! The MessagePack encoding of `DynamicValue`, as Terraform's object wire format defines it.
+//!
+//! Rules (docs/plugin-protocol/object-wire-format.md, and cty's encoder for the choices the
+//! doc leaves open): null is nil; unknown is an extension (any code, payload ignored; we write
+//! cty's fixext1 type 0 with a zero byte); numbers are integers when integral and within
+//! `i64`, float64 when exactly representable, otherwise decimal strings; lists, sets and
+//! tuples are arrays; maps and objects are string-keyed maps (objects with every attribute,
+//! sorted by name); a known value of `dynamic` type is `[type JSON as bin, value]`.
+//!
+//! Refinements of unknown values (extension 12) are read as plain unknowns: the protocol
+//! allows ignoring them, and we never write them.
+
+use std::collections::BTreeMap;
+
+use super::error::{MAX_DEPTH, ValueError};
+use super::msgpack_wire::{self as wire, Reader, Token};
+use super::number::Number;
+use super::path::{AttributePath, PathStep};
+use super::types::Type;
+use super::value::Value;
+
+const FORMAT: &str = "msgpack";
+
+/// Decodes a msgpack `DynamicValue` against the schema type `ty`.
+pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
+    let mut decoder = Decoder {
+        reader: Reader::new(bytes),
+        path: AttributePath::root(),
+    };
+    let value = decoder.value(ty, 0)?;
+    if decoder.reader.remaining() > 0 {
+        return Err(decoder.malformed(format!(
+            "{} unexpected bytes after the value",
+            decoder.reader.remaining()
+        )));
+    }
+    Ok(value)
+}
+
+/// Encodes `value` as a msgpack `DynamicValue` of the schema type `ty`.
+///
+/// Object attributes missing from the value are written as null; attributes the type does
+/// not declare are an error.
+pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
+    let mut out = Vec::new();
+    let mut path = AttributePath::root();
+    encode(&mut out, value, ty, &mut path)?;
+    Ok(out)
+}
+
+struct Decoder<'a> {
+    reader: Reader<'a>,
+    path: AttributePath,
+}
+
+impl<'a> Decoder<'a> {
+    fn malformed(&self, reason: impl Into<String>) -> ValueError {
+        ValueError::Malformed {
+            format: FORMAT,
+            path: self.path.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    fn mismatch(&self, ty: &Type, token: &Token<'_>) -> ValueError {
+        ValueError::TypeMismatch {
+            path: self.path.clone(),
+            expected: ty.to_string(),
+            found: token.kind().to_owned(),
+        }
+    }
+
+    fn token(&mut self) -> Result<Token<'a>, ValueError> {
+        match self.reader.next() {
+            Ok(token) => Ok(token),
+            Err(reason) => Err(self.malformed(reason)),
+        }
+    }
+
+    fn text(&self, bytes: &[u8]) -> Result<String, ValueError> {
+        String::from_utf8(bytes.to_vec()).map_err(|_| self.malformed("string is not valid UTF-8"))
+    }
+
+    /// Runs `f` with `step` pushed onto the path, popping it afterwards on success (on error
+    /// the path stays, but the error has already copied it).
+    fn at<T>(
+        &mut self,
+        step: PathStep,
+        f: impl FnOnce(&mut Self) -> Result<T, ValueError>,
+    ) -> Result<T, ValueError> {
+        self.path.0.push(step);
+        let result = f(self)?;
+        self.path.0.pop();
+        Ok(result)
+    }
+
+    fn value(&mut self, ty: &Type, depth: usize) -> Result<Value, ValueError> {
+        if depth > MAX_DEPTH {
+            return Err(ValueError::TooDeep {
+                path: self.path.clone(),
+                limit: MAX_DEPTH,
+            });
+        }
+        let token = self.token()?;
+        let count = match token {
+            Token::Ext(..) => return Ok(Value::Unknown),
+            Token::Nil => return Ok(Value::Null),
+            Token::Array(n) | Token::Map(n) => n,
+            _ => 0,
+        };
+        match (ty, token) {
+            (Type::Dynamic, Token::Array(2)) => self.dynamic(depth),
+            (Type::Bool, Token::Bool(b)) => Ok(Value::Bool(b)),
+            (Type::Number, Token::Int(n)) => Ok(Value::Number(Number::from_i64(n))),
+            (Type::Number, Token::Uint(n)) => Ok(Value::Number(Number::from(n))),
+            (Type::Number, Token::F32(f)) => self.float(f as f64),
+            (Type::Number, Token::F64(f)) => self.float(f),
+            (Type::Number, Token::Str(bytes)) => {
+                let text = self.text(bytes)?;
+                match text.parse() {
+                    Ok(n) => Ok(Value::Number(n)),
+                    Err(_) => Err(ValueError::InvalidNumber {
+                        path: self.path.clone(),
+                        text,
+                    }),
+                }
+            }
+            (Type::String, Token::Str(bytes)) => Ok(Value::String(self.text(bytes)?)),
+            (Type::List(element), Token::Array(_)) => {
+                Ok(Value::List(self.elements(count, |_| element, depth)?))
+            }
+            (Type::Set(element), Token::Array(_)) => {
+                Ok(Value::Set(self.elements(count, |_| element, depth)?))
+            }
+            (Type::Tuple(elements), Token::Array(_)) => {
+                if count != elements.len() {
+                    return Err(ValueError::TupleLength {
+                        path: self.path.clone(),
+                        expected: elements.len(),
+                        found: count,
+                    });
+                }
+                Ok(Value::Tuple(self.elements(
+                    count,
+                    |i| &elements[i],
+                    depth,
+                )?))
+            }
+            (Type::Map(element), Token::Map(_)) => Ok(Value::Map(self.map(count, element, depth)?)),
+            (Type::Object { attrs, optional }, Token::Map(_)) => {
+                let mut values = BTreeMap::new();
+                for _ in 0..count {
+                    let name = self.key()?;
+                    let Some(attr_ty) = attrs.get(&name) else {
+                        return Err(ValueError::UnsupportedAttribute {
+                            path: self.path.clone(),
+                            name,
+                        });
+                    };
+                    let value = self.at(PathStep::Attribute(name.clone()), |d| {
+                        d.value(attr_ty, depth + 1)
+                    })?;
+                    if values.insert(name.clone(), value).is_some() {
+                        return Err(self.malformed(format!("attribute \"{name}\" appears twice")));
+                    }
+                }
+                for name in attrs.keys() {
+                    if !values.contains_key(name) {
+                        if !optional.contains(name) {
+                            return Err(ValueError::MissingAttribute {
+                                path: self.path.clone(),
+                                name: name.clone(),
+                            });
+                        }
+                        values.insert(name.clone(), Value::Null);
+                    }
+                }
+                Ok(Value::Object(values))
+            }
+            (ty, token) => Err(self.mismatch(ty, &token)),
+        }
+    }
+
+    fn float(&self, f: f64) -> Result<Value, ValueError> {
+        Number::from_f64_exact(f)
+            .map(Value::Number)
+            .ok_or_else(|| ValueError::InvalidNumber {
+                path: self.path.clone(),
+                text: "NaN".to_owned(),
+            })
+    }
+
+    fn dynamic(&mut self, depth: usize) -> Result<Value, ValueError> {
+        let type_json = match self.token()? {
+            Token::Bin(bytes) | Token::Str(bytes) => bytes.to_vec(),
+            other => {
+                let found = other.kind();
+                return Err(self.malformed(format!(
+                    "a dynamic value must start with its type as msgpack binary, found {found}"
+                )));
+            }
+        };
+        let ty = Type::from_json(&type_json).map_err(|e| match e {
+            ValueError::InvalidType { reason, .. } => ValueError::InvalidType {
+                path: self.path.clone(),
+                reason,
+            },
+            other => other,
+        })?;
+        let value = self.value(&ty, depth + 1)?;
+        Ok(Value::Dynamic {
+            ty,
+            value: Box::new(value),
+        })
+    }
+
+    fn elements<'t>(
+        &mut self,
+        count: usize,
+        element_type: impl Fn(usize) -> &'t Type,
+        depth: usize,
+    ) -> Result<Vec<Value>, ValueError> {
+        let mut items = Vec::with_capacity(count.min(self.reader.remaining()));
+        for i in 0..count {
+            let ty = element_type(i);
+            items.push(self.at(PathStep::ElementKeyInt(i as i64), |d| {
+                d.value(ty, depth + 1)
+            })?);
+        }
+        Ok(items)
+    }
+
+    fn key(&mut self) -> Result<String, ValueError> {
+        match self.token()? {
+            Token::Str(bytes) => self.text(bytes),
+            other => {
+                let found = other.kind();
+                Err(self.malformed(format!("map keys must be strings, found {found}")))
+            }
+        }
+    }
+
+    fn map(
+        &mut self,
+        count: usize,
+        element: &Type,
+        depth: usize,
+    ) -> Result<BTreeMap<String, Value>, ValueError> {
+        let mut entries = BTreeMap::new();
+        for _ in 0..count {
+            let key = self.key()?;
+            let value = self.at(PathStep::ElementKeyString(key.clone()), |d| {
+                d.value(element, depth + 1)
+            })?;
+            if entries.insert(key.clone(), value).is_some() {
+                return Err(self.malformed(format!("key \"{key}\" appears twice")));
+            }
+        }
+        Ok(entries)
+    }
+}
+
+fn mismatch(path: &AttributePath, ty: &Type, value: &Value) -> ValueError {
+    ValueError::TypeMismatch {
+        path: path.clone(),
+        expected: ty.to_string(),
+        found: value.kind(),
+    }
+}
+
+fn with_step<T>(
+    path: &mut AttributePath,
+    step: PathStep,
+    f: impl FnOnce(&mut AttributePath) -> Result<T, ValueError>,
+) -> Result<T, ValueError> {
+    path.0.push(step);
+    let result = f(path)?;
+    path.0.pop();
+    Ok(result)
+}
+
+fn encode_number(out: &mut Vec<u8>, number: &Number) {
+    if let Some(n) = number.as_i64() {
+        wire::write_int(out, n);
+    } else if number.is_integer() {
+        // Integral but beyond i64: cty writes these as strings even when a float64 is exact.
+        wire::write_str(out, &number.to_string());
+    } else if let Some(f) = number.exact_f64() {
+        wire::write_f64(out, f);
+    } else {
+        wire::write_str(out, &number.to_string());
+    }
+}
+
+fn encode(
+    out: &mut Vec<u8>,
+    value: &Value,
+    ty: &Type,
+    path: &mut AttributePath,
+) -> Result<(), ValueError> {
+    match (ty, value) {
+        (_, Value::Unknown) => out.extend_from_slice(&wire::UNKNOWN),
+        (_, Value::Null) => wire::write_nil(out),
+        (Type::Dynamic, Value::Dynamic { ty: inner, value }) => {
+            wire::write_array_len(out, 2);
+            wire::write_bin(out, &inner.to_json());
+            encode(out, value, inner, path)?;
+        }
+        (Type::Dynamic, known) => {
+            let inner = known.implied_type();
+            wire::write_array_len(out, 2);
+            wire::write_bin(out, &inner.to_json());
+            encode(out, known, &inner, path)?;
+        }
+        (ty, Value::Dynamic { ty: inner, value }) if inner == ty => encode(out, value, ty, path)?,
+        (Type::Bool, Value::Bool(b)) => wire::write_bool(out, *b),
+        (Type::Number, Value::Number(n)) => encode_number(out, n),
+        (Type::String, Value::String(s)) => wire::write_str(out, s),
+        (Type::List(element), Value::List(items)) | (Type::Set(element), Value::Set(items)) => {
+            wire::write_array_len(out, items.len());
+            for (i, item) in items.iter().enumerate() {
+                with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
+                    encode(out, item, element, p)
+                })?;
+            }
+        }
+        (Type::Tuple(elements), Value::Tuple(items)) => {
+            if elements.len() != items.len() {
+                return Err(ValueError::TupleLength {
+                    path: path.clone(),
+                    expected: elements.len(),
+                    found: items.len(),
+                });
+            }
+            wire::write_array_len(out, items.len());
+            for (i, (item, element)) in items.iter().zip(elements).enumerate() {
+                with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
+                    encode(out, item, element, p)
+                })?;
+            }
+        }
+        (Type::Map(element), Value::Map(entries)) => {
+            wire::write_map_len(out, entries.len());
+            for (key, item) in entries {
+                wire::write_str(out, key);
+                with_step(path, PathStep::ElementKeyString(key.clone()), |p| {
+                    encode(out, item, element, p)
+                })?;
+            }
+        }
+        (Type::Object { attrs, .. }, Value::Object(values)) => {
+            if let Some(name) = values.keys().find(|name| !attrs.contains_key(*name)) {
+                return Err(ValueError::UnsupportedAttribute {
+                    path: path.clone(),
+                    name: name.clone(),
+                });
+            }
+            wire::write_map_len(out, attrs.len());
+            for (name, attr_ty) in attrs {
+                wire::write_str(out, name);
+                let item = values.get(name).unwrap_or(&Value::Null);
+                with_step(path, PathStep::Attribute(name.clone()), |p| {
+                    encode(out, item, attr_ty, p)
+                })?;
+            }
+        }
+        (ty, value) => return Err(mismatch(path, ty, value)),
+    }
+    Ok(())
+}
