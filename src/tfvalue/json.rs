@@ -311,3 +311,113 @@ fn encode_dynamic(
     out.push('}');
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_type() -> Type {
+        Type::object([
+            ("id", Type::String),
+            ("size", Type::Number),
+            ("labels", Type::map(Type::String)),
+            ("extra", Type::Dynamic),
+        ])
+    }
+
+    #[test]
+    fn stored_state_drops_removed_attributes_and_nulls_new_ones() {
+        let value =
+            decode_json(br#"{"id":"j-1","old_field":[1,2],"size":3}"#, &state_type()).unwrap();
+        assert_eq!(value.attr("id").and_then(Value::as_str), Some("j-1"));
+        assert!(value.attr("labels").unwrap().is_null());
+        assert!(value.attr("old_field").is_none());
+    }
+
+    #[test]
+    fn numbers_keep_full_precision() {
+        let text = "123456789012345678901234567890.123456789";
+        let value = decode_json(text.as_bytes(), &Type::Number).unwrap();
+        assert_eq!(value.as_number().unwrap().to_string(), text);
+        assert_eq!(encode_json(&value, &Type::Number).unwrap(), text.as_bytes());
+    }
+
+    #[test]
+    fn dynamic_values_carry_value_then_type() {
+        let value = Value::Dynamic {
+            ty: Type::list(Type::String),
+            value: Box::new(Value::List(vec![Value::from("a")])),
+        };
+        let ty = Type::object([("d", Type::Dynamic)]);
+        let object = Value::Object([("d".to_owned(), value)].into());
+        let bytes = encode_json(&object, &ty).unwrap();
+        assert_eq!(bytes, br#"{"d":{"value":["a"],"type":["list","string"]}}"#);
+        assert_eq!(decode_json(&bytes, &ty).unwrap(), object);
+        assert_eq!(
+            decode_json(br#"{"type":"string","value":"x"}"#, &Type::Dynamic).unwrap(),
+            Value::Dynamic {
+                ty: Type::String,
+                value: Box::new(Value::from("x"))
+            }
+        );
+        let err = decode_json(br#"{"value":"x"}"#, &Type::Dynamic).unwrap_err();
+        assert!(err.to_string().contains("needs both"), "{err}");
+        let err = decode_json(br#"{"d":{"type":"strin","value":"x"}}"#, &ty).unwrap_err();
+        assert!(
+            matches!(err, ValueError::InvalidType { ref path, .. } if *path == AttributePath::attr("d")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn primitives_convert_like_terraform_does() {
+        assert_eq!(
+            decode_json(b"12", &Type::String).unwrap(),
+            Value::from("12")
+        );
+        assert_eq!(
+            decode_json(b"true", &Type::String).unwrap(),
+            Value::from("true")
+        );
+        assert_eq!(
+            decode_json(br#""1.5""#, &Type::Number).unwrap(),
+            Value::Number("1.5".parse().unwrap())
+        );
+        assert_eq!(
+            decode_json(br#""false""#, &Type::Bool).unwrap(),
+            Value::from(false)
+        );
+        let err = decode_json(br#"{"size":"big"}"#, &state_type()).unwrap_err();
+        assert_eq!(err.to_string(), "\"big\" at `size` is not a number");
+    }
+
+    #[test]
+    fn encoding_refuses_unknowns_and_infinity_with_their_path() {
+        let value = Value::Object(
+            [(
+                "labels".to_owned(),
+                Value::Map([("k".to_owned(), Value::Unknown)].into()),
+            )]
+            .into(),
+        );
+        let err = encode_json(&value, &state_type()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "value at `labels[\"k\"]` is unknown, and JSON cannot represent unknown values"
+        );
+        let inf = Value::Number("inf".parse().unwrap());
+        assert!(matches!(
+            encode_json(&inf, &Type::Number),
+            Err(ValueError::NumberOutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn object_attributes_are_written_sorted_with_nulls() {
+        let value = Value::Object([("id".to_owned(), Value::from("a\"b"))].into());
+        assert_eq!(
+            encode_json(&value, &state_type()).unwrap(),
+            br#"{"extra":null,"id":"a\"b","labels":null,"size":null}"#
+        );
+    }
+}

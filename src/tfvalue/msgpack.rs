@@ -368,3 +368,241 @@ fn encode(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(pairs: Vec<(&str, Value)>) -> Value {
+        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    fn number_bytes(text: &str) -> Vec<u8> {
+        encode_msgpack(&Value::Number(text.parse().unwrap()), &Type::Number).unwrap()
+    }
+
+    fn decode_number(bytes: &[u8]) -> String {
+        decode_msgpack(bytes, &Type::Number)
+            .unwrap()
+            .as_number()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn object_with_unknown_attribute_encodes_to_wire_format_bytes() {
+        // fixmap(2), "a" => "x", "b" => fixext1 type 0 payload 0
+        let ty = Type::object([("a", Type::String), ("b", Type::String)]);
+        let value = obj(vec![("a", Value::from("x")), ("b", Value::Unknown)]);
+        let bytes = [0x82, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0xd4, 0x00, 0x00];
+        assert_eq!(encode_msgpack(&value, &ty).unwrap(), bytes);
+        assert_eq!(decode_msgpack(&bytes, &ty).unwrap(), value);
+    }
+
+    #[test]
+    fn dynamic_value_is_a_pair_of_type_json_and_value() {
+        let ty = Type::object([("d", Type::Dynamic)]);
+        let value = obj(vec![(
+            "d",
+            Value::Dynamic {
+                ty: Type::String,
+                value: Box::new(Value::from("hi")),
+            },
+        )]);
+        let mut bytes = vec![0x81, 0xa1, b'd', 0x92, 0xc4, 8];
+        bytes.extend_from_slice(b"\"string\"");
+        bytes.extend_from_slice(&[0xa2, b'h', b'i']);
+        assert_eq!(encode_msgpack(&value, &ty).unwrap(), bytes);
+        assert_eq!(decode_msgpack(&bytes, &ty).unwrap(), value);
+        // Terraform may send the type JSON as a string rather than binary.
+        let mut as_str = bytes.clone();
+        as_str[4] = 0xa8;
+        as_str.remove(5);
+        assert_eq!(decode_msgpack(&as_str, &ty).unwrap(), value);
+    }
+
+    #[test]
+    fn dynamic_unknown_and_null_carry_no_type() {
+        assert_eq!(
+            encode_msgpack(&Value::Unknown, &Type::Dynamic).unwrap(),
+            [0xd4, 0, 0]
+        );
+        assert_eq!(
+            encode_msgpack(&Value::Null, &Type::Dynamic).unwrap(),
+            [0xc0]
+        );
+        assert_eq!(
+            decode_msgpack(&[0xc0], &Type::Dynamic).unwrap(),
+            Value::Null
+        );
+        // A typed null keeps its type.
+        let typed_null = Value::Dynamic {
+            ty: Type::Bool,
+            value: Box::new(Value::Null),
+        };
+        let bytes = [0x92, 0xc4, 6, b'"', b'b', b'o', b'o', b'l', b'"', 0xc0];
+        assert_eq!(encode_msgpack(&typed_null, &Type::Dynamic).unwrap(), bytes);
+        assert_eq!(decode_msgpack(&bytes, &Type::Dynamic).unwrap(), typed_null);
+    }
+
+    #[test]
+    fn bare_known_value_in_dynamic_slot_gets_its_implied_type() {
+        let bytes = encode_msgpack(&Value::from(true), &Type::Dynamic).unwrap();
+        assert_eq!(
+            decode_msgpack(&bytes, &Type::Dynamic).unwrap(),
+            Value::Dynamic {
+                ty: Type::Bool,
+                value: Box::new(Value::from(true))
+            }
+        );
+    }
+
+    #[test]
+    fn numbers_pick_int_then_exact_float_then_string() {
+        assert_eq!(number_bytes("1"), [0x01]);
+        assert_eq!(number_bytes("-1"), [0xff]);
+        assert_eq!(number_bytes("-0"), [0x00]);
+        assert_eq!(number_bytes("300"), [0xcd, 0x01, 0x2c]);
+        assert_eq!(number_bytes("0.5"), [0xcb, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(number_bytes("0.1"), [0xa3, b'0', b'.', b'1']);
+        let mut beyond_i64 = vec![0xb4];
+        beyond_i64.extend_from_slice(b"18446744073709551616");
+        assert_eq!(number_bytes("18446744073709551616"), beyond_i64);
+        let huge = number_bytes("1e400");
+        assert_eq!(&huge[..3], [0xda, 0x01, 0x91]);
+        assert_eq!(&huge[3..], format!("1{}", "0".repeat(400)).as_bytes());
+        assert_eq!(number_bytes("inf"), [0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn numbers_decode_from_every_width_and_strings() {
+        assert_eq!(
+            decode_number(&[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            "18446744073709551615"
+        );
+        assert_eq!(
+            decode_number(&[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0]),
+            "-9223372036854775808"
+        );
+        assert_eq!(decode_number(&[0xd0, 0x80]), "-128");
+        assert_eq!(decode_number(&[0xca, 0x3e, 0x80, 0, 0]), "0.25");
+        assert_eq!(decode_number(&[0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0]), "0");
+        // float64 0.1 is read as exactly the binary value, so it re-encodes as float64.
+        let point_one = [0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a];
+        let value = decode_msgpack(&point_one, &Type::Number).unwrap();
+        assert_eq!(encode_msgpack(&value, &Type::Number).unwrap(), point_one);
+        assert_eq!(
+            decode_number(b"\xa71.5e+30"),
+            "1500000000000000000000000000000"
+        );
+    }
+
+    #[test]
+    fn bad_numbers_are_errors_naming_the_path() {
+        let ty = Type::object([("n", Type::Number)]);
+        let err = decode_msgpack(&[0x81, 0xa1, b'n', 0xa3, b'a', b'b', b'c'], &ty).unwrap_err();
+        assert_eq!(err.to_string(), "\"abc\" at `n` is not a number");
+        let nan = [0x81, 0xa1, b'n', 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0];
+        assert!(matches!(
+            decode_msgpack(&nan, &ty),
+            Err(ValueError::InvalidNumber { .. })
+        ));
+    }
+
+    #[test]
+    fn any_extension_is_unknown_including_refinements() {
+        // Extension 12 with a refinement map {1: false} (not null): read as plain unknown.
+        assert_eq!(
+            decode_msgpack(&[0xd5, 0x0c, 0x81, 0x01], &Type::String),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            decode_msgpack(&[0xc7, 3, 0x0c, 0x81, 0x01, 0xc2], &Type::Number),
+            Ok(Value::Unknown)
+        );
+        assert_eq!(
+            decode_msgpack(&[0xd6, 0x07, 1, 2, 3, 4], &Type::list(Type::Bool)),
+            Ok(Value::Unknown)
+        );
+    }
+
+    #[test]
+    fn sets_keep_wire_order_and_duplicates() {
+        let bytes = [0x93, 0xa1, b'b', 0xa1, b'a', 0xa1, b'b'];
+        assert_eq!(
+            decode_msgpack(&bytes, &Type::set(Type::String)).unwrap(),
+            Value::Set(vec![Value::from("b"), Value::from("a"), Value::from("b")])
+        );
+    }
+
+    #[test]
+    fn object_attribute_rules_are_enforced() {
+        let ty = Type::Object {
+            attrs: [
+                ("a".to_owned(), Type::String),
+                ("o".to_owned(), Type::String),
+            ]
+            .into(),
+            optional: ["o".to_owned()].into(),
+        };
+        // Optional attribute absent: null.
+        assert_eq!(
+            decode_msgpack(&[0x81, 0xa1, b'a', 0xa1, b'x'], &ty).unwrap(),
+            obj(vec![("a", Value::from("x")), ("o", Value::Null)])
+        );
+        // Required attribute absent.
+        let err = decode_msgpack(&[0x81, 0xa1, b'o', 0xc0], &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "attribute \"a\" is missing at the top level"
+        );
+        // Undeclared attribute.
+        let err = decode_msgpack(&[0x82, 0xa1, b'a', 0xc0, 0xa1, b'z', 0xc0], &ty).unwrap_err();
+        assert!(matches!(err, ValueError::UnsupportedAttribute { ref name, .. } if name == "z"));
+        // Encoding an undeclared attribute is refused; a missing one is written as nil.
+        let err = encode_msgpack(&obj(vec![("zz", Value::Null)]), &ty).unwrap_err();
+        assert!(matches!(err, ValueError::UnsupportedAttribute { .. }));
+        assert_eq!(
+            encode_msgpack(&obj(vec![]), &ty).unwrap(),
+            [0x82, 0xa1, b'a', 0xc0, 0xa1, b'o', 0xc0]
+        );
+    }
+
+    #[test]
+    fn structural_errors_name_the_path() {
+        let ty = Type::object([("l", Type::list(Type::Tuple(vec![Type::Bool, Type::Bool])))]);
+        let bytes = [0x81, 0xa1, b'l', 0x91, 0x91, 0xc3];
+        let err = decode_msgpack(&bytes, &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "tuple at `l[0]` must have 2 elements, but it has 1"
+        );
+        let err = decode_msgpack(&[0x81, 0xa1, b'l', 0xa1, b'x'], &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "value at `l` should be list(tuple([bool,bool])), but it is a msgpack string"
+        );
+        let err = decode_msgpack(&[0xc0, 0xc0], &ty).unwrap_err();
+        assert!(
+            err.to_string().contains("unexpected bytes after the value"),
+            "{err}"
+        );
+        let err = encode_msgpack(&obj(vec![("l", Value::from(1))]), &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "value at `l` should be list(tuple([bool,bool])), but it is a number"
+        );
+    }
+
+    #[test]
+    fn nested_dynamic_types_beyond_the_depth_limit_are_refused() {
+        let mut bytes = Vec::new();
+        for _ in 0..(MAX_DEPTH + 5) {
+            bytes.extend_from_slice(&[0x92, 0xc4, 9]);
+            bytes.extend_from_slice(b"\"dynamic\"");
+        }
+        bytes.push(0xc0);
+        let err = decode_msgpack(&bytes, &Type::Dynamic).unwrap_err();
+        assert!(matches!(err, ValueError::TooDeep { .. }), "{err}");
+    }
+}

@@ -259,7 +259,7 @@ impl fmt::Display for Number {
             f.write_str("-")?;
         }
         let point = digits.len() as i64 + exponent;
-        if exponent >= 0 && exponent <= PLAIN_ZEROS_LIMIT {
+        if (0..=PLAIN_ZEROS_LIMIT).contains(&exponent) {
             f.write_str(digits)?;
             for _ in 0..exponent {
                 f.write_str("0")?;
