@@ -1,1 +1,34 @@
-//! (placeholder)
+//! A small provider framework shaped like HashiCorp's terraform-plugin-framework.
+//!
+//! A provider implements [`Provider`]; each resource implements [`Resource`] with a plain serde
+//! model struct, and so on for [`DataSource`] and [`Action`]. Schemas are built with
+//! [`Schema`] and [`Attribute`]; problems are reported as [`Diagnostics`]. [`ProviderService`]
+//! turns all of it into the tfplugin6 gRPC service. Protocol types and msgpack never leave
+//! `convert.rs` and `server.rs`.
+
+mod config;
+mod context;
+mod convert;
+mod diagnostics;
+pub mod docs;
+pub mod duration;
+mod model;
+mod plan;
+mod provider;
+mod resource;
+mod schema;
+mod server;
+mod validate;
+
+pub use config::{Attr, Config};
+pub use context::Ctx;
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use plan::{Plan, plan_resource};
+pub use provider::{ConfigureRequest, Provider};
+pub use resource::{
+    Action, AnyAction, AnyDataSource, AnyResource, DataSource, Described, Progress, Resource,
+    action, data_source, resource,
+};
+pub use schema::{Attribute, Block, Nesting, Schema, StringValidator};
+pub use server::ProviderService;
+pub use validate::validate_against_schema;
