@@ -1,1 +1,116 @@
-//! (placeholder)
+//! The `mrs` provider: its configuration block and the resources, data sources and actions it
+//! offers. Configuration follows the huaweicloud provider's names and environment variables, so
+//! users of that provider need to learn nothing new.
+
+mod clients;
+mod job_execution;
+mod job_kill;
+mod job_kill_action;
+mod kill;
+mod settings;
+pub mod validators;
+
+use async_trait::async_trait;
+
+use crate::framework::{
+    self, AnyAction, AnyDataSource, AnyResource, Attribute, ConfigureRequest, Diagnostics, Schema,
+};
+pub use clients::Clients;
+pub use job_execution::JobExecutionDataSource;
+pub use job_kill::JobKillResource;
+pub use job_kill_action::JobKillAction;
+
+/// The `mrs` provider.
+#[derive(Debug, Default)]
+pub struct MrsProvider;
+
+#[async_trait]
+impl framework::Provider for MrsProvider {
+    type Client = Clients;
+
+    fn type_name(&self) -> &'static str {
+        "mrs"
+    }
+
+    fn schema(&self) -> Schema {
+        settings::schema()
+    }
+
+    fn validate(&self, config: &framework::Config, diags: &mut Diagnostics) {
+        settings::validate(config, diags);
+    }
+
+    async fn configure(&self, request: ConfigureRequest, diags: &mut Diagnostics) -> Option<Clients> {
+        let settings = settings::resolve(&request.config, |name| std::env::var(name).ok(), diags)?;
+        let mut config = settings.into_client_config();
+        if !request.terraform_version.is_empty() {
+            config.terraform_version = Some(request.terraform_version);
+        }
+        match Clients::new(config) {
+            Ok(clients) => Some(clients),
+            Err(e) => {
+                diags.add_error("Unable to set up the MRS client", e.to_string());
+                None
+            }
+        }
+    }
+
+    fn resources(&self) -> Vec<Box<dyn AnyResource<Clients>>> {
+        vec![framework::resource(JobKillResource)]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Clients>>> {
+        vec![framework::data_source(JobExecutionDataSource)]
+    }
+
+    fn actions(&self) -> Vec<Box<dyn AnyAction<Clients>>> {
+        vec![framework::action(JobKillAction)]
+    }
+}
+
+/// Attributes that locate a job, shared by the resource, the data source and the action.
+fn job_location_attributes(schema: Schema) -> Schema {
+    schema
+        .attribute(
+            Attribute::string("cluster_id")
+                .required()
+                .requires_replace()
+                .validate_string(validators::validate_id)
+                .describe(
+                    "ID of the MRS cluster that runs the job.",
+                    "ID of the MRS cluster that runs the job (a UUID, as shown in the MRS console).",
+                ),
+        )
+        .attribute(
+            Attribute::string("job_execution_id")
+                .required()
+                .requires_replace()
+                .validate_string(validators::validate_id)
+                .describe(
+                    "ID of the job execution.",
+                    "ID of the job execution (`job_id` in the MRS API), a UUID.",
+                ),
+        )
+        .attribute(
+            Attribute::string("project_id")
+                .optional()
+                .computed()
+                .requires_replace()
+                .validate_string(validators::validate_id)
+                .describe(
+                    "Project ID; defaults to the provider's.",
+                    "Project ID; defaults to the provider's `project_id` (or the one IAM returns for the region).",
+                ),
+        )
+        .attribute(
+            Attribute::string("region")
+                .optional()
+                .computed()
+                .requires_replace()
+                .validate_string(validators::validate_region)
+                .describe(
+                    "Region of the cluster; defaults to the provider's.",
+                    "Region of the cluster; defaults to the provider's `region`.",
+                ),
+        )
+}

@@ -1,0 +1,139 @@
+//! Data source `mrs_job_execution`: one job's details, so a configuration can look before it kills
+//! (for example `count = data.mrs_job_execution.etl.job_state == "RUNNING" ? 1 : 0`).
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::kill::add_api_error;
+use super::{Clients, job_location_attributes};
+use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
+
+/// The `mrs_job_execution` data source.
+#[derive(Debug, Default)]
+pub struct JobExecutionDataSource;
+
+/// `mrs_job_execution`'s values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobExecutionModel {
+    /// `{project_id}/{cluster_id}/{job_execution_id}`.
+    pub id: Option<String>,
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Job execution ID.
+    pub job_execution_id: String,
+    /// Project ID.
+    pub project_id: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// NEW, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED, ...
+    pub job_state: Option<String>,
+    /// SUCCEEDED, FAILED, KILLED, UNDEFINED.
+    pub job_result: Option<String>,
+    /// Job name.
+    pub job_name: Option<String>,
+    /// Job type, e.g. SparkSubmit.
+    pub job_type: Option<String>,
+    /// Progress, 0–100.
+    pub job_progress: Option<f64>,
+    /// Submitting user.
+    pub user: Option<String>,
+    /// YARN queue.
+    pub queue: Option<String>,
+    /// YARN application ID.
+    pub app_id: Option<String>,
+    /// RFC 3339 times.
+    pub submitted_at: Option<String>,
+    /// RFC 3339.
+    pub started_at: Option<String>,
+    /// RFC 3339.
+    pub finished_at: Option<String>,
+}
+
+fn computed(name: &str, plain: &str) -> Attribute {
+    Attribute::string(name).computed().describe(plain, plain)
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC; MRS uses 0 or absence for "not yet".
+pub(crate) fn epoch_millis_to_rfc3339(ms: Option<i64>) -> Option<String> {
+    let ms = ms.filter(|ms| *ms > 0)?;
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339).ok()
+}
+
+#[async_trait]
+impl DataSource<Clients> for JobExecutionDataSource {
+    type Model = JobExecutionModel;
+
+    fn type_name(&self) -> &'static str {
+        "mrs_job_execution"
+    }
+
+    fn schema(&self) -> Schema {
+        job_location_attributes(Schema::new(
+            "Reads one MRS job execution.",
+            "Reads one MRS job execution (`GET …/job-executions/{job_execution_id}`), so a configuration can check a job before killing it.",
+        ))
+        .attribute(computed("id", "project_id/cluster_id/job_execution_id."))
+        .attribute(computed("job_state", "Job state: NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED or KILLED."))
+        .attribute(computed("job_result", "Job result: SUCCEEDED, FAILED, KILLED or UNDEFINED."))
+        .attribute(computed("job_name", "Job name."))
+        .attribute(computed("job_type", "Job type, e.g. SparkSubmit, Flink, HiveScript."))
+        .attribute(Attribute::number("job_progress").computed().describe("Progress, 0 to 100.", "Progress, 0 to 100."))
+        .attribute(computed("user", "User who submitted the job."))
+        .attribute(computed("queue", "YARN queue."))
+        .attribute(computed("app_id", "YARN application ID."))
+        .attribute(computed("submitted_at", "When the job was submitted (RFC 3339, UTC)."))
+        .attribute(computed("started_at", "When the job started (RFC 3339, UTC); null before it starts."))
+        .attribute(computed("finished_at", "When the job ended (RFC 3339, UTC); null while it runs."))
+    }
+
+    async fn read(&self, ctx: &Ctx<Clients>, mut model: JobExecutionModel, diags: &mut Diagnostics) -> Option<JobExecutionModel> {
+        let clients = ctx.client(diags)?;
+        let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
+        let (client, project_id) = clients
+            .locate(model.region.as_deref(), model.project_id.as_deref(), deadline, diags)
+            .await?;
+        let detail = tokio::select! {
+            result = client.show_job(&project_id, &model.cluster_id, &model.job_execution_id, deadline.into_std()) => result,
+            () = ctx.stop_token().cancelled() => {
+                diags.add_error("Read interrupted", "Terraform was stopped before MRS answered.");
+                return None;
+            }
+        };
+        let detail = match detail {
+            Ok(detail) => detail,
+            Err(e) => {
+                add_api_error(&e, diags);
+                return None;
+            }
+        };
+        model.id = Some(format!("{project_id}/{}/{}", model.cluster_id, model.job_execution_id));
+        model.project_id = Some(project_id);
+        model.region = Some(client.region().to_owned());
+        model.job_state = detail.job_state.as_ref().map(|s| s.as_str().to_owned());
+        model.job_result = detail.job_result;
+        model.job_name = detail.job_name;
+        model.job_type = detail.job_type;
+        model.job_progress = detail.job_progress;
+        model.user = detail.user;
+        model.queue = detail.queue;
+        model.app_id = detail.app_id;
+        model.submitted_at = epoch_millis_to_rfc3339(detail.submitted_time);
+        model.started_at = epoch_millis_to_rfc3339(detail.started_time);
+        model.finished_at = epoch_millis_to_rfc3339(detail.finished_time);
+        Some(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_millis_become_rfc3339_and_zero_is_absent() {
+        assert_eq!(epoch_millis_to_rfc3339(Some(1_700_000_000_000)).as_deref(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(epoch_millis_to_rfc3339(Some(0)), None);
+        assert_eq!(epoch_millis_to_rfc3339(None), None);
+    }
+}

@@ -1,0 +1,184 @@
+//! Resource `mrs_job_kill`: creating it kills an MRS job.
+//!
+//! The resource records a kill that happened. Reading it makes no request (a job that MRS has
+//! purged from its history must not make Terraform plan a new kill); destroying it only forgets
+//! the record. Changing `cluster_id`, `job_execution_id`, `project_id`, `region` or `triggers`
+//! replaces it, which sends the kill again.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::kill::{DEFAULT_TIMEOUT, KillJob, kill_job};
+use super::{Clients, job_location_attributes};
+use crate::framework::duration::{parse_duration, validate_duration};
+use crate::framework::{Attribute, Ctx, Diagnostics, Nesting, Resource, Schema};
+use crate::tfvalue::Value;
+
+/// The `mrs_job_kill` resource.
+#[derive(Debug, Default)]
+pub struct JobKillResource;
+
+/// `mrs_job_kill`'s values; field names are attribute names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobKillModel {
+    /// `{project_id}/{cluster_id}/{job_execution_id}`.
+    pub id: Option<String>,
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Job execution ID.
+    pub job_execution_id: String,
+    /// Project ID (the provider's when not set).
+    pub project_id: Option<String>,
+    /// Region (the provider's when not set).
+    pub region: Option<String>,
+    /// Arbitrary values whose change sends the kill again.
+    pub triggers: Option<BTreeMap<String, String>>,
+    /// Wait for a terminal job state after the kill.
+    pub wait_for_termination: Option<bool>,
+    /// `X-Request-Id` of the accepted kill.
+    pub request_id: Option<String>,
+    /// When MRS accepted the kill.
+    pub killed_at: Option<String>,
+    /// Terminal state seen when waiting.
+    pub final_job_state: Option<String>,
+    /// `timeouts { create = "10m" }`.
+    pub timeouts: Option<Timeouts>,
+}
+
+/// The `timeouts` block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timeouts {
+    /// Time allowed for the kill and the wait after it.
+    pub create: Option<String>,
+}
+
+#[async_trait]
+impl Resource<Clients> for JobKillResource {
+    type Model = JobKillModel;
+
+    fn type_name(&self) -> &'static str {
+        "mrs_job_kill"
+    }
+
+    fn schema(&self) -> Schema {
+        job_location_attributes(Schema::new(
+            "Kills a job on an MRS cluster when created. Destroying it only forgets the record.",
+            "Kills a job on an MRS cluster when created (`POST …/job-executions/{job_execution_id}/kill`; \
+             HTTP 202 means MRS accepted the kill). Reading makes no request; destroying only forgets the record. \
+             Change `triggers` to send the kill again.",
+        ))
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .describe("project_id/cluster_id/job_execution_id.", "`{project_id}/{cluster_id}/{job_execution_id}`."),
+        )
+        .attribute(Attribute::string_map("triggers").optional().requires_replace().describe(
+            "Arbitrary values; changing any replaces the resource and sends the kill again.",
+            "Arbitrary string values; changing any of them replaces the resource, which sends the kill again.",
+        ))
+        .attribute(Attribute::bool("wait_for_termination").optional().default_value(Value::Bool(false)).describe(
+            "After the kill is accepted, wait until the job is KILLED, FAILED or FINISHED. Default false.",
+            "After MRS accepts the kill, poll the job (every 1 s, backing off to 10 s) until it is `KILLED`, \
+             `FAILED` or `FINISHED`, within the create timeout. Default `false`.",
+        ))
+        .attribute(
+            Attribute::string("request_id")
+                .computed()
+                .describe("X-Request-Id of the accepted kill.", "`X-Request-Id` MRS returned with the accepted kill; quote it to support."),
+        )
+        .attribute(
+            Attribute::string("killed_at")
+                .computed()
+                .describe("When MRS accepted the kill (RFC 3339, UTC).", "When MRS accepted the kill, RFC 3339 in UTC."),
+        )
+        .attribute(Attribute::string("final_job_state").computed().describe(
+            "Terminal job state seen when waiting; null when not waiting.",
+            "The terminal `job_state` seen when `wait_for_termination` is true (`KILLED`, `FAILED` or `FINISHED`); null otherwise.",
+        ))
+        .block(
+            "timeouts",
+            Nesting::Single,
+            Schema::new("Operation timeouts.", "Operation timeouts.").attribute(
+                Attribute::string("create").optional().validate_string(validate_duration).describe(
+                    "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
+                    "Time allowed for the kill, its retries and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
+                ),
+            ),
+        )
+    }
+
+    async fn create(&self, ctx: &Ctx<Clients>, mut planned: JobKillModel, diags: &mut Diagnostics) -> Option<JobKillModel> {
+        let timeout = planned
+            .timeouts
+            .as_ref()
+            .and_then(|t| t.create.as_deref())
+            .map(parse_duration)
+            .transpose()
+            .unwrap_or(None)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let deadline = Instant::now() + timeout;
+        let clients = ctx.client(diags)?;
+        let (client, project_id) = clients
+            .locate(planned.region.as_deref(), planned.project_id.as_deref(), deadline, diags)
+            .await?;
+        let wait = planned.wait_for_termination.unwrap_or(false);
+        let job = KillJob {
+            client: &client,
+            project_id: &project_id,
+            cluster_id: &planned.cluster_id,
+            job_id: &planned.job_execution_id,
+            wait,
+            deadline,
+            stop: ctx.stop_token(),
+        };
+        let report = kill_job(job, &|line| tracing::info!(target: "provider", "{line}"), diags).await?;
+
+        planned.id = Some(format!("{project_id}/{}/{}", planned.cluster_id, planned.job_execution_id));
+        planned.region = Some(client.region().to_owned());
+        planned.project_id = Some(project_id);
+        planned.request_id = report.request_id;
+        planned.killed_at = Some(report.killed_at);
+        planned.final_job_state = report.final_state.map(|s| s.as_str().to_owned());
+        planned.wait_for_termination = Some(wait);
+        Some(planned)
+    }
+
+    async fn read(&self, _ctx: &Ctx<Clients>, state: JobKillModel, _diags: &mut Diagnostics) -> Option<JobKillModel> {
+        Some(state)
+    }
+
+    async fn update(
+        &self,
+        _ctx: &Ctx<Clients>,
+        _prior: JobKillModel,
+        planned: JobKillModel,
+        _diags: &mut Diagnostics,
+    ) -> JobKillModel {
+        planned
+    }
+
+    async fn delete(&self, _ctx: &Ctx<Clients>, prior: JobKillModel, diags: &mut Diagnostics) {
+        diags.add_warning(
+            "Only the record of the kill was removed",
+            format!(
+                "Destroying mrs_job_kill sends nothing to MRS: job {} on cluster {} stays as it is. \
+                 The resource only recorded that the kill was sent.",
+                prior.job_execution_id, prior.cluster_id
+            ),
+        );
+    }
+
+    async fn import(&self, _ctx: &Ctx<Clients>, id: &str, diags: &mut Diagnostics) -> Option<JobKillModel> {
+        diags.add_error(
+            "mrs_job_kill cannot be imported",
+            format!(
+                "mrs_job_kill records a kill this configuration sent; there is no object in MRS to import for {id:?}. \
+                 Declare the resource and run `terraform apply` to send the kill."
+            ),
+        );
+        None
+    }
+}

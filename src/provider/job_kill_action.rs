@@ -1,0 +1,86 @@
+//! Action `mrs_job_kill` (Terraform 1.14+): kill a job from a plan without keeping anything in
+//! state — `terraform apply -invoke=action.mrs_job_kill.stop_etl`, or an `action_trigger` in a
+//! resource's lifecycle. Same validation, client and errors as the resource.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::kill::{DEFAULT_TIMEOUT, KillJob, kill_job};
+use super::{Clients, job_location_attributes};
+use crate::framework::duration::{parse_duration, validate_duration};
+use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
+
+/// The `mrs_job_kill` action.
+#[derive(Debug, Default)]
+pub struct JobKillAction;
+
+/// The action's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobKillActionModel {
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Job execution ID.
+    pub job_execution_id: String,
+    /// Project ID (the provider's when not set).
+    pub project_id: Option<String>,
+    /// Region (the provider's when not set).
+    pub region: Option<String>,
+    /// Wait for a terminal state.
+    pub wait_for_termination: Option<bool>,
+    /// Time allowed, e.g. `10m`.
+    pub timeout: Option<String>,
+}
+
+#[async_trait]
+impl Action<Clients> for JobKillAction {
+    type Model = JobKillActionModel;
+
+    fn type_name(&self) -> &'static str {
+        "mrs_job_kill"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = job_location_attributes(Schema::new(
+            "Kills a job on an MRS cluster; keeps nothing in state.",
+            "Kills a job on an MRS cluster when invoked, reporting progress; keeps nothing in state. Needs Terraform 1.14 or later.",
+        ))
+        .attribute(Attribute::bool("wait_for_termination").optional().describe(
+            "Wait until the job is KILLED, FAILED or FINISHED. Default false.",
+            "Wait until the job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
+        ))
+        .attribute(Attribute::string("timeout").optional().validate_string(validate_duration).describe(
+            "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
+            "Time allowed for the kill and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
+        ));
+        // An action keeps no state, so nothing is computed and nothing is replaced.
+        for attribute in &mut schema.attributes {
+            attribute.computed = false;
+            attribute.requires_replace = false;
+        }
+        schema
+    }
+
+    async fn invoke(&self, ctx: &Ctx<Clients>, config: JobKillActionModel, progress: &Progress, diags: &mut Diagnostics) {
+        let timeout = config.timeout.as_deref().map(parse_duration).transpose().unwrap_or(None).unwrap_or(DEFAULT_TIMEOUT);
+        let deadline = Instant::now() + timeout;
+        let Some(clients) = ctx.client(diags) else { return };
+        let Some((client, project_id)) = clients
+            .locate(config.region.as_deref(), config.project_id.as_deref(), deadline, diags)
+            .await
+        else {
+            return;
+        };
+        let job = KillJob {
+            client: &client,
+            project_id: &project_id,
+            cluster_id: &config.cluster_id,
+            job_id: &config.job_execution_id,
+            wait: config.wait_for_termination.unwrap_or(false),
+            deadline,
+            stop: ctx.stop_token(),
+        };
+        let report_line = |line: String| progress.report(line);
+        let _ = kill_job(job, &report_line, diags).await;
+    }
+}

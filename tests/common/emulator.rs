@@ -1,0 +1,62 @@
+//! Starts the MRS emulator in the test process, on a runtime of its own, so synchronous tests can
+//! drive Terraform as a child process and inspect the emulator in between.
+
+#![allow(dead_code)] // each test binary uses a different part of this helper
+
+use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+
+/// Credentials the emulator accepts by default.
+pub const ACCESS_KEY: &str = "EMULATORACCESSKEY";
+/// Secret key paired with [`ACCESS_KEY`].
+pub const SECRET_KEY: &str = "emulator-secret-key";
+/// Region the emulator's IAM knows.
+pub const REGION: &str = "cn-north-4";
+
+/// A running emulator and the runtime that drives it.
+pub struct RunningEmulator {
+    handle: Option<EmulatorHandle>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl RunningEmulator {
+    /// Starts an emulator with `config`.
+    pub fn start(config: EmulatorConfig) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let handle = runtime
+            .block_on(Emulator::start(config))
+            .expect("start emulator");
+        Self {
+            handle: Some(handle),
+            runtime,
+        }
+    }
+
+    /// Starts an emulator with the default configuration.
+    pub fn start_default() -> Self {
+        Self::start(EmulatorConfig::default())
+    }
+
+    /// The emulator's handle.
+    pub fn handle(&self) -> &EmulatorHandle {
+        self.handle.as_ref().expect("emulator running")
+    }
+}
+
+impl std::ops::Deref for RunningEmulator {
+    type Target = EmulatorHandle;
+    fn deref(&self) -> &EmulatorHandle {
+        self.handle()
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}

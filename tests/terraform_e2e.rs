@@ -1,0 +1,443 @@
+//! End to end: real Terraform (the one on PATH, and 1.0.3) drives the provider binary through
+//! `dev_overrides` against the in-process MRS emulator.
+
+mod common;
+
+use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
+use common::terraform::{TerraformBin, Workspace, terraforms};
+use terraform_provider_mrs::emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
+
+const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+
+const HEADER: &str = r#"
+terraform {
+  required_providers {
+    mrs = { source = "huaweicloud/mrs" }
+  }
+}
+provider "mrs" {}
+"#;
+
+/// A workspace configured through HW_* variables to talk to `emulator` with AK/SK.
+fn workspace(tf: &TerraformBin, emulator: &RunningEmulator, body: &str) -> Workspace {
+    let mut ws = Workspace::new(tf, &format!("{HEADER}{body}"));
+    ws.env("HW_REGION_NAME", REGION)
+        .env("HW_ACCESS_KEY", ACCESS_KEY)
+        .env("HW_SECRET_KEY", SECRET_KEY)
+        .env("HW_PROJECT_ID", emulator.project_id())
+        .env("HW_MRS_ENDPOINT", &emulator.url())
+        .env("HW_IAM_ENDPOINT", &emulator.url());
+    ws
+}
+
+fn kill_config(name: &str, job: &str, extra: &str) -> String {
+    format!(
+        "resource \"mrs_job_kill\" \"{name}\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{job}\"\n{extra}}}\n"
+    )
+}
+
+fn running_jobs(emulator: &RunningEmulator, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| emulator.add_job(CLUSTER, None, JobState::Running))
+        .collect()
+}
+
+fn for_each_config(jobs: &[String]) -> String {
+    let list = jobs
+        .iter()
+        .map(|j| format!("\"{j}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "resource \"mrs_job_kill\" \"all\" {{\n  for_each = toset([{list}])\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = each.value\n}}\n"
+    )
+}
+
+fn kill_resources_in_state(ws: &Workspace) -> usize {
+    let Some(state) = ws.state_json() else {
+        return 0;
+    };
+    state["resources"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter(|r| r["type"] == "mrs_job_kill")
+                .map(|r| r["instances"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn apply_kills_each_job_once_then_plan_is_empty_and_destroy_sends_nothing() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let jobs = running_jobs(&emulator, 3);
+        let ws = workspace(tf, &emulator, &for_each_config(&jobs));
+
+        let run = ws.apply(&[]);
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        for job in &jobs {
+            let snapshot = emulator.job(CLUSTER, job).expect("job exists");
+            assert_eq!(
+                snapshot.kill_requests, 1,
+                "terraform {}: job {job} killed once",
+                tf.version
+            );
+        }
+        let stats = emulator.stats();
+        assert_eq!(
+            stats.rejected_signatures, 0,
+            "every request was signed correctly"
+        );
+        assert_eq!(kill_resources_in_state(&ws), 3);
+        let state = ws.state_json().expect("state");
+        let attrs = &state["resources"][0]["instances"][0]["attributes"];
+        assert!(
+            attrs["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+            "{attrs}"
+        );
+        assert!(
+            attrs["killed_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z')),
+            "{attrs}"
+        );
+        assert_eq!(attrs["project_id"], emulator.project_id());
+
+        assert_eq!(
+            ws.plan_has_changes().map_err(|r| r.all()),
+            Ok(false),
+            "terraform {}: second plan is empty",
+            tf.version
+        );
+
+        let requests_before = emulator.stats().total_requests();
+        let run = ws.destroy();
+        assert!(run.success, "{}", run.all());
+        assert!(
+            run.all()
+                .contains("Only the record of the kill was removed"),
+            "{}",
+            run.all()
+        );
+        assert_eq!(
+            emulator.stats().total_requests(),
+            requests_before,
+            "destroy sends nothing to MRS"
+        );
+        assert_eq!(kill_resources_in_state(&ws), 0);
+    }
+}
+
+#[test]
+fn kill_of_ended_job_surfaces_seed_error_0175_and_saves_nothing() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let job = emulator.add_job(CLUSTER, None, JobState::Finished);
+        let ws = workspace(tf, &emulator, &kill_config("done", &job, ""));
+        let run = ws.apply(&[]);
+        assert!(!run.success, "apply must fail");
+        let out = run.all();
+        assert!(out.contains("Failed to terminate the job."), "{out}");
+        assert!(out.contains("0175"), "{out}");
+        assert!(out.contains(&job), "the message names the job: {out}");
+        assert_eq!(kill_resources_in_state(&ws), 0, "nothing saved in state");
+    }
+}
+
+#[test]
+fn throttled_and_unavailable_kill_is_retried_until_accepted() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let mut faults = FaultPlan::default();
+        faults.per_route.insert(
+            Route::Kill,
+            [
+                FaultStep::Status {
+                    status: 503,
+                    retry_after: None,
+                    body: None,
+                },
+                FaultStep::Status {
+                    status: 429,
+                    retry_after: Some("0".into()),
+                    body: None,
+                },
+            ]
+            .into(),
+        );
+        emulator.set_faults(faults);
+        let ws = workspace(tf, &emulator, &kill_config("retry", &job, ""));
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert_eq!(
+            emulator.stats().requests(Route::Kill),
+            3,
+            "503, 429, then 202"
+        );
+        assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 1);
+    }
+}
+
+#[test]
+fn invalid_ids_fail_at_plan_on_the_attribute_with_no_request() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        for bad in [
+            "../etc",
+            "a/b",
+            "job?x=1",
+            "with space",
+            "#frag",
+            "%2e%2e",
+            "",
+        ] {
+            let ws = workspace(tf, &emulator, &kill_config("bad", bad, ""));
+            let run = ws.run(&["plan", "-input=false", "-no-color"]);
+            assert!(!run.success, "{bad:?} must be refused");
+            assert!(
+                run.all().contains("job_execution_id"),
+                "error names the attribute for {bad:?}: {}",
+                run.all()
+            );
+        }
+        assert_eq!(
+            emulator.stats().total_requests(),
+            0,
+            "no request reached MRS"
+        );
+    }
+}
+
+#[test]
+fn provider_block_configuration_and_iam_project_lookup() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let url = emulator.url();
+        let hcl = format!(
+            r#"
+terraform {{
+  required_providers {{
+    mrs = {{ source = "huaweicloud/mrs" }}
+  }}
+}}
+provider "mrs" {{
+  region       = "{REGION}"
+  access_key   = "{ACCESS_KEY}"
+  secret_key   = "{SECRET_KEY}"
+  endpoint     = "{url}"
+  iam_endpoint = "{url}/"
+  max_retries  = 2
+  request_timeout = "10s"
+}}
+{}"#,
+            kill_config("lookup", &job, "")
+        );
+        let ws = Workspace::new(tf, &hcl);
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert!(
+            emulator.stats().requests(Route::IamProjects) >= 1,
+            "project id came from IAM"
+        );
+        let state = ws.state_json().expect("state");
+        let attrs = &state["resources"][0]["instances"][0]["attributes"];
+        assert_eq!(attrs["project_id"], emulator.project_id());
+        assert_eq!(
+            attrs["id"],
+            format!("{}/{CLUSTER}/{job}", emulator.project_id())
+        );
+        let state_text = serde_json::to_string(&state).expect("json");
+        assert!(!state_text.contains(SECRET_KEY), "no secret in state");
+    }
+}
+
+#[test]
+fn temporary_credentials_send_a_signed_security_token() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            security_tokens: Some(vec!["temporary-token-1".into()]),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let mut ws = workspace(tf, &emulator, &kill_config("sts", &job, ""));
+        ws.env("HW_SECURITY_TOKEN", "temporary-token-1");
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 1);
+
+        let other = emulator.add_job(CLUSTER, None, JobState::Running);
+        let mut ws = workspace(tf, &emulator, &kill_config("sts", &other, ""));
+        ws.env("HW_SECURITY_TOKEN", "expired-token");
+        let run = ws.apply(&[]);
+        assert!(!run.success, "a wrong token is rejected");
+        assert!(run.all().contains("401"), "{}", run.all());
+        assert_eq!(kill_resources_in_state(&ws), 0);
+    }
+}
+
+#[test]
+fn iam_token_authentication() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            auth_tokens: vec!["iam-token-value".into()],
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("token", &job, "")));
+        ws.env("HW_REGION_NAME", REGION)
+            .env("HW_AUTH_TOKEN", "iam-token-value")
+            .env("HW_PROJECT_ID", emulator.project_id())
+            .env("HW_MRS_ENDPOINT", &emulator.url());
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 1);
+    }
+}
+
+#[test]
+fn wait_for_termination_records_killed() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: std::time::Duration::from_millis(1500),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let ws = workspace(
+            tf,
+            &emulator,
+            &kill_config("wait", &job, "  wait_for_termination = true\n"),
+        );
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        let state = ws.state_json().expect("state");
+        assert_eq!(
+            state["resources"][0]["instances"][0]["attributes"]["final_job_state"],
+            "KILLED"
+        );
+        assert!(
+            emulator.stats().requests(Route::ShowJob) >= 1,
+            "polled the job"
+        );
+        assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+    }
+}
+
+#[test]
+fn fifty_kills_at_parallelism_twenty() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let jobs = running_jobs(&emulator, 50);
+        let ws = workspace(tf, &emulator, &for_each_config(&jobs));
+        let run = ws.apply(&["-parallelism=20"]);
+        assert!(run.success, "{}", run.all());
+        for job in &jobs {
+            assert_eq!(
+                emulator.job(CLUSTER, job).expect("job").kill_requests,
+                1,
+                "job {job}"
+            );
+        }
+        assert_eq!(kill_resources_in_state(&ws), 50);
+    }
+}
+
+#[test]
+fn changing_triggers_sends_the_kill_again() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: std::time::Duration::from_secs(3600),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let ws = workspace(
+            tf,
+            &emulator,
+            &kill_config("t", &job, "  triggers = { round = \"1\" }\n"),
+        );
+        assert!(ws.apply(&[]).success);
+        ws.write_config(&format!(
+            "{HEADER}{}",
+            kill_config("t", &job, "  triggers = { round = \"2\" }\n")
+        ));
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 2);
+    }
+}
+
+#[test]
+fn provider_schema_is_shown_by_terraform() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let ws = workspace(tf, &emulator, "");
+        let run = ws.run(&["providers", "schema", "-json"]);
+        assert!(run.success, "{}", run.all());
+        let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema json");
+        let provider = &schema["provider_schemas"]["registry.terraform.io/huaweicloud/mrs"];
+        assert!(
+            provider["resource_schemas"]["mrs_job_kill"]["block"]["attributes"]["cluster_id"]["required"]
+                == true,
+            "{provider}"
+        );
+        assert!(provider["provider"]["block"]["attributes"]["secret_key"]["sensitive"] == true);
+        assert!(provider["data_source_schemas"]["mrs_job_execution"].is_object());
+    }
+}
+
+#[test]
+fn data_source_reads_the_job() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let body = format!(
+            "data \"mrs_job_execution\" \"j\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{job}\"\n}}\noutput \"state\" {{ value = data.mrs_job_execution.j.job_state }}\n"
+        );
+        let ws = workspace(tf, &emulator, &body);
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert!(run.stdout.contains("state = \"RUNNING\""), "{}", run.stdout);
+
+        let missing = format!(
+            "data \"mrs_job_execution\" \"j\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"no-such-job\"\n}}\n"
+        );
+        ws.write_config(&format!("{HEADER}{missing}"));
+        let run = ws.apply(&[]);
+        assert!(!run.success);
+        assert!(
+            run.all().contains("no-such-job") && run.all().contains(CLUSTER),
+            "{}",
+            run.all()
+        );
+    }
+}
+
+#[test]
+fn terraform_test_files_pass_against_the_emulator() {
+    let Some(tf) = common::terraform::newest_at_least((1, 6)) else {
+        eprintln!("NOTE: no Terraform >= 1.6 available; tests/terraform/*.tftest.hcl not run");
+        return;
+    };
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        kill_delay: std::time::Duration::from_millis(500),
+        ..EmulatorConfig::default()
+    });
+    for job in [
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        "aaaaaaaa-0000-4000-8000-000000000002",
+    ] {
+        emulator.add_job(CLUSTER, Some(job), JobState::Running);
+    }
+    let ws = workspace(tf, &emulator, "");
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform");
+    for entry in std::fs::read_dir(&source).expect("tests/terraform") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, ws.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    let run = ws.run(&["test", "-no-color"]);
+    assert!(run.success, "{}", run.all());
+    assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
+}
