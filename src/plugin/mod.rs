@@ -6,10 +6,15 @@
 //! together into [`run`], the whole of `main`.
 
 pub mod debug;
+pub mod goplugin_services;
 pub mod handshake;
 pub mod listener;
 pub mod logging;
+pub mod serve;
 pub mod tls;
+
+pub use handshake::PROVIDER_ADDRESS;
+pub use serve::{ServeContext, run};
 
 /// Code generated from `proto/` by the build script.
 pub mod proto {
