@@ -1,7 +1,7 @@
 //! The provider binary as Terraform sees it: handshake, AutoMTLS, go-plugin services, shutdown,
 //! refusals, socket hygiene and `--debug`.
 
-mod common;
+pub mod common;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Stdio;
