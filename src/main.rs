@@ -16,7 +16,11 @@ impl tfplugin6::provider_server::Provider for StandIn {
         _request: Request<tfplugin6::get_provider_schema::Request>,
     ) -> Result<Response<tfplugin6::get_provider_schema::Response>, Status> {
         Ok(Response::new(tfplugin6::get_provider_schema::Response {
-            provider: Some(tfplugin6::Schema::default()),
+            // Terraform requires a block, even an empty one.
+            provider: Some(tfplugin6::Schema {
+                version: 0,
+                block: Some(tfplugin6::schema::Block::default()),
+            }),
             ..Default::default()
         }))
     }

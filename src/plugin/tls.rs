@@ -4,6 +4,10 @@
 //! its own to us in `PLUGIN_CLIENT_CERT` and we hand ours back in the handshake line. We must then
 //! refuse every TLS client except the one presenting exactly that certificate, so other local users
 //! cannot drive the provider (and the credentials it holds) through our socket.
+//!
+//! go-plugin's client certificate is ECDSA P-521, which ring cannot verify, so its TLS signatures
+//! (`ecdsa_secp521r1_sha512`) are checked with the pure-Rust `p521` crate; everything else goes
+//! through rustls's webpki helpers.
 
 use std::sync::Arc;
 
@@ -170,6 +174,9 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if dss.scheme == SignatureScheme::ECDSA_NISTP521_SHA512 {
+            return verify_p521_signature(message, cert, dss.signature());
+        }
         rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
@@ -179,12 +186,52 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if dss.scheme == SignatureScheme::ECDSA_NISTP521_SHA512 {
+            return verify_p521_signature(message, cert, dss.signature());
+        }
         rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
+        let mut schemes = self.algorithms.supported_schemes();
+        schemes.push(SignatureScheme::ECDSA_NISTP521_SHA512);
+        schemes
     }
+}
+
+/// Checks an `ecdsa_secp521r1_sha512` handshake signature (DER-encoded) against `cert`'s key.
+pub fn verify_p521_signature(
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    signature_der: &[u8],
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    let cert = webpki::EndEntityCert::try_from(cert)
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    verify_p521_with_spki(
+        message,
+        cert.subject_public_key_info().as_ref(),
+        signature_der,
+    )
+}
+
+/// Checks an `ecdsa_secp521r1_sha512` signature against a DER SubjectPublicKeyInfo.
+fn verify_p521_with_spki(
+    message: &[u8],
+    spki_der: &[u8],
+    signature_der: &[u8],
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    use p521::ecdsa::signature::Verifier as _;
+    use p521::pkcs8::DecodePublicKey as _;
+
+    let bad_signature = || rustls::Error::InvalidCertificate(CertificateError::BadSignature);
+    // A key of another type or curve cannot have made a P-521 signature.
+    let public_key = p521::PublicKey::from_public_key_der(spki_der).map_err(|_| bad_signature())?;
+    let key = p521::ecdsa::VerifyingKey::from_affine(*public_key.as_affine())
+        .map_err(|_| bad_signature())?;
+    let signature = p521::ecdsa::Signature::from_der(signature_der).map_err(|_| bad_signature())?;
+    key.verify(message, &signature)
+        .map_err(|_| bad_signature())?;
+    Ok(HandshakeSignatureValid::assertion())
 }
 
 /// The rustls server configuration for AutoMTLS: our identity, the pinned client, ALPN `h2`.
@@ -313,6 +360,63 @@ mod tests {
             err,
             rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
         );
+    }
+
+    /// go-plugin's client signs with ECDSA P-521, which ring cannot verify.
+    fn p521_key_and_spki() -> (p521::ecdsa::SigningKey, Vec<u8>) {
+        use p521::pkcs8::EncodePublicKey as _;
+        let key = p521::ecdsa::SigningKey::random(&mut p521::elliptic_curve::rand_core::OsRng);
+        let verifying = p521::ecdsa::VerifyingKey::from(&key);
+        let public = p521::PublicKey::from_affine(*verifying.as_affine()).unwrap();
+        let spki = public.to_public_key_der().unwrap().into_vec();
+        (key, spki)
+    }
+
+    #[test]
+    fn p521_signature_from_the_key_holder_verifies() {
+        use p521::ecdsa::signature::Signer as _;
+        let (key, spki) = p521_key_and_spki();
+        let message = b"TLS 1.3, client CertificateVerify";
+        let signature: p521::ecdsa::Signature = key.sign(message);
+        let der = signature.to_der();
+        assert!(verify_p521_with_spki(message, &spki, der.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn p521_signature_over_another_message_or_from_another_key_is_rejected() {
+        use p521::ecdsa::signature::Signer as _;
+        let (key, spki) = p521_key_and_spki();
+        let (_, other_spki) = p521_key_and_spki();
+        let signature: p521::ecdsa::Signature = key.sign(b"signed");
+        let der = signature.to_der();
+        let bad = rustls::Error::InvalidCertificate(CertificateError::BadSignature);
+        assert_eq!(
+            verify_p521_with_spki(b"tampered", &spki, der.as_bytes()).unwrap_err(),
+            bad
+        );
+        assert_eq!(
+            verify_p521_with_spki(b"signed", &other_spki, der.as_bytes()).unwrap_err(),
+            bad
+        );
+    }
+
+    #[test]
+    fn p521_check_refuses_a_p256_certificate_key() {
+        let p256 = ServerIdentity::generate().unwrap();
+        let err = verify_p521_signature(b"m", &p256.cert_der, &[0x30, 0x00]).unwrap_err();
+        assert_eq!(
+            err,
+            rustls::Error::InvalidCertificate(CertificateError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn verifier_offers_p521_for_go_plugin_clients() {
+        let client = ServerIdentity::generate().unwrap();
+        let verifier = verifier_pinning(&client.cert_der);
+        let schemes = verifier.supported_verify_schemes();
+        assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP256_SHA256));
     }
 
     #[test]
