@@ -1,1 +1,12 @@
-fn main() {}
+//! The executable Terraform starts: go-plugin handshake and transport from [`plugin`], serving
+//! the `mrs` provider through the framework's tfplugin6 service.
+
+use std::process::ExitCode;
+
+use terraform_provider_mrs::framework::ProviderService;
+use terraform_provider_mrs::plugin;
+use terraform_provider_mrs::provider::MrsProvider;
+
+fn main() -> ExitCode {
+    plugin::run(|context| ProviderService::new(MrsProvider, context.shutdown))
+}

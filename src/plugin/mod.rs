@@ -1,4 +1,20 @@
-//! (placeholder)
+//! The go-plugin side of the provider: what lets Terraform start, trust and talk to this binary.
+//!
+//! Terraform launches the provider as a go-plugin subprocess: [`handshake`] checks the environment
+//! it was given and formats the reply line, [`tls`] does AutoMTLS, [`listener`] owns the socket,
+//! [`logging`] speaks hclog's JSON on stderr, [`debug`] handles `--debug`, and [`serve`] ties them
+//! together into [`run`], the whole of `main`.
+
+pub mod debug;
+pub mod goplugin_services;
+pub mod handshake;
+pub mod listener;
+pub mod logging;
+pub mod serve;
+pub mod tls;
+
+pub use handshake::PROVIDER_ADDRESS;
+pub use serve::{ServeContext, run};
 
 /// Code generated from `proto/` by the build script.
 pub mod proto {

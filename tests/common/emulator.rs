@@ -1,7 +1,7 @@
 //! Starts the MRS emulator in the test process, on a runtime of its own, so synchronous tests can
 //! drive Terraform as a child process and inspect the emulator in between.
 
-#![allow(dead_code)] // each test binary uses a different part of this helper
+
 
 use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 

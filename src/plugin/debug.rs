@@ -1,0 +1,99 @@
+//! `--debug` mode: the provider starts by itself (e.g. under a debugger) and tells the person how
+//! to make Terraform attach to it instead of starting its own copy.
+//!
+//! Terraform reads `TF_REATTACH_PROVIDERS`, a JSON object keyed by provider address whose values
+//! are go-plugin reattach configs; terraform-plugin-go prints the same object for its debug mode.
+
+use serde::Serialize;
+
+use super::handshake::{PLUGIN_PROTOCOL_VERSION, PROVIDER_ADDRESS, ServeAddr};
+
+/// The environment variable Terraform reads reattach configurations from.
+pub const REATTACH_ENV_KEY: &str = "TF_REATTACH_PROVIDERS";
+
+/// One provider's reattach configuration, field names as go-plugin's JSON.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReattachConfig<'a> {
+    protocol: &'static str,
+    protocol_version: u32,
+    pid: u32,
+    test: bool,
+    addr: ReattachAddr<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReattachAddr<'a> {
+    network: &'static str,
+    string: &'a str,
+}
+
+/// The `TF_REATTACH_PROVIDERS` JSON value for this provider listening at `addr` in process `pid`.
+pub fn reattach_json(addr: &ServeAddr, pid: u32) -> String {
+    let address = addr.to_string();
+    let config = ReattachConfig {
+        protocol: "grpc",
+        protocol_version: PLUGIN_PROTOCOL_VERSION,
+        pid,
+        test: true,
+        addr: ReattachAddr {
+            network: addr.network(),
+            string: &address,
+        },
+    };
+    let providers = std::collections::BTreeMap::from([(PROVIDER_ADDRESS, config)]);
+    // Plain strings, numbers and a bool: serialization cannot fail.
+    serde_json::to_string(&providers).unwrap_or_default()
+}
+
+/// The text printed on stdout in debug mode: what to export, quoted for a POSIX shell.
+pub fn reattach_instructions(addr: &ServeAddr, pid: u32) -> String {
+    let quoted = reattach_json(addr, pid).replace('\'', r#"'"'"'"#);
+    format!(
+        "Provider started. To attach Terraform CLI, set the {REATTACH_ENV_KEY} environment variable \
+         with the following:\n\n\t{REATTACH_ENV_KEY}='{quoted}'\n\n\
+         Press Ctrl-C to stop the provider.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn reattach_json_matches_terraform_plugin_go_layout() {
+        let addr = ServeAddr::Unix(PathBuf::from("/tmp/d/plugin1"));
+        assert_eq!(
+            reattach_json(&addr, 42),
+            r#"{"registry.terraform.io/huaweicloud/mrs":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/d/plugin1"}}}"#
+        );
+    }
+
+    #[test]
+    fn instructions_hold_a_shell_ready_export_line() {
+        let addr = ServeAddr::Tcp("127.0.0.1:4000".parse().unwrap());
+        let text = reattach_instructions(&addr, 7);
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("TF_REATTACH_PROVIDERS='"))
+            .unwrap();
+        let json = line
+            .trim()
+            .trim_start_matches("TF_REATTACH_PROVIDERS='")
+            .trim_end_matches('\'');
+        let parsed: serde_json::Value = serde_json::from_str(json).unwrap();
+        let entry = &parsed["registry.terraform.io/huaweicloud/mrs"];
+        assert_eq!(entry["Addr"]["Network"], "tcp");
+        assert_eq!(entry["Addr"]["String"], "127.0.0.1:4000");
+        assert_eq!(entry["Pid"], 7);
+    }
+
+    #[test]
+    fn single_quotes_in_paths_are_escaped_for_the_shell() {
+        let addr = ServeAddr::Unix(PathBuf::from("/tmp/it's/plugin1"));
+        let text = reattach_instructions(&addr, 1);
+        assert!(text.contains(r#"/tmp/it'"'"'s/plugin1"#), "{text}");
+    }
+}
