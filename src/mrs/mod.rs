@@ -1,1 +1,2 @@
-//! (placeholder)
+//! MRS API client.
+pub mod signer;
