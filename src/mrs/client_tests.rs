@@ -526,6 +526,11 @@ async fn logs_of_a_call_contain_no_secret_token_or_authorization() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // tracing caches each call site's interest process-wide. While only one dispatcher is
+    // registered it decides from the registering thread's default, so call sites first hit by
+    // tests on other threads would stay muted here; a second live dispatcher makes tracing
+    // consult every registered one.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
 
     let stub = stub(vec![
         response(503, &[("X-Request-Id", "log-req-1")], ""),

@@ -111,22 +111,11 @@ impl fmt::Debug for SignedRequest {
 /// Signs `input` at `sdk_date` (see [`sdk_date`]) with `key`.
 pub fn sign(input: &SigningInput<'_>, key: AccessKey<'_>, sdk_date: &str) -> SignedRequest {
     let mut headers = headers_to_sign(input, sdk_date);
-    let (canonical_headers, signed_headers) = canonical_headers(&headers);
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        input.method.to_ascii_uppercase(),
-        canonical_uri(input.url.path()),
-        canonical_query(input.url.query().unwrap_or("")),
-        canonical_headers,
-        signed_headers,
-        payload_hash(&headers, input.body),
-    );
+    let (canonical_request, signed_headers) =
+        canonical_request(input.method, input.url, &headers, input.body);
     let string_to_sign = string_to_sign(sdk_date, &canonical_request);
     let signature = signature(key.secret_key, &string_to_sign);
-    let authorization = format!(
-        "{ALGORITHM} Access={}, SignedHeaders={signed_headers}, Signature={signature}",
-        key.access_key
-    );
+    let authorization = authorization(key.access_key, &signed_headers, &signature);
     headers.push(("Authorization".to_owned(), authorization.clone()));
     SignedRequest {
         headers,
@@ -135,6 +124,35 @@ pub fn sign(input: &SigningInput<'_>, key: AccessKey<'_>, sdk_date: &str) -> Sig
         signed_headers,
         authorization,
     }
+}
+
+/// The canonical request over exactly `headers` (which must already hold `X-Sdk-Date` and
+/// `Host`), and the signed header list. A verifier passes the headers named in the received
+/// `SignedHeaders`.
+pub fn canonical_request(
+    method: &str,
+    url: &Url,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (String, String) {
+    let (canonical_headers, signed_headers) = canonical_headers(headers);
+    let text = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        method.to_ascii_uppercase(),
+        canonical_uri(url.path()),
+        canonical_query(url.query().unwrap_or("")),
+        canonical_headers,
+        signed_headers,
+        payload_hash(headers, body),
+    );
+    (text, signed_headers)
+}
+
+/// The `Authorization` header value.
+pub fn authorization(access_key: &str, signed_headers: &str, signature: &str) -> String {
+    format!(
+        "{ALGORITHM} Access={access_key}, SignedHeaders={signed_headers}, Signature={signature}"
+    )
 }
 
 /// The caller's headers plus those the SDK adds before signing: `X-Sdk-Content-Sha256` for a
