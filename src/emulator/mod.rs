@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use faults::{FaultPlan, FaultSpecError, FaultStep, parse_fault_plan};
 pub use jobs::{JobClock, JobResult, JobSnapshot, JobState, UnknownJobState};
-pub use routes::{KILL_FAILED_BODY, Route};
+pub use routes::{KILL_FAILED_BODY, Route, UnknownRoute};
 pub use stats::{RouteCounts, Stats};
 
 use faults::FaultState;

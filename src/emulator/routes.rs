@@ -50,6 +50,44 @@ pub enum Route {
     IamProjects,
 }
 
+impl Route {
+    /// Every route, in the order of the API table.
+    pub const ALL: [Route; 5] = [
+        Self::Kill,
+        Self::ShowJob,
+        Self::ListJobs,
+        Self::SubmitJob,
+        Self::IamProjects,
+    ];
+
+    /// The snake_case name used in fault plans and on the command line, e.g. `show_job`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kill => "kill",
+            Self::ShowJob => "show_job",
+            Self::ListJobs => "list_jobs",
+            Self::SubmitJob => "submit_job",
+            Self::IamProjects => "iam_projects",
+        }
+    }
+}
+
+/// A route name that is not one of the five API routes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown route {0:?}; expected kill, show_job, list_jobs, submit_job or iam_projects")]
+pub struct UnknownRoute(pub String);
+
+impl std::str::FromStr for Route {
+    type Err = UnknownRoute;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|route| route.as_str() == s)
+            .ok_or_else(|| UnknownRoute(s.to_owned()))
+    }
+}
+
 /// An API request matched to its route, with the decoded path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ApiCall {
