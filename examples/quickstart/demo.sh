@@ -60,8 +60,8 @@ jobs = json.load(urllib.request.urlopen(url + "/__emulator/jobs"))
 jobs = jobs.get("jobs", jobs) if isinstance(jobs, dict) else jobs
 for j in jobs:
     if j.get("job_id") == job:
-        print(f"    job {job}: {j.get('job_state')}")
-        sys.exit(0 if j.get("job_state") == "KILLED" else 1)
+        print(f"    job {job}: {j.get('state')}")
+        sys.exit(0 if j.get("state") == "KILLED" else 1)
 print("    job not found")
 sys.exit(1)
 PY
