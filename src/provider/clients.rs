@@ -20,7 +20,9 @@ struct Inner {
 
 impl std::fmt::Debug for Clients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Clients").field("region", &self.inner.base.region).finish_non_exhaustive()
+        f.debug_struct("Clients")
+            .field("region", &self.inner.base.region)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,7 +46,9 @@ impl Clients {
 
     /// The project ID known without asking IAM: the provider's, for the provider's own region.
     pub fn known_project_id(&self, region: &str) -> Option<&str> {
-        (region == self.inner.base.region).then_some(self.inner.base.project_id.as_deref()).flatten()
+        (region == self.inner.base.region)
+            .then_some(self.inner.base.project_id.as_deref())
+            .flatten()
     }
 
     /// The client for `region` (the provider's when `None`). A region override keeps every other
@@ -54,7 +58,11 @@ impl Clients {
             Some(r) if r != self.inner.base.region => r,
             _ => return Ok(self.inner.default.clone()),
         };
-        let mut others = self.inner.others.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut others = self
+            .inner
+            .others
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = others.get(region) {
             return Ok(client.clone());
         }

@@ -58,7 +58,8 @@ fn computed(name: &str, plain: &str) -> Attribute {
 pub(crate) fn epoch_millis_to_rfc3339(ms: Option<i64>) -> Option<String> {
     let ms = ms.filter(|ms| *ms > 0)?;
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339).ok()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 #[async_trait]
@@ -88,11 +89,21 @@ impl DataSource<Clients> for JobExecutionDataSource {
         .attribute(computed("finished_at", "When the job ended (RFC 3339, UTC); null while it runs."))
     }
 
-    async fn read(&self, ctx: &Ctx<Clients>, mut model: JobExecutionModel, diags: &mut Diagnostics) -> Option<JobExecutionModel> {
+    async fn read(
+        &self,
+        ctx: &Ctx<Clients>,
+        mut model: JobExecutionModel,
+        diags: &mut Diagnostics,
+    ) -> Option<JobExecutionModel> {
         let clients = ctx.client(diags)?;
         let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
         let (client, project_id) = clients
-            .locate(model.region.as_deref(), model.project_id.as_deref(), deadline, diags)
+            .locate(
+                model.region.as_deref(),
+                model.project_id.as_deref(),
+                deadline,
+                diags,
+            )
             .await?;
         let detail = tokio::select! {
             result = client.show_job(&project_id, &model.cluster_id, &model.job_execution_id, deadline.into_std()) => result,
@@ -108,7 +119,10 @@ impl DataSource<Clients> for JobExecutionDataSource {
                 return None;
             }
         };
-        model.id = Some(format!("{project_id}/{}/{}", model.cluster_id, model.job_execution_id));
+        model.id = Some(format!(
+            "{project_id}/{}/{}",
+            model.cluster_id, model.job_execution_id
+        ));
         model.project_id = Some(project_id);
         model.region = Some(client.region().to_owned());
         model.job_state = detail.job_state.as_ref().map(|s| s.as_str().to_owned());
@@ -132,7 +146,10 @@ mod tests {
 
     #[test]
     fn epoch_millis_become_rfc3339_and_zero_is_absent() {
-        assert_eq!(epoch_millis_to_rfc3339(Some(1_700_000_000_000)).as_deref(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(
+            epoch_millis_to_rfc3339(Some(1_700_000_000_000)).as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
         assert_eq!(epoch_millis_to_rfc3339(Some(0)), None);
         assert_eq!(epoch_millis_to_rfc3339(None), None);
     }

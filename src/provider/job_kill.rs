@@ -116,21 +116,30 @@ impl Resource<Clients> for JobKillResource {
         if plan.bool("wait_for_termination") == Attr::Known(false) {
             plan.fill_unknown("final_job_state", Value::Null);
         }
-        let Some(clients) = ctx.configured() else { return };
+        let Some(clients) = ctx.configured() else {
+            return;
+        };
         plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
         if let Attr::Known(region) = plan.string("region")
             && let Some(project_id) = clients.known_project_id(&region)
         {
             plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
         }
-        if let (Attr::Known(project), Attr::Known(cluster), Attr::Known(job)) =
-            (plan.string("project_id"), plan.string("cluster_id"), plan.string("job_execution_id"))
-        {
+        if let (Attr::Known(project), Attr::Known(cluster), Attr::Known(job)) = (
+            plan.string("project_id"),
+            plan.string("cluster_id"),
+            plan.string("job_execution_id"),
+        ) {
             plan.fill_unknown("id", Value::String(format!("{project}/{cluster}/{job}")));
         }
     }
 
-    async fn create(&self, ctx: &Ctx<Clients>, mut planned: JobKillModel, diags: &mut Diagnostics) -> Option<JobKillModel> {
+    async fn create(
+        &self,
+        ctx: &Ctx<Clients>,
+        mut planned: JobKillModel,
+        diags: &mut Diagnostics,
+    ) -> Option<JobKillModel> {
         let timeout = planned
             .timeouts
             .as_ref()
@@ -142,7 +151,12 @@ impl Resource<Clients> for JobKillResource {
         let deadline = Instant::now() + timeout;
         let clients = ctx.client(diags)?;
         let (client, project_id) = clients
-            .locate(planned.region.as_deref(), planned.project_id.as_deref(), deadline, diags)
+            .locate(
+                planned.region.as_deref(),
+                planned.project_id.as_deref(),
+                deadline,
+                diags,
+            )
             .await?;
         let wait = planned.wait_for_termination.unwrap_or(false);
         let job = KillJob {
@@ -154,9 +168,17 @@ impl Resource<Clients> for JobKillResource {
             deadline,
             stop: ctx.stop_token(),
         };
-        let report = kill_job(job, &|line| tracing::info!(target: "provider", "{line}"), diags).await?;
+        let report = kill_job(
+            job,
+            &|line| tracing::info!(target: "provider", "{line}"),
+            diags,
+        )
+        .await?;
 
-        planned.id = Some(format!("{project_id}/{}/{}", planned.cluster_id, planned.job_execution_id));
+        planned.id = Some(format!(
+            "{project_id}/{}/{}",
+            planned.cluster_id, planned.job_execution_id
+        ));
         planned.region = Some(client.region().to_owned());
         planned.project_id = Some(project_id);
         planned.request_id = report.request_id;
@@ -166,7 +188,12 @@ impl Resource<Clients> for JobKillResource {
         Some(planned)
     }
 
-    async fn read(&self, _ctx: &Ctx<Clients>, state: JobKillModel, _diags: &mut Diagnostics) -> Option<JobKillModel> {
+    async fn read(
+        &self,
+        _ctx: &Ctx<Clients>,
+        state: JobKillModel,
+        _diags: &mut Diagnostics,
+    ) -> Option<JobKillModel> {
         Some(state)
     }
 
@@ -191,7 +218,12 @@ impl Resource<Clients> for JobKillResource {
         );
     }
 
-    async fn import(&self, _ctx: &Ctx<Clients>, id: &str, diags: &mut Diagnostics) -> Option<JobKillModel> {
+    async fn import(
+        &self,
+        _ctx: &Ctx<Clients>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<JobKillModel> {
         diags.add_error(
             "mrs_job_kill cannot be imported",
             format!(

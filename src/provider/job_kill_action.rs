@@ -61,12 +61,31 @@ impl Action<Clients> for JobKillAction {
         schema
     }
 
-    async fn invoke(&self, ctx: &Ctx<Clients>, config: JobKillActionModel, progress: &Progress, diags: &mut Diagnostics) {
-        let timeout = config.timeout.as_deref().map(parse_duration).transpose().unwrap_or(None).unwrap_or(DEFAULT_TIMEOUT);
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Clients>,
+        config: JobKillActionModel,
+        progress: &Progress,
+        diags: &mut Diagnostics,
+    ) {
+        let timeout = config
+            .timeout
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .unwrap_or(None)
+            .unwrap_or(DEFAULT_TIMEOUT);
         let deadline = Instant::now() + timeout;
-        let Some(clients) = ctx.client(diags) else { return };
+        let Some(clients) = ctx.client(diags) else {
+            return;
+        };
         let Some((client, project_id)) = clients
-            .locate(config.region.as_deref(), config.project_id.as_deref(), deadline, diags)
+            .locate(
+                config.region.as_deref(),
+                config.project_id.as_deref(),
+                deadline,
+                diags,
+            )
             .await
         else {
             return;

@@ -126,7 +126,12 @@ async fn wait_for_termination(
                 if state != last_state {
                     if let Some(state) = &state {
                         let before = last_state.as_ref().map_or("unknown", |s| s.as_str());
-                        progress(format!("job {} {} → {}", job.job_id, before, state.as_str()));
+                        progress(format!(
+                            "job {} {} → {}",
+                            job.job_id,
+                            before,
+                            state.as_str()
+                        ));
                     }
                     last_state = state.clone();
                 }

@@ -40,7 +40,11 @@ impl framework::Provider for MrsProvider {
         settings::validate(config, diags);
     }
 
-    async fn configure(&self, request: ConfigureRequest, diags: &mut Diagnostics) -> Option<Clients> {
+    async fn configure(
+        &self,
+        request: ConfigureRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Clients> {
         let settings = settings::resolve(&request.config, |name| std::env::var(name).ok(), diags)?;
         let mut config = settings.into_client_config();
         if !request.terraform_version.is_empty() {

@@ -99,7 +99,9 @@ fn check_retries(retries: Result<i64, String>, diags: &mut Diagnostics) -> Optio
             diags.add_attribute_error(
                 AttributePath::attr("max_retries"),
                 "Invalid value for max_retries",
-                format!("max_retries is {text}; write a whole number from 0 to {MAX_RETRIES_LIMIT}."),
+                format!(
+                    "max_retries is {text}; write a whole number from 0 to {MAX_RETRIES_LIMIT}."
+                ),
             );
             None
         }
@@ -155,8 +157,18 @@ pub fn resolve(
             get("ca_cert_file", "HW_CA_CERT_FILE")?,
         ))
     })();
-    let Ok((region, project_id, access_key, secret_key, security_token, auth_token, endpoint, iam_endpoint, cloud, ca_cert_file)) =
-        values
+    let Ok((
+        region,
+        project_id,
+        access_key,
+        secret_key,
+        security_token,
+        auth_token,
+        endpoint,
+        iam_endpoint,
+        cloud,
+        ca_cert_file,
+    )) = values
     else {
         tracing::debug!("provider configuration has unknown values; deferring client setup");
         return None;
@@ -170,7 +182,10 @@ pub fn resolve(
         (insecure, retries, timeout) => (insecure, retries, timeout),
     };
 
-    let errors_before = diags.iter().filter(|d| d.severity == crate::framework::Severity::Error).count();
+    let errors_before = diags
+        .iter()
+        .filter(|d| d.severity == crate::framework::Severity::Error)
+        .count();
     let region = region.unwrap_or_else(|| {
         diags.add_attribute_error(
             AttributePath::attr("region"),
@@ -183,7 +198,9 @@ pub fn resolve(
 
     let insecure = match insecure {
         Attr::Known(v) => v,
-        _ => env("HW_INSECURE").is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")),
+        _ => env("HW_INSECURE").is_some_and(|v| {
+            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+        }),
     };
     let max_retries = match max_retries {
         Attr::Known(n) => check_retries(n, diags).unwrap_or(DEFAULT_MAX_RETRIES),
@@ -203,7 +220,11 @@ pub fn resolve(
     };
     let request_timeout = match request_timeout {
         Attr::Known(text) => parse_duration(&text).unwrap_or_else(|e| {
-            diags.add_attribute_error(AttributePath::attr("request_timeout"), "Invalid value for request_timeout", e);
+            diags.add_attribute_error(
+                AttributePath::attr("request_timeout"),
+                "Invalid value for request_timeout",
+                e,
+            );
             DEFAULT_REQUEST_TIMEOUT
         }),
         _ => DEFAULT_REQUEST_TIMEOUT,
@@ -217,15 +238,25 @@ pub fn resolve(
             format!("ca_cert_file (or HW_CA_CERT_FILE) is {path:?}, which is not a readable file."),
         );
     }
-    for (name, env_name, value) in [("endpoint", "HW_MRS_ENDPOINT", &endpoint), ("iam_endpoint", "HW_IAM_ENDPOINT", &iam_endpoint)] {
+    for (name, env_name, value) in [
+        ("endpoint", "HW_MRS_ENDPOINT", &endpoint),
+        ("iam_endpoint", "HW_IAM_ENDPOINT", &iam_endpoint),
+    ] {
         if let Some(url) = value
             && let Err(e) = validate_endpoint(url)
         {
-            diags.add_attribute_error(AttributePath::attr(name), format!("Invalid {name} (or {env_name})"), e);
+            diags.add_attribute_error(
+                AttributePath::attr(name),
+                format!("Invalid {name} (or {env_name})"),
+                e,
+            );
         }
     }
 
-    let errors_after = diags.iter().filter(|d| d.severity == crate::framework::Severity::Error).count();
+    let errors_after = diags
+        .iter()
+        .filter(|d| d.severity == crate::framework::Severity::Error)
+        .count();
     let credentials = credentials?;
     if errors_after > errors_before {
         return None;
@@ -301,8 +332,11 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, Value)]) -> Config {
-        let mut attrs: std::collections::BTreeMap<String, Value> =
-            schema().attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+        let mut attrs: std::collections::BTreeMap<String, Value> = schema()
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
         for (k, v) in pairs {
             attrs.insert(k.to_string(), v.clone());
         }
@@ -310,7 +344,10 @@ mod tests {
     }
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -319,7 +356,12 @@ mod tests {
         let mut diags = Diagnostics::new();
         let settings = resolve(
             &config(&[("region", Value::String("cn-north-4".into()))]),
-            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK"), ("HW_MAX_RETRIES", "2"), ("HW_MRS_ENDPOINT", "http://127.0.0.1:1")]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_MAX_RETRIES", "2"),
+                ("HW_MRS_ENDPOINT", "http://127.0.0.1:1"),
+            ]),
             &mut diags,
         )
         .expect("settings");
@@ -328,14 +370,19 @@ mod tests {
         assert_eq!(c.region, "cn-north-4");
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:1"));
-        assert!(matches!(c.credentials, Credentials::AkSk { ref access_key, .. } if access_key == "AK"));
+        assert!(
+            matches!(c.credentials, Credentials::AkSk { ref access_key, .. } if access_key == "AK")
+        );
     }
 
     #[test]
     fn half_credentials_give_one_diagnostic_naming_attributes_and_variables() {
         let mut diags = Diagnostics::new();
         let settings = resolve(
-            &config(&[("region", Value::String("cn-north-4".into())), ("access_key", Value::String("AK".into()))]),
+            &config(&[
+                ("region", Value::String("cn-north-4".into())),
+                ("access_key", Value::String("AK".into())),
+            ]),
             env(&[]),
             &mut diags,
         );
@@ -343,7 +390,11 @@ mod tests {
         let errors: Vec<_> = diags.iter().collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
         for word in ["access_key", "secret_key", "HW_ACCESS_KEY", "HW_SECRET_KEY"] {
-            assert!(errors[0].detail.contains(word), "{word} missing from {:?}", errors[0].detail);
+            assert!(
+                errors[0].detail.contains(word),
+                "{word} missing from {:?}",
+                errors[0].detail
+            );
         }
     }
 

