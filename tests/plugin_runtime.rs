@@ -259,53 +259,5 @@ async fn debug_mode_prints_a_reattach_line_whose_socket_serves_grpc() {
     child.kill().await.expect("kill the debug provider");
 }
 
-fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// The real go-plugin client: Go TLS, a P-521 client certificate, grpc-go over the unix socket.
-#[tokio::test]
-async fn terraform_cli_loads_the_provider_schema_over_automtls() {
-    let Some(terraform) = find_on_path("terraform") else {
-        eprintln!("terraform is not on PATH; the real-client check cannot run here");
-        return;
-    };
-    let binary = std::path::Path::new(common::plugin_client::provider_binary());
-    let work = tempfile::tempdir().expect("tempdir");
-    let cli_config = work.path().join("cli.tfrc");
-    std::fs::write(
-        &cli_config,
-        format!(
-            "provider_installation {{\n  dev_overrides {{ \"huaweicloud/mrs\" = \"{}\" }}\n  direct {{}}\n}}\n",
-            binary.parent().expect("target dir").display()
-        ),
-    )
-    .expect("write CLI config");
-    std::fs::write(
-        work.path().join("main.tf"),
-        "terraform {\n  required_providers {\n    mrs = { source = \"huaweicloud/mrs\" }\n  }\n}\n",
-    )
-    .expect("write main.tf");
-
-    let output = tokio::process::Command::new(terraform)
-        .args(["providers", "schema", "-json"])
-        .current_dir(work.path())
-        .env("TF_CLI_CONFIG_FILE", &cli_config)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .env_remove("TF_LOG")
-        .env_remove("TF_REATTACH_PROVIDERS")
-        .output()
-        .await
-        .expect("run terraform");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "terraform failed: {stderr}");
-    let schemas: serde_json::Value = serde_json::from_slice(&output.stdout).expect("schema JSON");
-    assert!(
-        schemas["provider_schemas"]["registry.terraform.io/huaweicloud/mrs"]["provider"]
-            .is_object(),
-        "{schemas}"
-    );
-}
+// The real go-plugin client (Go TLS, a P-521 client certificate, grpc-go) is exercised by
+// tests/terraform_e2e.rs, with every Terraform version the suite runs.

@@ -369,6 +369,7 @@ fn changing_triggers_sends_the_kill_again() {
     }
 }
 
+/// The real go-plugin client: Go TLS with a P-521 client certificate, grpc-go over the unix socket.
 #[test]
 fn provider_schema_is_shown_by_terraform() {
     for tf in terraforms() {
