@@ -8,7 +8,9 @@ use crate::framework::{Attr, Attribute, Config, Diagnostics, Schema};
 use crate::mrs::{ClientConfig, Credentials};
 use crate::tfvalue::AttributePath;
 
-use super::validators::{validate_cloud, validate_endpoint, validate_id, validate_region};
+use super::validators::{
+    validate_cloud, validate_credential, validate_endpoint, validate_id, validate_region,
+};
 
 /// Default for `max_retries`.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
@@ -31,19 +33,19 @@ pub fn schema() -> Schema {
         "Project ID; looked up through IAM for the region when absent. Environment: HW_PROJECT_ID.",
         "Project ID. When absent it is looked up once through IAM (`GET /v3/projects?name={region}`). Falls back to `HW_PROJECT_ID`.",
     ))
-    .attribute(Attribute::string("access_key").optional().sensitive().describe(
+    .attribute(Attribute::string("access_key").optional().sensitive().validate_string(validate_credential).describe(
         "Access key (AK). Environment: HW_ACCESS_KEY.",
         "Access key (AK) for AK/SK signing. Falls back to `HW_ACCESS_KEY`.",
     ))
-    .attribute(Attribute::string("secret_key").optional().sensitive().describe(
+    .attribute(Attribute::string("secret_key").optional().sensitive().validate_string(validate_credential).describe(
         "Secret key (SK). Environment: HW_SECRET_KEY.",
         "Secret key (SK) for AK/SK signing. Falls back to `HW_SECRET_KEY`.",
     ))
-    .attribute(Attribute::string("security_token").optional().sensitive().describe(
+    .attribute(Attribute::string("security_token").optional().sensitive().validate_string(validate_credential).describe(
         "Security token of temporary credentials. Environment: HW_SECURITY_TOKEN.",
         "Security token of temporary AK/SK credentials, sent as `X-Security-Token`. Falls back to `HW_SECURITY_TOKEN`.",
     ))
-    .attribute(Attribute::string("auth_token").optional().sensitive().describe(
+    .attribute(Attribute::string("auth_token").optional().sensitive().validate_string(validate_credential).describe(
         "IAM token, used instead of AK/SK. Environment: HW_AUTH_TOKEN.",
         "IAM token, sent as `X-Auth-Token` instead of AK/SK signing. Falls back to `HW_AUTH_TOKEN`.",
     ))
@@ -99,7 +101,9 @@ fn check_retries(retries: Result<i64, String>, diags: &mut Diagnostics) -> Optio
             diags.add_attribute_error(
                 AttributePath::attr("max_retries"),
                 "Invalid value for max_retries",
-                format!("max_retries is {text}; write a whole number from 0 to {MAX_RETRIES_LIMIT}."),
+                format!(
+                    "max_retries is {text}; write a whole number from 0 to {MAX_RETRIES_LIMIT}."
+                ),
             );
             None
         }
@@ -155,8 +159,18 @@ pub fn resolve(
             get("ca_cert_file", "HW_CA_CERT_FILE")?,
         ))
     })();
-    let Ok((region, project_id, access_key, secret_key, security_token, auth_token, endpoint, iam_endpoint, cloud, ca_cert_file)) =
-        values
+    let Ok((
+        region,
+        project_id,
+        access_key,
+        secret_key,
+        security_token,
+        auth_token,
+        endpoint,
+        iam_endpoint,
+        cloud,
+        ca_cert_file,
+    )) = values
     else {
         tracing::debug!("provider configuration has unknown values; deferring client setup");
         return None;
@@ -170,7 +184,10 @@ pub fn resolve(
         (insecure, retries, timeout) => (insecure, retries, timeout),
     };
 
-    let errors_before = diags.iter().filter(|d| d.severity == crate::framework::Severity::Error).count();
+    let errors_before = diags
+        .iter()
+        .filter(|d| d.severity == crate::framework::Severity::Error)
+        .count();
     let region = region.unwrap_or_else(|| {
         diags.add_attribute_error(
             AttributePath::attr("region"),
@@ -183,7 +200,9 @@ pub fn resolve(
 
     let insecure = match insecure {
         Attr::Known(v) => v,
-        _ => env("HW_INSECURE").is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")),
+        _ => env("HW_INSECURE").is_some_and(|v| {
+            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+        }),
     };
     let max_retries = match max_retries {
         Attr::Known(n) => check_retries(n, diags).unwrap_or(DEFAULT_MAX_RETRIES),
@@ -203,7 +222,11 @@ pub fn resolve(
     };
     let request_timeout = match request_timeout {
         Attr::Known(text) => parse_duration(&text).unwrap_or_else(|e| {
-            diags.add_attribute_error(AttributePath::attr("request_timeout"), "Invalid value for request_timeout", e);
+            diags.add_attribute_error(
+                AttributePath::attr("request_timeout"),
+                "Invalid value for request_timeout",
+                e,
+            );
             DEFAULT_REQUEST_TIMEOUT
         }),
         _ => DEFAULT_REQUEST_TIMEOUT,
@@ -217,15 +240,25 @@ pub fn resolve(
             format!("ca_cert_file (or HW_CA_CERT_FILE) is {path:?}, which is not a readable file."),
         );
     }
-    for (name, env_name, value) in [("endpoint", "HW_MRS_ENDPOINT", &endpoint), ("iam_endpoint", "HW_IAM_ENDPOINT", &iam_endpoint)] {
+    for (name, env_name, value) in [
+        ("endpoint", "HW_MRS_ENDPOINT", &endpoint),
+        ("iam_endpoint", "HW_IAM_ENDPOINT", &iam_endpoint),
+    ] {
         if let Some(url) = value
             && let Err(e) = validate_endpoint(url)
         {
-            diags.add_attribute_error(AttributePath::attr(name), format!("Invalid {name} (or {env_name})"), e);
+            diags.add_attribute_error(
+                AttributePath::attr(name),
+                format!("Invalid {name} (or {env_name})"),
+                e,
+            );
         }
     }
 
-    let errors_after = diags.iter().filter(|d| d.severity == crate::framework::Severity::Error).count();
+    let errors_after = diags
+        .iter()
+        .filter(|d| d.severity == crate::framework::Severity::Error)
+        .count();
     let credentials = credentials?;
     if errors_after > errors_before {
         return None;
@@ -301,8 +334,11 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, Value)]) -> Config {
-        let mut attrs: std::collections::BTreeMap<String, Value> =
-            schema().attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+        let mut attrs: std::collections::BTreeMap<String, Value> = schema()
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
         for (k, v) in pairs {
             attrs.insert(k.to_string(), v.clone());
         }
@@ -310,7 +346,10 @@ mod tests {
     }
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -319,7 +358,12 @@ mod tests {
         let mut diags = Diagnostics::new();
         let settings = resolve(
             &config(&[("region", Value::String("cn-north-4".into()))]),
-            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK"), ("HW_MAX_RETRIES", "2"), ("HW_MRS_ENDPOINT", "http://127.0.0.1:1")]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_MAX_RETRIES", "2"),
+                ("HW_MRS_ENDPOINT", "http://127.0.0.1:1"),
+            ]),
             &mut diags,
         )
         .expect("settings");
@@ -328,14 +372,19 @@ mod tests {
         assert_eq!(c.region, "cn-north-4");
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:1"));
-        assert!(matches!(c.credentials, Credentials::AkSk { ref access_key, .. } if access_key == "AK"));
+        assert!(
+            matches!(c.credentials, Credentials::AkSk { ref access_key, .. } if access_key == "AK")
+        );
     }
 
     #[test]
     fn half_credentials_give_one_diagnostic_naming_attributes_and_variables() {
         let mut diags = Diagnostics::new();
         let settings = resolve(
-            &config(&[("region", Value::String("cn-north-4".into())), ("access_key", Value::String("AK".into()))]),
+            &config(&[
+                ("region", Value::String("cn-north-4".into())),
+                ("access_key", Value::String("AK".into())),
+            ]),
             env(&[]),
             &mut diags,
         );
@@ -343,7 +392,11 @@ mod tests {
         let errors: Vec<_> = diags.iter().collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
         for word in ["access_key", "secret_key", "HW_ACCESS_KEY", "HW_SECRET_KEY"] {
-            assert!(errors[0].detail.contains(word), "{word} missing from {:?}", errors[0].detail);
+            assert!(
+                errors[0].detail.contains(word),
+                "{word} missing from {:?}",
+                errors[0].detail
+            );
         }
     }
 

@@ -6,14 +6,19 @@
 pub fn validate_id(text: &str) -> Result<(), String> {
     let length = text.chars().count();
     if length == 0 {
-        return Err("The ID is empty. Copy the ID from the MRS console or API (usually a UUID).".into());
+        return Err(
+            "The ID is empty. Copy the ID from the MRS console or API (usually a UUID).".into(),
+        );
     }
     if length > 64 {
         return Err(format!(
             "The ID is {length} characters long; MRS IDs are at most 64 characters (usually a UUID)."
         ));
     }
-    if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
         return Err(format!(
             "The ID {text:?} contains {bad:?}. MRS IDs use only letters, digits, '-' and '_' (usually a UUID)."
         ));
@@ -25,7 +30,9 @@ pub fn validate_id(text: &str) -> Result<(), String> {
 pub fn validate_region(text: &str) -> Result<(), String> {
     let valid = !text.is_empty()
         && text.len() <= 64
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if valid {
         Ok(())
     } else {
@@ -41,11 +48,15 @@ pub fn validate_cloud(text: &str) -> Result<(), String> {
         && text.len() <= 253
         && !text.starts_with('.')
         && !text.ends_with('.')
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
     if valid {
         Ok(())
     } else {
-        Err(format!("{text:?} is not a domain name. Write a domain suffix such as \"myhuaweicloud.com\"."))
+        Err(format!(
+            "{text:?} is not a domain name. Write a domain suffix such as \"myhuaweicloud.com\"."
+        ))
     }
 }
 
@@ -54,7 +65,9 @@ pub fn validate_endpoint(text: &str) -> Result<(), String> {
     match url::Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "https" | "http") && url.host_str().is_some() => {
             if url.query().is_some() || url.fragment().is_some() {
-                Err(format!("{text:?} has a query or fragment; write only the scheme, host, port and path."))
+                Err(format!(
+                    "{text:?} has a query or fragment; write only the scheme, host, port and path."
+                ))
             } else {
                 Ok(())
             }
@@ -73,7 +86,18 @@ mod tests {
     fn ids_accept_uuids_and_reject_path_characters() {
         assert!(validate_id("2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b").is_ok());
         assert!(validate_id("job_1").is_ok());
-        for bad in ["", "a/b", "..", "a?b", "a#b", "a%2F", "a b", "é", "a\nb", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "a/b",
+            "..",
+            "a?b",
+            "a#b",
+            "a%2F",
+            "a b",
+            "é",
+            "a\nb",
+            &"x".repeat(65),
+        ] {
             assert!(validate_id(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -89,5 +113,26 @@ mod tests {
         assert!(validate_endpoint("ftp://x").is_err());
         assert!(validate_endpoint("https://x?y=1").is_err());
         assert!(validate_endpoint("not a url").is_err());
+    }
+}
+
+/// Credentials (keys and tokens), which travel in HTTP headers: printable ASCII only. The message
+/// never repeats the value, which is secret.
+pub fn validate_credential(text: &str) -> Result<(), String> {
+    match text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_graphic() || *c == ' '))
+    {
+        Some((at, c)) if c.is_control() => Err(format!(
+            "The value has a control character at position {}; credentials are printable ASCII. \
+             Check for a stray newline or tab copied with the key.",
+            at + 1
+        )),
+        Some((at, _)) => Err(format!(
+            "The value has a non-ASCII character at position {}; credentials are printable ASCII.",
+            at + 1
+        )),
+        None => Ok(()),
     }
 }
