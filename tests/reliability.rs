@@ -425,7 +425,7 @@ fn sigint_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keep
         // Wait until the kill was accepted and the provider is polling the job.
         let polling = poll(600, || {
             let stats = emulator.stats();
-            stats.kills_accepted.get(&job).is_some() && stats.requests.show_job >= 1
+            stats.kills_accepted.contains_key(&job) && stats.requests.show_job >= 1
         });
         assert!(
             polling,
