@@ -218,6 +218,7 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
         security_tokens: (!args.security_tokens.is_empty()).then(|| args.security_tokens.clone()),
         auth_tokens: args.auth_tokens.clone(),
         max_clock_skew: Duration::from_secs(args.max_clock_skew_s),
+        clock_offset_s: 0,
         job_clock: args.job_clock_ms,
         kill_delay: Duration::from_millis(args.kill_delay_ms),
         bind_address: args.bind,

@@ -65,6 +65,9 @@ pub struct EmulatorConfig {
     pub auth_tokens: Vec<String>,
     /// Largest accepted distance between `X-Sdk-Date` and the emulator's clock.
     pub max_clock_skew: Duration,
+    /// Seconds added to the emulator's own clock when it checks `X-Sdk-Date` (negative: behind),
+    /// to reproduce a client whose clock is off without touching the machine's clock.
+    pub clock_offset_s: i64,
     /// When submitted jobs change state.
     pub job_clock: JobClock,
     /// Time between an accepted kill (202) and the job showing KILLED.
@@ -86,6 +89,7 @@ impl Default for EmulatorConfig {
             security_tokens: None,
             auth_tokens: Vec::new(),
             max_clock_skew: Duration::from_secs(15 * 60),
+            clock_offset_s: 0,
             job_clock: JobClock::default(),
             kill_delay: Duration::from_millis(300),
             bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),

@@ -375,7 +375,8 @@ fn api(
         headers: &parts.headers,
         body,
     };
-    if let Err(err) = authenticate(&request, &policy, OffsetDateTime::now_utc()) {
+    let now = OffsetDateTime::now_utc() + time::Duration::seconds(config.clock_offset_s);
+    if let Err(err) = authenticate(&request, &policy, now) {
         if err.is_token_failure() {
             shared.stats.rejected_token();
         } else {

@@ -8,7 +8,9 @@ use crate::framework::{Attr, Attribute, Config, Diagnostics, Schema};
 use crate::mrs::{ClientConfig, Credentials};
 use crate::tfvalue::AttributePath;
 
-use super::validators::{validate_cloud, validate_endpoint, validate_id, validate_region};
+use super::validators::{
+    validate_cloud, validate_credential, validate_endpoint, validate_id, validate_region,
+};
 
 /// Default for `max_retries`.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
@@ -31,19 +33,19 @@ pub fn schema() -> Schema {
         "Project ID; looked up through IAM for the region when absent. Environment: HW_PROJECT_ID.",
         "Project ID. When absent it is looked up once through IAM (`GET /v3/projects?name={region}`). Falls back to `HW_PROJECT_ID`.",
     ))
-    .attribute(Attribute::string("access_key").optional().sensitive().describe(
+    .attribute(Attribute::string("access_key").optional().sensitive().validate_string(validate_credential).describe(
         "Access key (AK). Environment: HW_ACCESS_KEY.",
         "Access key (AK) for AK/SK signing. Falls back to `HW_ACCESS_KEY`.",
     ))
-    .attribute(Attribute::string("secret_key").optional().sensitive().describe(
+    .attribute(Attribute::string("secret_key").optional().sensitive().validate_string(validate_credential).describe(
         "Secret key (SK). Environment: HW_SECRET_KEY.",
         "Secret key (SK) for AK/SK signing. Falls back to `HW_SECRET_KEY`.",
     ))
-    .attribute(Attribute::string("security_token").optional().sensitive().describe(
+    .attribute(Attribute::string("security_token").optional().sensitive().validate_string(validate_credential).describe(
         "Security token of temporary credentials. Environment: HW_SECURITY_TOKEN.",
         "Security token of temporary AK/SK credentials, sent as `X-Security-Token`. Falls back to `HW_SECURITY_TOKEN`.",
     ))
-    .attribute(Attribute::string("auth_token").optional().sensitive().describe(
+    .attribute(Attribute::string("auth_token").optional().sensitive().validate_string(validate_credential).describe(
         "IAM token, used instead of AK/SK. Environment: HW_AUTH_TOKEN.",
         "IAM token, sent as `X-Auth-Token` instead of AK/SK signing. Falls back to `HW_AUTH_TOKEN`.",
     ))

@@ -78,6 +78,27 @@ pub fn validate_endpoint(text: &str) -> Result<(), String> {
     }
 }
 
+/// Credentials (keys and tokens), which travel in HTTP headers: printable ASCII only. The message
+/// never repeats the value, which is secret.
+pub fn validate_credential(text: &str) -> Result<(), String> {
+    match text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_graphic() || *c == ' '))
+    {
+        Some((at, c)) if c.is_control() => Err(format!(
+            "The value has a control character at position {}; credentials are printable ASCII. \
+             Check for a stray newline or tab copied with the key.",
+            at + 1
+        )),
+        Some((at, _)) => Err(format!(
+            "The value has a non-ASCII character at position {}; credentials are printable ASCII.",
+            at + 1
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
