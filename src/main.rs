@@ -1,5 +1,6 @@
 //! The executable Terraform starts: go-plugin handshake and transport from [`plugin`], serving
 //! the `mrs` provider through the framework's tfplugin6 service.
+//! StopProvider cancels a child of the shutdown token: it stops work in flight, not the process.
 
 use std::process::ExitCode;
 
@@ -8,5 +9,5 @@ use terraform_provider_mrs::plugin;
 use terraform_provider_mrs::provider::MrsProvider;
 
 fn main() -> ExitCode {
-    plugin::run(|context| ProviderService::new(MrsProvider, context.shutdown))
+    plugin::run(|context| ProviderService::new(MrsProvider, context.shutdown.child_token()))
 }

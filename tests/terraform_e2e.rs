@@ -1,7 +1,7 @@
 //! End to end: real Terraform (the one on PATH, and 1.0.3) drives the provider binary through
 //! `dev_overrides` against the in-process MRS emulator.
 
-mod common;
+pub mod common;
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::terraform::{TerraformBin, Workspace, terraforms};

@@ -30,6 +30,12 @@ impl<C> Ctx<C> {
         self.client.as_ref()
     }
 
+    /// The client, if the provider was configured, without reporting anything when it was not
+    /// (for optional work such as filling in a plan).
+    pub fn configured(&self) -> Option<&C> {
+        self.client.as_ref()
+    }
+
     /// Cancelled when Terraform asks the provider to stop (Ctrl-C) or the process shuts down.
     pub fn stop_token(&self) -> &CancellationToken {
         &self.stop

@@ -88,11 +88,9 @@ fn block_to_proto(schema: &Schema) -> pb::schema::Block {
                     Nesting::Single => pb::schema::nested_block::NestingMode::Single,
                     Nesting::List => pb::schema::nested_block::NestingMode::List,
                 } as i32,
+                // Terraform wants both bounds zero (or equal) for a single block.
                 min_items: 0,
-                max_items: match b.nesting {
-                    Nesting::Single => 1,
-                    Nesting::List => 0,
-                },
+                max_items: 0,
             })
             .collect(),
         description: text,

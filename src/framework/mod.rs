@@ -23,7 +23,7 @@ mod validate;
 pub use config::{Attr, Config};
 pub use context::Ctx;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
-pub use plan::{Plan, plan_resource};
+pub use plan::{Plan, PlanEdit, plan_resource};
 pub use provider::{ConfigureRequest, Provider};
 pub use resource::{
     Action, AnyAction, AnyDataSource, AnyResource, DataSource, Described, Progress, Resource,

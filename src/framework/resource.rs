@@ -8,7 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::mpsc;
 
 use super::model::{from_model, to_model};
-use super::{Config, Ctx, Diagnostics, Schema};
+use super::{Config, Ctx, Diagnostics, PlanEdit, Schema};
 use crate::tfvalue::{Type, Value};
 
 /// A managed resource, shaped like terraform-plugin-framework's `resource.Resource`.
@@ -25,6 +25,10 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
 
     /// Extra checks beyond the schema's validators; values may be unknown.
     fn validate(&self, _config: &Config, _diags: &mut Diagnostics) {}
+
+    /// Fills in computed values that are already known at plan time (the framework has applied
+    /// defaults and marked the rest unknown). Runs for creates, updates and replacements.
+    fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
     /// Creates the resource; `None` (with an error) leaves nothing in state.
     async fn create(
@@ -150,6 +154,8 @@ pub trait Described {
 /// A resource with its model type erased; build one with [`resource`].
 #[async_trait]
 pub trait AnyResource<C>: Described + Send + Sync {
+    /// See [`Resource::modify_plan`].
+    fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value);
     /// See [`Resource::create`]; returns null on failure.
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
     /// See [`Resource::read`].
@@ -254,6 +260,10 @@ forward_described!(ActionTag, Action);
 
 #[async_trait]
 impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<ResourceTag<R>, C> {
+    fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value) {
+        self.inner.0.modify_plan(ctx, &mut PlanEdit::new(planned));
+    }
+
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value {
         let Some(model) = to_model(planned, diags) else {
             return Value::Null;

@@ -552,7 +552,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     );
                 }
             }
-            let plan = plan_resource(resource.schema(), &prior, &proposed, &config);
+            let mut plan = plan_resource(resource.schema(), &prior, &proposed, &config);
+            if !plan.planned.is_null() {
+                resource.modify_plan(&inner.ctx(), &mut plan.planned);
+            }
             pb::plan_resource_change::Response {
                 planned_state: encode(&plan.planned, ty, &mut diags),
                 requires_replace: plan.requires_replace.iter().map(path_to_proto).collect(),

@@ -1,1 +1,24 @@
-//! (placeholder)
+//! Client for Huawei Cloud MapReduce Service (MRS): the HTTP calls the provider makes and the
+//! AK/SK signing they need.
+//!
+//! Nothing here knows about Terraform. The provider builds a [`ClientConfig`], turns it into an
+//! [`MrsClient`] once, and calls e.g. [`MrsClient::kill_job`] with a deadline; failures come
+//! back as [`ApiError`]s whose [`summary`](ApiError::summary) and [`detail`](ApiError::detail)
+//! map onto a Terraform diagnostic.
+//!
+//! Layout, top to bottom: [`client`] (calls, retries loop, TLS) uses [`retry`] (when to try
+//! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
+//! [`model`] (job shapes); [`config`] holds settings and endpoint building.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod retry;
+pub mod signer;
+
+pub use client::{KillAccepted, MrsClient};
+pub use config::{ClientConfig, ConfigError, Credentials};
+pub use error::{ApiError, ApiErrorKind};
+pub use model::{JobDetail, JobState, SubmitJob, SubmitJobResult};
+pub use retry::RetryPolicy;

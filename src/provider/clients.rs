@@ -42,6 +42,11 @@ impl Clients {
         &self.inner.base.region
     }
 
+    /// The project ID known without asking IAM: the provider's, for the provider's own region.
+    pub fn known_project_id(&self, region: &str) -> Option<&str> {
+        (region == self.inner.base.region).then_some(self.inner.base.project_id.as_deref()).flatten()
+    }
+
     /// The client for `region` (the provider's when `None`). A region override keeps every other
     /// setting; the project ID is then looked up for that region unless the resource sets one.
     pub fn for_region(&self, region: Option<&str>) -> Result<MrsClient, ConfigError> {

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::kill::{DEFAULT_TIMEOUT, KillJob, kill_job};
 use super::{Clients, job_location_attributes};
 use crate::framework::duration::{parse_duration, validate_duration};
-use crate::framework::{Attribute, Ctx, Diagnostics, Nesting, Resource, Schema};
+use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Resource, Schema};
 use crate::tfvalue::Value;
 
 /// The `mrs_job_kill` resource.
@@ -108,6 +108,26 @@ impl Resource<Clients> for JobKillResource {
                 ),
             ),
         )
+    }
+
+    /// Shows region, project and ID in the plan when the provider's configuration already says
+    /// them, instead of "(known after apply)".
+    fn modify_plan(&self, ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
+        if plan.bool("wait_for_termination") == Attr::Known(false) {
+            plan.fill_unknown("final_job_state", Value::Null);
+        }
+        let Some(clients) = ctx.configured() else { return };
+        plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
+        if let Attr::Known(region) = plan.string("region")
+            && let Some(project_id) = clients.known_project_id(&region)
+        {
+            plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
+        }
+        if let (Attr::Known(project), Attr::Known(cluster), Attr::Known(job)) =
+            (plan.string("project_id"), plan.string("cluster_id"), plan.string("job_execution_id"))
+        {
+            plan.fill_unknown("id", Value::String(format!("{project}/{cluster}/{job}")));
+        }
     }
 
     async fn create(&self, ctx: &Ctx<Clients>, mut planned: JobKillModel, diags: &mut Diagnostics) -> Option<JobKillModel> {

@@ -1,0 +1,679 @@
+//! Client tests against a tiny HTTP(S) stub on 127.0.0.1 serving canned responses.
+
+use super::*;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Mutex;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const AK: &str = "AKTESTACCESSKEY";
+const SK: &str = "sk-super-secret-value-1234";
+const TOKEN: &str = "security-token-very-secret-5678";
+const SEED_BODY: &str =
+    "{\n\"error_msg\": \"Failed to terminate the job.\"\n\"error_code\":\"0175\"\n}";
+
+/// One request as the stub saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    target: String,
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+}
+
+struct Stub {
+    base: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Stub {
+    fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn response(status: u16, headers: &[(&str, &str)], body: &str) -> String {
+    let mut text = format!(
+        "HTTP/1.1 {status} Whatever\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    text
+}
+
+/// Serves `responses` in order, one per connection; afterwards answers 500.
+async fn stub(responses: Vec<String>) -> Stub {
+    stub_with_tls(responses, None).await
+}
+
+async fn stub_with_tls(responses: Vec<String>, tls: Option<tokio_rustls::TlsAcceptor>) -> Stub {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let queue = Arc::new(Mutex::new(responses.into_iter()));
+    let seen_by_server = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = seen_by_server.clone();
+            let queue = queue.clone();
+            let tls = tls.clone();
+            tokio::spawn(async move {
+                let reply = queue
+                    .lock()
+                    .unwrap()
+                    .next()
+                    .unwrap_or_else(|| response(500, &[], "stub has no more responses"));
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(socket).await {
+                            serve_one(stream, reply, seen).await;
+                        }
+                    }
+                    None => serve_one(socket, reply, seen).await,
+                }
+            });
+        }
+    });
+    let scheme = "http";
+    Stub {
+        base: format!("{scheme}://{addr}"),
+        seen,
+    }
+}
+
+async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    reply: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break pos + 4;
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let method = request_line.next().unwrap_or_default().to_owned();
+    let target = request_line.next().unwrap_or_default().to_owned();
+    let headers: BTreeMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = buf[head_end..].to_vec();
+    seen.lock().unwrap().push(Seen {
+        method,
+        target,
+        headers,
+        body,
+    });
+    if reply == "HANG" {
+        std::future::pending::<()>().await;
+    }
+    let _ = stream.write_all(reply.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+fn config(endpoint: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(
+        "cn-north-4",
+        Credentials::AkSk {
+            access_key: AK.into(),
+            secret_key: SK.into(),
+            security_token: Some(TOKEN.into()),
+        },
+    );
+    config.endpoint = Some(endpoint.into());
+    config.iam_endpoint = Some(endpoint.into());
+    config.retry_base_delay = Duration::from_millis(1);
+    config.retry_max_delay = Duration::from_millis(5);
+    config.terraform_version = Some("1.11.4".into());
+    config
+}
+
+fn client(endpoint: &str) -> MrsClient {
+    MrsClient::new(config(endpoint)).unwrap()
+}
+
+fn far_deadline() -> Instant {
+    Instant::now() + Duration::from_secs(60)
+}
+
+const KILL_PATH: &str = "/v2/p1/clusters/c1/job-executions/j1/kill";
+
+#[tokio::test]
+async fn kill_succeeds_on_third_attempt_after_503_and_429_retry_after_zero() {
+    let stub = stub(vec![
+        response(503, &[("X-Request-Id", "r1")], ""),
+        response(429, &[("Retry-After", "0"), ("X-Request-Id", "r2")], ""),
+        response(202, &[("X-Request-Id", "r3")], ""),
+    ])
+    .await;
+    let accepted = client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, 202);
+    assert_eq!(accepted.request_id.as_deref(), Some("r3"));
+    assert_eq!(accepted.warning, None);
+    let seen = stub.requests();
+    assert_eq!(seen.len(), 3);
+    for request in &seen {
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.target, KILL_PATH);
+        assert_eq!(
+            request.headers.get("x-project-id").map(String::as_str),
+            Some("p1")
+        );
+        assert_eq!(
+            request.headers.get("x-security-token").map(String::as_str),
+            Some(TOKEN)
+        );
+        assert!(
+            request.headers["authorization"]
+                .starts_with("SDK-HMAC-SHA256 Access=AKTESTACCESSKEY, ")
+        );
+    }
+}
+
+#[tokio::test]
+async fn sent_request_carries_a_signature_that_verifies_over_what_was_sent() {
+    let stub = stub(vec![response(202, &[], "")]).await;
+    client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    let request = &stub.requests()[0];
+    let url = Url::parse(&format!("{}{}", stub.base, request.target)).unwrap();
+    let signed_names: Vec<&str> = request.headers["authorization"]
+        .split("SignedHeaders=")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap()
+        .split(';')
+        .collect();
+    let headers: Vec<(String, String)> = signed_names
+        .iter()
+        .filter(|n| **n != "x-sdk-date")
+        .map(|n| ((*n).to_owned(), request.headers[*n].clone()))
+        .collect();
+    let input = SigningInput {
+        method: &request.method,
+        url: &url,
+        headers: &headers,
+        body: &request.body,
+    };
+    let key = AccessKey {
+        access_key: AK,
+        secret_key: SK,
+    };
+    let expected = signer::sign(&input, key, &request.headers["x-sdk-date"]);
+    assert_eq!(request.headers["authorization"], expected.authorization);
+    assert!(signed_names.contains(&"user-agent"));
+    assert_eq!(
+        request.headers["user-agent"],
+        format!(
+            "terraform-provider-mrs/{} terraform/1.11.4",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[tokio::test]
+async fn kill_answered_400_is_not_retried_and_reports_code_0175() {
+    let stub = stub(vec![
+        response(400, &[("X-Request-Id", "req-400")], SEED_BODY),
+        response(202, &[], ""),
+    ])
+    .await;
+    let err = client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Http);
+    assert_eq!(err.status, Some(400));
+    assert_eq!(err.error_code.as_deref(), Some("0175"));
+    assert_eq!(err.request_id.as_deref(), Some("req-400"));
+    assert_eq!(err.attempts, 1);
+    assert_eq!(stub.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn deadline_wins_over_a_retry_after_longer_than_the_time_left() {
+    let stub = stub(vec![response(503, &[("Retry-After", "3600")], "")]).await;
+    let err = client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Deadline);
+    assert_eq!(err.status, Some(503));
+    assert_eq!(stub.requests().len(), 1);
+    assert!(err.to_string().contains("deadline"), "{err}");
+}
+
+#[tokio::test]
+async fn deadline_cuts_short_an_attempt_that_gets_no_answer() {
+    let stub = stub(vec!["HANG".to_owned()]).await;
+    let deadline = Instant::now() + Duration::from_millis(300);
+    let err = client(&stub.base)
+        .show_job("p1", "c1", "j1", deadline)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Deadline, "{err}");
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_retries_with_the_last_status() {
+    let stub = stub(vec![
+        response(502, &[], ""),
+        response(502, &[], ""),
+        response(502, &[], ""),
+    ])
+    .await;
+    let mut config = config(&stub.base);
+    config.max_retries = 2;
+    let err = MrsClient::new(config)
+        .unwrap()
+        .show_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Http);
+    assert_eq!(err.status, Some(502));
+    assert_eq!(err.attempts, 3);
+    assert_eq!(stub.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn retried_kill_told_not_running_is_success_when_job_is_killed() {
+    let stub = stub(vec![
+        response(503, &[], ""),
+        response(400, &[("X-Request-Id", "again")], SEED_BODY),
+        response(
+            200,
+            &[],
+            r#"{"job_detail":{"job_id":"j1","job_state":"KILLED","job_result":"KILLED"}}"#,
+        ),
+    ])
+    .await;
+    let accepted = client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, 400);
+    assert_eq!(accepted.request_id.as_deref(), Some("again"));
+    assert!(accepted.warning.unwrap().contains("already killed"));
+    let seen = stub.requests();
+    assert_eq!(seen[2].method, "GET");
+    assert_eq!(seen[2].target, "/v2/p1/clusters/c1/job-executions/j1");
+}
+
+#[tokio::test]
+async fn retried_kill_told_not_running_stays_an_error_when_job_finished() {
+    let stub = stub(vec![
+        response(500, &[], ""),
+        response(400, &[], SEED_BODY),
+        response(
+            200,
+            &[],
+            r#"{"job_detail":{"job_id":"j1","job_state":"FINISHED"}}"#,
+        ),
+    ])
+    .await;
+    let err = client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_code.as_deref(), Some("0175"));
+}
+
+#[tokio::test]
+async fn kill_answered_200_is_success_with_a_warning() {
+    let stub = stub(vec![response(200, &[], "{}")]).await;
+    let accepted = client(&stub.base)
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, 200);
+    assert!(accepted.warning.unwrap().contains("instead of 202"));
+}
+
+#[tokio::test]
+async fn ids_with_slash_stay_in_one_segment_and_dot_dot_is_refused() {
+    let stub = stub(vec![response(202, &[], "")]).await;
+    let client = client(&stub.base);
+    client
+        .kill_job("p1", "c/../x", "j 1/..", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        stub.requests()[0].target,
+        "/v2/p1/clusters/c%2F..%2Fx/job-executions/j%201%2F../kill"
+    );
+    let err = client
+        .kill_job("p1", "c1", "..", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Config);
+    assert!(err.to_string().contains("job_id"));
+    assert_eq!(stub.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn project_id_is_looked_up_once_in_iam_and_cached() {
+    let stub = stub(vec![response(
+        200,
+        &[],
+        r#"{"projects":[{"id":"other","name":"cn-north-4_sub"},{"id":"pid-1","name":"cn-north-4"}]}"#,
+    )])
+    .await;
+    let client = client(&stub.base);
+    assert_eq!(client.project_id(far_deadline()).await.unwrap(), "pid-1");
+    assert_eq!(client.project_id(far_deadline()).await.unwrap(), "pid-1");
+    let seen = stub.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].target, "/v3/projects?name=cn-north-4");
+    assert!(!seen[0].headers.contains_key("x-project-id"));
+}
+
+#[tokio::test]
+async fn configured_project_id_needs_no_lookup() {
+    let mut config = config("http://127.0.0.1:9");
+    config.project_id = Some("given".into());
+    let client = MrsClient::new(config).unwrap();
+    assert_eq!(client.project_id(far_deadline()).await.unwrap(), "given");
+}
+
+#[tokio::test]
+async fn project_lookup_without_match_or_with_several_says_to_set_project_id() {
+    let stub = stub(vec![
+        response(200, &[], r#"{"projects":[]}"#),
+        response(
+            200,
+            &[],
+            r#"{"projects":[{"id":"a","name":"cn-north-4"},{"id":"b","name":"cn-north-4"}]}"#,
+        ),
+    ])
+    .await;
+    let client = client(&stub.base);
+    let none = client.project_id(far_deadline()).await.unwrap_err();
+    assert!(none.to_string().contains("HW_PROJECT_ID"), "{none}");
+    let several = client.project_id(far_deadline()).await.unwrap_err();
+    assert!(several.to_string().contains("a, b"), "{several}");
+}
+
+#[tokio::test]
+async fn show_list_and_submit_decode_their_answers() {
+    let stub = stub(vec![
+        response(
+            200,
+            &[],
+            r#"{"job_detail":{"job_id":"j1","job_state":"RUNNING","job_progress":42.5}}"#,
+        ),
+        response(
+            200,
+            &[],
+            r#"{"total_record":2,"job_list":[{"job_id":"a"},{"job_id":"b","job_state":"NEW"}]}"#,
+        ),
+        response(
+            200,
+            &[],
+            r#"{"job_submit_result":{"job_id":"new-1","state":"COMPLETE"}}"#,
+        ),
+        response(200, &[], "not json"),
+    ])
+    .await;
+    let client = client(&stub.base);
+    let job = client
+        .show_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(job.job_state, Some(JobState::Running));
+    assert_eq!(job.job_progress, Some(42.5));
+    let jobs = client.list_jobs("p1", "c1", far_deadline()).await.unwrap();
+    assert_eq!(jobs.len(), 2);
+    let submit = SubmitJob {
+        job_name: "wc".into(),
+        job_type: "MapReduce".into(),
+        arguments: vec!["x".into()],
+        properties: BTreeMap::new(),
+    };
+    let result = client
+        .submit_job("p1", "c1", &submit, far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(result.job_id, "new-1");
+    let seen = stub.requests();
+    assert_eq!(
+        seen[2].headers["content-type"],
+        "application/json;charset=UTF-8"
+    );
+    assert_eq!(
+        serde_json::from_slice::<SubmitJob>(&seen[2].body).unwrap(),
+        submit
+    );
+    let err = client
+        .show_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Decode);
+}
+
+#[tokio::test]
+async fn token_credentials_send_x_auth_token_and_no_signature() {
+    let stub = stub(vec![response(202, &[], "")]).await;
+    let mut config = config(&stub.base);
+    config.credentials = Credentials::Token("iam-token-abc".into());
+    MrsClient::new(config)
+        .unwrap()
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    let request = &stub.requests()[0];
+    assert_eq!(request.headers["x-auth-token"], "iam-token-abc");
+    assert!(!request.headers.contains_key("authorization"));
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn logs_of_a_call_contain_no_secret_token_or_authorization() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // tracing caches each call site's interest process-wide. While only one dispatcher is
+    // registered it decides from the registering thread's default, so call sites first hit by
+    // tests on other threads would stay muted here; a second live dispatcher makes tracing
+    // consult every registered one.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
+
+    let stub = stub(vec![
+        response(503, &[("X-Request-Id", "log-req-1")], ""),
+        response(202, &[("X-Request-Id", "log-req-2")], ""),
+    ])
+    .await;
+    let client = client(&stub.base);
+    tracing::debug!(?client, "client built");
+    client
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    let authorization = stub.requests()[1].headers["authorization"].clone();
+    let signature = authorization
+        .rsplit("Signature=")
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("log-req-2"),
+        "per-attempt log missing:\n{logs}"
+    );
+    assert!(logs.contains("attempt=2"), "{logs}");
+    for secret in [
+        SK,
+        TOKEN,
+        authorization.as_str(),
+        signature.as_str(),
+        "SDK-HMAC-SHA256",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret:?} leaked into logs:\n{logs}"
+        );
+    }
+}
+
+fn self_signed() -> (
+    rcgen::CertifiedKey<rcgen::KeyPair>,
+    tokio_rustls::TlsAcceptor,
+) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    (certified, tokio_rustls::TlsAcceptor::from(Arc::new(server)))
+}
+
+async fn tls_stub(acceptor: tokio_rustls::TlsAcceptor) -> Stub {
+    let mut stub = stub_with_tls(vec![response(202, &[], "")], Some(acceptor)).await;
+    stub.base = stub.base.replacen("http://", "https://", 1);
+    stub
+}
+
+#[tokio::test]
+async fn https_with_custom_ca_file_verifies_the_server() {
+    let (certified, acceptor) = self_signed();
+    let stub = tls_stub(acceptor).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, certified.cert.pem()).unwrap();
+    let mut config = config(&stub.base);
+    config.ca_cert_file = Some(ca);
+    let accepted = MrsClient::new(config)
+        .unwrap()
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, 202);
+}
+
+#[tokio::test]
+async fn https_with_insecure_accepts_an_unknown_certificate() {
+    let (_, acceptor) = self_signed();
+    let stub = tls_stub(acceptor).await;
+    let mut config = config(&stub.base);
+    config.insecure = true;
+    let accepted = MrsClient::new(config)
+        .unwrap()
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, 202);
+}
+
+#[tokio::test]
+async fn https_with_an_untrusted_certificate_fails_to_connect() {
+    let (_, acceptor) = self_signed();
+    let stub = tls_stub(acceptor).await;
+    let (other, _) = self_signed();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("other.pem");
+    std::fs::write(&ca, other.cert.pem()).unwrap();
+    let mut config = config(&stub.base);
+    config.ca_cert_file = Some(ca);
+    config.max_retries = 0;
+    let err = MrsClient::new(config)
+        .unwrap()
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Connect, "{err}");
+}
+
+#[test]
+fn ca_file_without_certificates_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("empty.pem");
+    std::fs::write(&ca, "not a certificate\n").unwrap();
+    let mut config = config("https://mrs.example.com");
+    config.ca_cert_file = Some(ca);
+    assert!(matches!(
+        MrsClient::new(config),
+        Err(ConfigError::CaCertParse { .. })
+    ));
+    let mut config = self::config("https://mrs.example.com");
+    config.ca_cert_file = Some(dir.path().join("missing.pem"));
+    assert!(matches!(
+        MrsClient::new(config),
+        Err(ConfigError::CaCertRead { .. })
+    ));
+}
+
+#[test]
+fn user_agent_names_the_provider_and_terraform_when_known() {
+    let v = env!("CARGO_PKG_VERSION");
+    assert_eq!(user_agent(None), format!("terraform-provider-mrs/{v}"));
+    assert_eq!(
+        user_agent(Some("1.11.4")),
+        format!("terraform-provider-mrs/{v} terraform/1.11.4")
+    );
+    assert_eq!(
+        user_agent(Some("bad value\n")),
+        format!("terraform-provider-mrs/{v}")
+    );
+}

@@ -1,0 +1,365 @@
+//! What an [`MrsClient`](super::MrsClient) needs to know before its first request: region,
+//! endpoints, credentials, TLS trust and time limits.
+//!
+//! It lives apart from the client so the provider can build and check it (and tests can inspect
+//! the endpoints) without any networking. Secrets never appear in `Debug` output.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// Domain suffix of Huawei Cloud's public partition.
+pub const DEFAULT_CLOUD: &str = "myhuaweicloud.com";
+/// Default number of retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// Default limit for one HTTP attempt, response body included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit for establishing a TCP + TLS connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default first backoff ceiling; doubles per retry.
+pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
+/// Default largest backoff ceiling.
+pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
+
+/// How requests are authenticated.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// Access key pair, signed with `SDK-HMAC-SHA256`; `security_token` for temporary keys.
+    AkSk {
+        /// Access key ID (`HW_ACCESS_KEY`).
+        access_key: String,
+        /// Secret access key (`HW_SECRET_KEY`); never logged.
+        secret_key: String,
+        /// Security token of temporary credentials (`HW_SECURITY_TOKEN`); never logged.
+        security_token: Option<String>,
+    },
+    /// An IAM token sent as `X-Auth-Token`; never logged.
+    Token(String),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::AkSk {
+                access_key,
+                security_token,
+                ..
+            } => f
+                .debug_struct("AkSk")
+                .field("access_key", access_key)
+                .field("secret_key", &"<redacted>")
+                .field(
+                    "security_token",
+                    &security_token.as_ref().map(|_| "<redacted>"),
+                )
+                .finish(),
+            Credentials::Token(_) => f.debug_tuple("Token").field(&"<redacted>").finish(),
+        }
+    }
+}
+
+/// Settings of one MRS client; build with [`ClientConfig::new`] and adjust fields.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Region name, e.g. `cn-north-4`; part of the default host names and the IAM project lookup.
+    pub region: String,
+    /// Domain suffix of the partition; default [`DEFAULT_CLOUD`].
+    pub cloud: String,
+    /// MRS endpoint overriding `https://mrs.{region}.{cloud}`; a path prefix is kept.
+    pub endpoint: Option<String>,
+    /// IAM endpoint overriding `https://iam.{region}.{cloud}`.
+    pub iam_endpoint: Option<String>,
+    /// Project ID; looked up from IAM by region name when absent.
+    pub project_id: Option<String>,
+    /// How to authenticate.
+    pub credentials: Credentials,
+    /// Accept any server certificate. For test rigs only.
+    pub insecure: bool,
+    /// PEM bundle of CAs to trust instead of the system's roots.
+    pub ca_cert_file: Option<PathBuf>,
+    /// Retries after the first attempt for transient failures.
+    pub max_retries: u32,
+    /// Limit for one HTTP attempt; the call's deadline may cut it shorter.
+    pub request_timeout: Duration,
+    /// Limit for connecting.
+    pub connect_timeout: Duration,
+    /// First backoff ceiling (full jitter: a retry waits a random time up to the ceiling).
+    pub retry_base_delay: Duration,
+    /// Largest backoff ceiling.
+    pub retry_max_delay: Duration,
+    /// Terraform's version, appended to the User-Agent when known.
+    pub terraform_version: Option<String>,
+}
+
+/// A configuration that cannot work, found before any request is made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Region is empty or has characters that cannot be part of a host name.
+    #[error(
+        "region {0:?} is not a valid region name: use the name shown in the console, e.g. \"cn-north-4\""
+    )]
+    InvalidRegion(String),
+    /// Cloud suffix is empty or not a host-name suffix.
+    #[error("cloud {0:?} is not a valid domain suffix, e.g. \"myhuaweicloud.com\"")]
+    InvalidCloud(String),
+    /// An explicit endpoint does not parse or is not an http(s) URL with a host.
+    #[error("{field} {value:?} is not usable: {reason}")]
+    InvalidEndpoint {
+        /// Which setting (`endpoint` or `iam_endpoint`).
+        field: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Credentials are missing a part.
+    #[error("{0}")]
+    InvalidCredentials(&'static str),
+    /// The CA bundle could not be read.
+    #[error("cannot read ca_cert_file {path}: {source}")]
+    CaCertRead {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The CA bundle holds no usable PEM certificate.
+    #[error("ca_cert_file {path} holds no usable PEM certificate: {reason}")]
+    CaCertParse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot set up the HTTPS client: {0}")]
+    HttpClient(String),
+}
+
+impl ClientConfig {
+    /// A configuration for `region` with defaults: public cloud, system trust roots,
+    /// [`DEFAULT_MAX_RETRIES`], [`DEFAULT_REQUEST_TIMEOUT`], [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn new(region: impl Into<String>, credentials: Credentials) -> Self {
+        ClientConfig {
+            region: region.into(),
+            cloud: DEFAULT_CLOUD.to_owned(),
+            endpoint: None,
+            iam_endpoint: None,
+            project_id: None,
+            credentials,
+            insecure: false,
+            ca_cert_file: None,
+            max_retries: DEFAULT_MAX_RETRIES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
+            retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
+            terraform_version: None,
+        }
+    }
+
+    /// Base URL of the MRS API: `endpoint` (trailing `/` dropped) or `https://mrs.{region}.{cloud}`.
+    pub fn mrs_endpoint(&self) -> Result<Url, ConfigError> {
+        self.service_endpoint("mrs", "endpoint", self.endpoint.as_deref())
+    }
+
+    /// Base URL of IAM: `iam_endpoint` or `https://iam.{region}.{cloud}`.
+    pub fn iam_endpoint(&self) -> Result<Url, ConfigError> {
+        self.service_endpoint("iam", "iam_endpoint", self.iam_endpoint.as_deref())
+    }
+
+    /// Checks everything that can be checked without the network (TLS files aside).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.mrs_endpoint()?;
+        self.iam_endpoint()?;
+        match &self.credentials {
+            Credentials::AkSk {
+                access_key,
+                secret_key,
+                ..
+            } => {
+                if access_key.trim().is_empty() {
+                    return Err(ConfigError::InvalidCredentials(
+                        "access_key is empty: set it (or HW_ACCESS_KEY)",
+                    ));
+                }
+                if secret_key.is_empty() {
+                    return Err(ConfigError::InvalidCredentials(
+                        "secret_key is empty: set it (or HW_SECRET_KEY)",
+                    ));
+                }
+            }
+            Credentials::Token(token) if token.trim().is_empty() => {
+                return Err(ConfigError::InvalidCredentials("the IAM token is empty"));
+            }
+            Credentials::Token(_) => {}
+        }
+        Ok(())
+    }
+
+    fn service_endpoint(
+        &self,
+        service: &str,
+        field: &'static str,
+        explicit: Option<&str>,
+    ) -> Result<Url, ConfigError> {
+        if let Some(explicit) = explicit {
+            return parse_endpoint(field, explicit);
+        }
+        if !is_host_label_text(&self.region) {
+            return Err(ConfigError::InvalidRegion(self.region.clone()));
+        }
+        if !is_host_label_text(&self.cloud) || self.cloud.starts_with('.') {
+            return Err(ConfigError::InvalidCloud(self.cloud.clone()));
+        }
+        let text = format!("https://{service}.{}.{}", self.region, self.cloud);
+        parse_endpoint(field, &text)
+    }
+}
+
+/// Letters, digits, `-`, `_` and `.`: safe to paste into a host name.
+fn is_host_label_text(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn parse_endpoint(field: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidEndpoint {
+        field,
+        value: value.to_owned(),
+        reason,
+    };
+    let trimmed = value.trim();
+    if !trimmed.contains("://") {
+        return Err(invalid(
+            "it needs a scheme, e.g. \"https://mrs.cn-north-4.myhuaweicloud.com\"".to_owned(),
+        ));
+    }
+    let mut url = Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(invalid(format!(
+            "scheme {:?} is not supported, use https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host".to_owned()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "it must not have a query string or fragment".to_owned(),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "credentials do not belong in the URL; use access_key/secret_key".to_owned(),
+        ));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aksk() -> Credentials {
+        Credentials::AkSk {
+            access_key: "AKEXAMPLE".into(),
+            secret_key: "very-secret-sk".into(),
+            security_token: Some("very-secret-token".into()),
+        }
+    }
+
+    #[test]
+    fn default_endpoints_follow_region_and_cloud() {
+        let mut config = ClientConfig::new("cn-north-4", aksk());
+        assert_eq!(
+            config.mrs_endpoint().unwrap().as_str(),
+            "https://mrs.cn-north-4.myhuaweicloud.com/"
+        );
+        assert_eq!(
+            config.iam_endpoint().unwrap().as_str(),
+            "https://iam.cn-north-4.myhuaweicloud.com/"
+        );
+        config.cloud = "myhuaweicloud.eu".into();
+        assert_eq!(
+            config.mrs_endpoint().unwrap().host_str(),
+            Some("mrs.cn-north-4.myhuaweicloud.eu")
+        );
+    }
+
+    #[test]
+    fn explicit_endpoint_overrides_with_or_without_trailing_slash() {
+        let mut config = ClientConfig::new("cn-north-4", aksk());
+        for given in ["http://127.0.0.1:8080", "http://127.0.0.1:8080/"] {
+            config.endpoint = Some(given.into());
+            let url = config.mrs_endpoint().unwrap();
+            assert_eq!(url.as_str(), "http://127.0.0.1:8080/", "{given}");
+        }
+        config.endpoint = Some("https://proxy.example.com/mrs/".into());
+        assert_eq!(config.mrs_endpoint().unwrap().path(), "/mrs");
+        config.iam_endpoint = Some("https://iam.example.com".into());
+        assert_eq!(
+            config.iam_endpoint().unwrap().host_str(),
+            Some("iam.example.com")
+        );
+    }
+
+    #[test]
+    fn unusable_endpoints_and_regions_are_rejected() {
+        let mut config = ClientConfig::new("cn-north-4", aksk());
+        for bad in [
+            "mrs.example.com",
+            "ftp://mrs.example.com",
+            "https://mrs.example.com/?x=1",
+            "https://user:pw@mrs.example.com",
+        ] {
+            config.endpoint = Some(bad.into());
+            assert!(
+                matches!(
+                    config.mrs_endpoint(),
+                    Err(ConfigError::InvalidEndpoint { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let config = ClientConfig::new("cn-north-4/../evil", aksk());
+        assert!(matches!(
+            config.mrs_endpoint(),
+            Err(ConfigError::InvalidRegion(_))
+        ));
+        assert!(matches!(
+            ClientConfig::new("", aksk()).mrs_endpoint(),
+            Err(ConfigError::InvalidRegion(_))
+        ));
+    }
+
+    #[test]
+    fn debug_of_credentials_and_config_hides_secrets() {
+        let config = ClientConfig::new("cn-north-4", aksk());
+        let shown = format!("{config:?} {:?}", config.credentials);
+        assert!(shown.contains("AKEXAMPLE"));
+        assert!(!shown.contains("very-secret-sk"));
+        assert!(!shown.contains("very-secret-token"));
+        let token = Credentials::Token("iam-token-value".into());
+        assert!(!format!("{token:?}").contains("iam-token-value"));
+    }
+
+    #[test]
+    fn empty_keys_are_rejected_with_the_variable_to_set() {
+        let config = ClientConfig::new(
+            "cn-north-4",
+            Credentials::AkSk {
+                access_key: "ak".into(),
+                secret_key: String::new(),
+                security_token: None,
+            },
+        );
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("HW_SECRET_KEY"), "{err}");
+    }
+}

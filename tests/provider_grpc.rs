@@ -1,0 +1,467 @@
+//! The provider as Terraform's gRPC client sees it: the real binary, launched as Terraform does,
+//! called RPC by RPC — validation on every attribute, plans, state upgrades, the RPCs we do not
+//! offer, and the `mrs_job_kill` action (Terraform 1.14 cannot be installed here, so actions are
+//! tested at this level).
+
+pub mod common;
+
+use std::collections::BTreeMap;
+
+use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
+use common::plugin_client::PluginProcess;
+use terraform_provider_mrs::emulator::JobState;
+use terraform_provider_mrs::framework::{Described, Provider};
+use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
+use terraform_provider_mrs::provider::MrsProvider;
+use terraform_provider_mrs::tfvalue::{self, Type, Value};
+
+const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+
+fn resource_type() -> Type {
+    MrsProvider.resources().into_iter().find(|r| r.type_name() == "mrs_job_kill").expect("resource").value_type().clone()
+}
+
+fn action_type() -> Type {
+    MrsProvider.actions().into_iter().find(|a| a.type_name() == "mrs_job_kill").expect("action").value_type().clone()
+}
+
+fn data_source_type() -> Type {
+    MrsProvider.data_sources().into_iter().find(|d| d.type_name() == "mrs_job_execution").expect("data source").value_type().clone()
+}
+
+fn provider_type() -> Type {
+    MrsProvider.schema().value_type()
+}
+
+/// An object of `ty` with the given attributes and every other one null.
+fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
+    let Type::Object { attrs, .. } = ty else { panic!("not an object type") };
+    let mut values: BTreeMap<String, Value> = attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
+    for (k, v) in pairs {
+        assert!(values.contains_key(*k), "no attribute {k}");
+        values.insert(k.to_string(), v.clone());
+    }
+    Value::Object(values)
+}
+
+fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue { msgpack: tfvalue::encode_msgpack(value, ty).expect("encode"), json: Vec::new() })
+}
+
+fn s(text: &str) -> Value {
+    Value::String(text.to_owned())
+}
+
+fn attribute_names(path: &Option<pb::AttributePath>) -> Vec<String> {
+    use pb::attribute_path::step::Selector;
+    path.iter()
+        .flat_map(|p| p.steps.iter())
+        .map(|step| match &step.selector {
+            Some(Selector::AttributeName(n)) => n.clone(),
+            Some(Selector::ElementKeyString(k)) => format!("[{k:?}]"),
+            Some(Selector::ElementKeyInt(i)) => format!("[{i}]"),
+            None => String::new(),
+        })
+        .collect()
+}
+
+fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
+    diags.iter().filter(|d| d.severity == pb::diagnostic::Severity::Error as i32).collect()
+}
+
+const HOSTILE_IDS: &[&str] = &["", "a/b", "..", "../../x", "a?b=1", "a#b", "%2F", "a b", "ünïcode", "tab\there", "nul\u{0}", "new\nline"];
+
+#[tokio::test]
+async fn schema_lists_the_resource_data_source_and_action_with_capabilities() {
+    let plugin = PluginProcess::launch().await;
+    let schema = plugin.provider().get_provider_schema(pb::get_provider_schema::Request {}).await.expect("schema").into_inner();
+    assert!(schema.diagnostics.is_empty());
+    let caps = schema.server_capabilities.expect("capabilities");
+    assert!(caps.plan_destroy && caps.get_provider_schema_optional);
+    assert!(schema.resource_schemas.contains_key("mrs_job_kill"));
+    assert!(schema.data_source_schemas.contains_key("mrs_job_execution"));
+    let action = schema.action_schemas.get("mrs_job_kill").expect("action schema");
+    let attrs = &action.schema.as_ref().expect("schema").block.as_ref().expect("block").attributes;
+    let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
+    for expected in ["cluster_id", "job_execution_id", "project_id", "region", "wait_for_termination", "timeout"] {
+        assert!(names.contains(&expected), "action lacks {expected}: {names:?}");
+    }
+    let metadata = plugin.provider().get_metadata(pb::get_metadata::Request {}).await.expect("metadata").into_inner();
+    assert_eq!(metadata.resources.len(), 1);
+    assert_eq!(metadata.actions[0].type_name, "mrs_job_kill");
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn hostile_values_are_diagnosed_on_their_own_attribute() {
+    let plugin = PluginProcess::launch().await;
+    let mut provider = plugin.provider();
+    let rty = resource_type();
+    let aty = action_type();
+    let dty = data_source_type();
+    let good = [("cluster_id", s(CLUSTER)), ("job_execution_id", s("job-1"))];
+    for attribute in ["cluster_id", "job_execution_id", "project_id", "region"] {
+        for bad in HOSTILE_IDS.iter().copied().chain([&*"x".repeat(65)]) {
+            let mut pairs: Vec<(&str, Value)> = good.to_vec();
+            pairs.retain(|(k, _)| *k != attribute);
+            pairs.push((attribute, s(bad)));
+
+            let config = object(&rty, &pairs);
+            let resp = provider
+                .validate_resource_config(pb::validate_resource_config::Request {
+                    type_name: "mrs_job_kill".into(),
+                    config: dynamic(&config, &rty),
+                    client_capabilities: None,
+                })
+                .await
+                .expect("validate")
+                .into_inner();
+            let errs = errors(&resp.diagnostics);
+            assert_eq!(errs.len(), 1, "{attribute} = {bad:?}: {:?}", resp.diagnostics);
+            assert_eq!(attribute_names(&errs[0].attribute), vec![attribute.to_string()], "{attribute} = {bad:?}");
+
+            let action = object(&aty, &pairs);
+            let resp = provider
+                .validate_action_config(pb::validate_action_config::Request { action_type: "mrs_job_kill".into(), config: dynamic(&action, &aty) })
+                .await
+                .expect("validate action")
+                .into_inner();
+            assert_eq!(errors(&resp.diagnostics).len(), 1, "action {attribute} = {bad:?}");
+
+            let data = object(&dty, &pairs);
+            let resp = provider
+                .validate_data_resource_config(pb::validate_data_resource_config::Request { type_name: "mrs_job_execution".into(), config: dynamic(&data, &dty) })
+                .await
+                .expect("validate data source")
+                .into_inner();
+            assert_eq!(errors(&resp.diagnostics).len(), 1, "data source {attribute} = {bad:?}");
+        }
+        // Unknown and null (where optional) are not errors at validate time.
+        for value in [Value::Unknown, Value::Null] {
+            let mut pairs: Vec<(&str, Value)> = good.to_vec();
+            pairs.retain(|(k, _)| *k != attribute);
+            pairs.push((attribute, value.clone()));
+            let config = object(&rty, &pairs);
+            let resp = provider
+                .validate_resource_config(pb::validate_resource_config::Request {
+                    type_name: "mrs_job_kill".into(),
+                    config: dynamic(&config, &rty),
+                    client_capabilities: None,
+                })
+                .await
+                .expect("validate")
+                .into_inner();
+            assert!(errors(&resp.diagnostics).is_empty(), "{attribute} = {value:?}: {:?}", resp.diagnostics);
+        }
+    }
+    // A bad duration is reported inside its block.
+    let timeouts = Value::Object([("create".to_string(), s("5 minutes"))].into());
+    let config = object(&rty, &[good[0].clone(), good[1].clone(), ("timeouts", timeouts)]);
+    let resp = provider
+        .validate_resource_config(pb::validate_resource_config::Request { type_name: "mrs_job_kill".into(), config: dynamic(&config, &rty), client_capabilities: None })
+        .await
+        .expect("validate")
+        .into_inner();
+    let errs = errors(&resp.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    assert_eq!(attribute_names(&errs[0].attribute), vec!["timeouts".to_string(), "create".to_string()]);
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn provider_settings_are_validated_on_their_attribute() {
+    let plugin = PluginProcess::launch().await;
+    let ty = provider_type();
+    let cases: Vec<(&str, Value)> = vec![
+        ("region", s("CN North 4")),
+        ("endpoint", s("not a url")),
+        ("iam_endpoint", s("ftp://x")),
+        ("cloud", s("evil.com/path")),
+        ("request_timeout", s("ten seconds")),
+        ("max_retries", Value::Number(tfvalue::Number::from_i64(-1))),
+        ("max_retries", Value::Number(tfvalue::Number::from_i64(1000))),
+        ("project_id", s("../p")),
+    ];
+    for (attribute, value) in cases {
+        let config = object(&ty, &[(attribute, value.clone())]);
+        let resp = plugin
+            .provider()
+            .validate_provider_config(pb::validate_provider_config::Request { config: dynamic(&config, &ty) })
+            .await
+            .expect("validate provider")
+            .into_inner();
+        let errs = errors(&resp.diagnostics);
+        assert_eq!(errs.len(), 1, "{attribute} = {value:?}: {:?}", resp.diagnostics);
+        assert_eq!(attribute_names(&errs[0].attribute), vec![attribute.to_string()]);
+    }
+    plugin.shutdown_and_wait().await;
+}
+
+fn replace_paths(resp: &pb::plan_resource_change::Response) -> Vec<Vec<String>> {
+    resp.requires_replace.iter().map(|p| attribute_names(&Some(p.clone()))).collect()
+}
+
+#[tokio::test]
+async fn changing_ids_or_triggers_requires_replacement_and_wait_does_not() {
+    let plugin = PluginProcess::launch().await;
+    let ty = resource_type();
+    let base = [
+        ("cluster_id", s("c")),
+        ("job_execution_id", s("j")),
+        ("triggers", Value::Map([("round".to_string(), s("1"))].into())),
+        ("wait_for_termination", Value::Bool(false)),
+    ];
+    let computed = [
+        ("id", s("p/c/j")),
+        ("project_id", s("p")),
+        ("region", s("cn-north-4")),
+        ("request_id", s("r")),
+        ("killed_at", s("2026-11-28T00:00:00Z")),
+    ];
+    let prior = object(&ty, &[&base[..], &computed[..]].concat());
+    let cases: Vec<(&str, Value, Vec<Vec<String>>)> = vec![
+        ("cluster_id", s("c2"), vec![vec!["cluster_id".to_string()]]),
+        ("job_execution_id", s("j2"), vec![vec!["job_execution_id".to_string()]]),
+        ("triggers", Value::Map([("round".to_string(), s("2"))].into()), vec![vec!["triggers".to_string()]]),
+        ("wait_for_termination", Value::Bool(true), vec![]),
+        ("cluster_id", Value::Unknown, vec![vec!["cluster_id".to_string()]]),
+    ];
+    for (attribute, value, expected) in cases {
+        let mut config_pairs: Vec<(&str, Value)> = base.to_vec();
+        config_pairs.retain(|(k, _)| *k != attribute);
+        config_pairs.push((attribute, value.clone()));
+        let config = object(&ty, &config_pairs);
+        let mut proposed_pairs = config_pairs.clone();
+        proposed_pairs.extend(computed.iter().cloned());
+        let proposed = object(&ty, &proposed_pairs);
+        let resp = plugin
+            .provider()
+            .plan_resource_change(pb::plan_resource_change::Request {
+                type_name: "mrs_job_kill".into(),
+                prior_state: dynamic(&prior, &ty),
+                proposed_new_state: dynamic(&proposed, &ty),
+                config: dynamic(&config, &ty),
+                ..Default::default()
+            })
+            .await
+            .expect("plan")
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        assert_eq!(replace_paths(&resp), expected, "changing {attribute}");
+        let planned = tfvalue::decode_msgpack(&resp.planned_state.expect("planned").msgpack, &ty).expect("decode");
+        if expected.is_empty() {
+            assert_eq!(planned.attr("request_id"), Some(&s("r")), "an in-place update keeps the record");
+        }
+    }
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn stored_state_upgrades_from_json_and_flatmap() {
+    let plugin = PluginProcess::launch().await;
+    let ty = resource_type();
+    let json = br#"{"id":"p/c/j","cluster_id":"c","job_execution_id":"j","project_id":"p","region":"r","triggers":{"a":"1"},"wait_for_termination":false,"request_id":"x","killed_at":"2026-11-28T00:00:00Z","final_job_state":null,"timeouts":null,"removed_attribute":"dropped"}"#;
+    let resp = plugin
+        .provider()
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "mrs_job_kill".into(),
+            version: 0,
+            raw_state: Some(pb::RawState { json: json.to_vec(), flatmap: Default::default() }),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let state = tfvalue::decode_msgpack(&resp.upgraded_state.expect("state").msgpack, &ty).expect("decode");
+    assert_eq!(state.get_path(&tfvalue::AttributePath::attr("triggers").push_key("a")), Some(&s("1")));
+
+    let flatmap = [("id", "p/c/j"), ("cluster_id", "c"), ("job_execution_id", "j"), ("triggers.%", "1"), ("triggers.a", "1"), ("wait_for_termination", "true")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let resp = plugin
+        .provider()
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "mrs_job_kill".into(),
+            version: 0,
+            raw_state: Some(pb::RawState { json: Vec::new(), flatmap }),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let state = tfvalue::decode_msgpack(&resp.upgraded_state.expect("state").msgpack, &ty).expect("decode");
+    assert_eq!(state.attr("wait_for_termination"), Some(&Value::Bool(true)));
+
+    let resp = plugin
+        .provider()
+        .upgrade_resource_state(pb::upgrade_resource_state::Request { type_name: "mrs_job_kill".into(), version: 7, raw_state: Some(pb::RawState { json: json.to_vec(), flatmap: Default::default() }) })
+        .await
+        .expect("upgrade")
+        .into_inner();
+    assert_eq!(errors(&resp.diagnostics).len(), 1, "a state from a newer provider is refused");
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn rpcs_we_do_not_offer_answer_with_diagnostics_not_errors() {
+    let plugin = PluginProcess::launch().await;
+    let mut p = plugin.provider();
+    let resp = p.call_function(pb::call_function::Request { name: "nope".into(), arguments: vec![] }).await.expect("call").into_inner();
+    assert!(resp.error.is_some_and(|e| e.text.contains("nope")));
+    let resp = p.open_ephemeral_resource(pb::open_ephemeral_resource::Request { type_name: "mrs_x".into(), ..Default::default() }).await.expect("open").into_inner();
+    assert_eq!(errors(&resp.diagnostics).len(), 1);
+    let resp = p.validate_resource_config(pb::validate_resource_config::Request { type_name: "mrs_nope".into(), ..Default::default() }).await.expect("validate").into_inner();
+    assert!(resp.diagnostics[0].detail.contains("mrs_nope"));
+    let resp = p.import_resource_state(pb::import_resource_state::Request { type_name: "mrs_job_kill".into(), id: "p/c/j".into(), ..Default::default() }).await.expect("import").into_inner();
+    assert!(resp.imported_resources.is_empty());
+    assert!(errors(&resp.diagnostics)[0].summary.contains("cannot be imported"));
+    let mut events = p.list_resource(pb::list_resource::Request { type_name: "mrs_x".into(), ..Default::default() }).await.expect("list").into_inner();
+    let event = events.message().await.expect("stream").expect("one event");
+    assert_eq!(errors(&event.diagnostic).len(), 1);
+    let resp = p.get_functions(pb::get_functions::Request {}).await.expect("functions").into_inner();
+    assert!(resp.functions.is_empty());
+    let resp = p.lock_state(pb::lock_state::Request { type_name: "mrs_x".into(), ..Default::default() }).await.expect("lock").into_inner();
+    assert_eq!(errors(&resp.diagnostics).len(), 1);
+    plugin.shutdown_and_wait().await;
+}
+
+/// Configures the provider to talk to `emulator`.
+async fn configure(plugin: &PluginProcess, emulator: &RunningEmulator) {
+    let ty = provider_type();
+    let url = emulator.url();
+    let config = object(
+        &ty,
+        &[
+            ("region", s(REGION)),
+            ("access_key", s(ACCESS_KEY)),
+            ("secret_key", s(SECRET_KEY)),
+            ("project_id", s(emulator.project_id())),
+            ("endpoint", s(&url)),
+            ("iam_endpoint", s(&url)),
+        ],
+    );
+    let resp = plugin
+        .provider()
+        .configure_provider(pb::configure_provider::Request { terraform_version: "1.14.0".into(), config: dynamic(&config, &ty), client_capabilities: None })
+        .await
+        .expect("configure")
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+}
+
+async fn invoke(plugin: &PluginProcess, job: &str, wait: bool) -> (Vec<String>, Vec<pb::Diagnostic>) {
+    use pb::invoke_action::event::Type as EventType;
+    let ty = action_type();
+    let config = object(&ty, &[("cluster_id", s(CLUSTER)), ("job_execution_id", s(job)), ("wait_for_termination", Value::Bool(wait))]);
+    let plan = plugin
+        .provider()
+        .plan_action(pb::plan_action::Request { action_type: "mrs_job_kill".into(), config: dynamic(&config, &ty), client_capabilities: None })
+        .await
+        .expect("plan action")
+        .into_inner();
+    assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+    let mut stream = plugin
+        .provider()
+        .invoke_action(pb::invoke_action::Request { action_type: "mrs_job_kill".into(), config: dynamic(&config, &ty), client_capabilities: None })
+        .await
+        .expect("invoke")
+        .into_inner();
+    let mut progress = Vec::new();
+    while let Some(event) = stream.message().await.expect("event") {
+        match event.r#type {
+            Some(EventType::Progress(p)) => progress.push(p.message),
+            Some(EventType::Completed(done)) => return (progress, done.diagnostics),
+            None => panic!("event without a type"),
+        }
+    }
+    panic!("the stream ended without a completed event");
+}
+
+#[tokio::test]
+async fn action_kills_and_streams_progress_until_killed() {
+    let emulator = RunningEmulator::start(terraform_provider_mrs::emulator::EmulatorConfig {
+        kill_delay: std::time::Duration::from_millis(300),
+        ..Default::default()
+    });
+    let job = emulator.add_job(CLUSTER, None, JobState::Running);
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    let (progress, diagnostics) = invoke(&plugin, &job, true).await;
+    assert!(errors(&diagnostics).is_empty(), "{diagnostics:?}");
+    assert!(progress.iter().any(|m| m.contains("accepted") && m.contains("request id")), "{progress:?}");
+    assert!(progress.iter().any(|m| m.contains("KILLED")), "{progress:?}");
+    assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 1);
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn action_on_an_ended_job_completes_with_the_mrs_error() {
+    let emulator = RunningEmulator::start_default();
+    let job = emulator.add_job(CLUSTER, None, JobState::Finished);
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    let (_, diagnostics) = invoke(&plugin, &job, false).await;
+    let errs = errors(&diagnostics);
+    assert_eq!(errs.len(), 1, "{diagnostics:?}");
+    let text = format!("{} {}", errs[0].summary, errs[0].detail);
+    assert!(text.contains("0175") && text.contains("Failed to terminate the job."), "{text}");
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn stop_provider_ends_the_wait_and_keeps_the_accepted_kill() {
+    // The job would take an hour to die: only StopProvider can end this apply.
+    let emulator = RunningEmulator::start(terraform_provider_mrs::emulator::EmulatorConfig {
+        kill_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    });
+    let job = emulator.add_job(CLUSTER, None, JobState::Running);
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    let ty = resource_type();
+    let config = object(&ty, &[("cluster_id", s(CLUSTER)), ("job_execution_id", s(&job)), ("wait_for_termination", Value::Bool(true))]);
+    let planned = object(
+        &ty,
+        &[
+            ("cluster_id", s(CLUSTER)),
+            ("job_execution_id", s(&job)),
+            ("wait_for_termination", Value::Bool(true)),
+            ("id", Value::Unknown),
+            ("project_id", Value::Unknown),
+            ("region", Value::Unknown),
+            ("request_id", Value::Unknown),
+            ("killed_at", Value::Unknown),
+            ("final_job_state", Value::Unknown),
+        ],
+    );
+    let mut client = plugin.provider();
+    let apply = tokio::spawn({
+        let (config, planned, ty) = (config.clone(), planned.clone(), ty.clone());
+        async move {
+            client
+                .apply_resource_change(pb::apply_resource_change::Request {
+                    type_name: "mrs_job_kill".into(),
+                    prior_state: dynamic(&Value::Null, &ty),
+                    planned_state: dynamic(&planned, &ty),
+                    config: dynamic(&config, &ty),
+                    ..Default::default()
+                })
+                .await
+                .expect("apply")
+                .into_inner()
+        }
+    });
+    // Stop once MRS has accepted the kill.
+    while emulator.job(CLUSTER, &job).expect("job").kill_requests == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    plugin.provider().stop_provider(pb::stop_provider::Request {}).await.expect("stop");
+    let resp = apply.await.expect("apply task");
+    assert!(errors(&resp.diagnostics).is_empty(), "{:?}", resp.diagnostics);
+    assert!(resp.diagnostics.iter().any(|d| d.summary.contains("Stopped waiting")), "{:?}", resp.diagnostics);
+    let state = tfvalue::decode_msgpack(&resp.new_state.expect("state").msgpack, &ty).expect("decode");
+    assert!(state.attr("request_id").and_then(Value::as_str).is_some(), "the accepted kill is recorded: {state:?}");
+    assert_eq!(state.attr("final_job_state"), Some(&Value::Null));
+    plugin.shutdown_and_wait().await;
+}
