@@ -238,7 +238,10 @@ impl Bench {
     /// Applies N kills `way`, on N fresh RUNNING jobs, and checks every kill reached the emulator.
     fn apply(&mut self, way: Way, n: usize, observe: Observe) -> Result<ApplyOutcome, BenchError> {
         let jobs: Vec<String> = (0..n)
-            .map(|_| self.emulator.add_job(CLUSTER, None, JobState::Running))
+            .map(|_| {
+                self.emulator
+                    .add_job(CLUSTER, None, Some(JobState::Running))
+            })
             .collect();
         let hcl = match (way, &self.sdk) {
             (Way::Floor, _) => terraform_runs::floor_config(&jobs),
@@ -256,17 +259,14 @@ impl Bench {
             .terraform
             .apply(&format!("{}, N={n}", way.label()), &hcl, observe)?;
         if way != Way::Floor {
+            let stats = self.emulator.stats();
             let missed = jobs
                 .iter()
-                .filter(|job| {
-                    self.emulator
-                        .job(CLUSTER, job)
-                        .is_none_or(|j| j.kill_requests == 0)
-                })
+                .filter(|job| stats.kills_accepted_for(job) == 0)
                 .count();
             if missed > 0 {
                 return Err(BenchError::Unverified(format!(
-                    "{} applied N={n} but {missed} of its kills never reached the emulator; the comparison would be dishonest",
+                    "{} applied N={n} but {missed} of its kills were not accepted (202) by the emulator; the comparison would be dishonest",
                     way.label()
                 )));
             }
@@ -276,9 +276,9 @@ impl Bench {
 
     /// An untimed apply of N kills through our provider, watching its processes and connections.
     fn observe_processes(&mut self, n: usize) -> Result<ProcessesPerApply, BenchError> {
-        let before = self.emulator.stats().connections_accepted;
+        let before = self.emulator.stats().tcp_connections_accepted;
         let outcome = self.apply(Way::Provider, n, Observe::Processes)?;
-        let connections = self.emulator.stats().connections_accepted - before;
+        let connections = self.emulator.stats().tcp_connections_accepted - before;
         let watch = outcome.watch.unwrap_or_default();
         let processes = outcome
             .log
