@@ -161,12 +161,9 @@ fn run() -> Result<(), BenchError> {
         eprintln!("instrumented apply, N={n}: provider processes, RSS, connections");
         processes.push(bench.observe_processes(n)?);
     }
-    eprintln!("traced apply, N=1");
-    let trace = bench
-        .apply(Way::Provider, 1, Observe::Trace)?
-        .log
-        .map(|log| TraceSummary::parse(&log))
-        .unwrap_or_default();
+    eprintln!("traced applies, N=1 (ours, then the floor)");
+    let trace = bench.trace(Way::Provider)?;
+    let floor_trace_span_ms = bench.trace(Way::Floor)?.span_ms;
 
     let results = Results {
         machine: Machine::detect(),
@@ -184,6 +181,7 @@ fn run() -> Result<(), BenchError> {
         binary_bytes,
         processes,
         trace,
+        floor_trace_span_ms,
         not_measured,
     };
     write_report(&results, &settings.output_dir())
@@ -272,6 +270,15 @@ impl Bench {
             }
         }
         Ok(outcome)
+    }
+
+    /// The provider events of one traced N=1 apply `way`.
+    fn trace(&mut self, way: Way) -> Result<TraceSummary, BenchError> {
+        let outcome = self.apply(way, 1, Observe::Trace)?;
+        Ok(outcome
+            .log
+            .map(|log| TraceSummary::parse(&log))
+            .unwrap_or_default())
     }
 
     /// An untimed apply of N kills through our provider, watching its processes and connections.

@@ -229,16 +229,39 @@ fn write_where_time_goes(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "From the timestamps of one N=1 apply through our provider with `TF_LOG=trace` (millisecond \
-         resolution; tracing itself slows Terraform down). The whole log spans {:.0} ms.\n",
-        trace.span_ms
+         resolution; tracing itself slows Terraform down). The whole log spans {:.0} ms; the same trace \
+         of the floor (one `terraform_data`) spans {:.0} ms.\n",
+        trace.span_ms, results.floor_trace_span_ms
     );
-    if let Some((before, after)) = trace.outside_provider_ms() {
-        let _ = writeln!(
-            out,
-            "- Terraform's own work before it first starts the provider: {before:.0} ms; after the last \
-             provider exits: {after:.0} ms."
-        );
+    let phases = trace.phases();
+    let _ = writeln!(out, "| phase | ms |\n|---|---|");
+    for (phase, ms) in [
+        (
+            "Terraform alone, before the first provider exec",
+            phases.before_first_exec,
+        ),
+        (
+            "provider exec → handshake line read, summed over processes",
+            phases.startup,
+        ),
+        (
+            "handshake → first RPC (mTLS + HTTP/2 set-up), summed",
+            phases.connect,
+        ),
+        ("first RPC → Close: serving calls, summed", phases.serving),
+        ("Close → process exit, summed", phases.shutdown),
+        (
+            "Terraform alone between provider processes, summed",
+            phases.between_processes,
+        ),
+        (
+            "Terraform alone, after the last provider exits",
+            phases.after_last_exit,
+        ),
+    ] {
+        let _ = writeln!(out, "| {phase} | {ms:.0} |");
     }
+    let _ = writeln!(out);
     let startups = trace.startup_ms();
     if !startups.is_empty() {
         let text: Vec<String> = startups.iter().map(|ms| format!("{ms:.0}")).collect();

@@ -56,6 +56,8 @@ pub struct Results {
     pub processes: Vec<ProcessesPerApply>,
     /// The trace of one N=1 apply through our provider.
     pub trace: TraceSummary,
+    /// How long the same trace of an N=1 floor apply spans, milliseconds.
+    pub floor_trace_span_ms: f64,
     /// Figures that could not be measured, and why.
     pub not_measured: Vec<String>,
 }

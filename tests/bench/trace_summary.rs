@@ -41,9 +41,12 @@ impl TraceEvent {
         } else if line.contains("plugin process exited") {
             Some(TraceEvent::ProcessExited)
         } else {
+            // RPC lines name the call (`GRPCProvider.v6: PlanResourceChange`); other lines of the
+            // same logger (`returning cached schema`) describe work done without a call.
             let (_, rest) = line.split_once("GRPCProvider.v6: ")?;
-            let name = rest.split_whitespace().next()?;
-            Some(TraceEvent::Rpc(name.to_owned()))
+            let name = rest.split_whitespace().next()?.trim_end_matches(':');
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                .then(|| TraceEvent::Rpc(name.to_owned()))
         }
     }
 }
@@ -64,6 +67,26 @@ pub struct TraceSummary {
     pub span_ms: f64,
     /// The events in order.
     pub events: Vec<TimedEvent>,
+}
+
+/// The apply's time split by what the provider processes were doing, in milliseconds, assuming
+/// Terraform runs them one after the other (as it does for an apply of one resource).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Log start → first provider exec: Terraform alone.
+    pub before_first_exec: f64,
+    /// Exec → handshake read, summed over processes.
+    pub startup: f64,
+    /// Handshake → first RPC (mTLS and HTTP/2 set-up, Terraform's client set-up), summed.
+    pub connect: f64,
+    /// First RPC → `Close`: the provider serving calls, summed.
+    pub serving: f64,
+    /// `Close` → process exit, summed.
+    pub shutdown: f64,
+    /// Process exit → next exec: Terraform alone between its phases, summed.
+    pub between_processes: f64,
+    /// Last exit → end of the log: Terraform alone.
+    pub after_last_exit: f64,
 }
 
 /// A gap between two consecutive events.
@@ -141,6 +164,44 @@ impl TraceSummary {
         startups
     }
 
+    /// Splits the apply's time into [`Phases`].
+    pub fn phases(&self) -> Phases {
+        let mut phases = Phases::default();
+        let (mut exec_at, mut handshake_at, mut first_rpc_at, mut close_at, mut exit_at) =
+            (None, None, None, None, None);
+        for TimedEvent { at_ms: at, event } in &self.events {
+            match event {
+                TraceEvent::ProcessStarting => {
+                    match exit_at {
+                        Some(exit) => phases.between_processes += at - exit,
+                        None => phases.before_first_exec = *at,
+                    }
+                    (exec_at, handshake_at, first_rpc_at, close_at) = (Some(*at), None, None, None);
+                }
+                TraceEvent::Handshake => {
+                    phases.startup += exec_at.map_or(0.0, |exec| at - exec);
+                    handshake_at = Some(*at);
+                }
+                TraceEvent::Rpc(name) => {
+                    if first_rpc_at.is_none() {
+                        phases.connect += handshake_at.map_or(0.0, |handshake| at - handshake);
+                        first_rpc_at = Some(*at);
+                    }
+                    if name == "Close" {
+                        phases.serving += first_rpc_at.map_or(0.0, |first| at - first);
+                        close_at = Some(*at);
+                    }
+                }
+                TraceEvent::ProcessExited => {
+                    phases.shutdown += close_at.map_or(0.0, |close| at - close);
+                    exit_at = Some(*at);
+                }
+            }
+        }
+        phases.after_last_exit = exit_at.map_or(0.0, |exit| self.span_ms - exit);
+        phases
+    }
+
     /// The `count` longest gaps between consecutive events, longest first.
     pub fn longest_gaps(&self, count: usize) -> Vec<Gap> {
         let mut gaps: Vec<Gap> = self
@@ -155,21 +216,6 @@ impl TraceSummary {
         gaps.sort_by(|a, b| b.ms.total_cmp(&a.ms));
         gaps.truncate(count);
         gaps
-    }
-
-    /// Milliseconds from the start of the log to the first provider exec, and from the last
-    /// provider exit to the end: Terraform's own work around the provider.
-    pub fn outside_provider_ms(&self) -> Option<(f64, f64)> {
-        let first = self
-            .events
-            .iter()
-            .find(|e| e.event == TraceEvent::ProcessStarting)?;
-        let last = self
-            .events
-            .iter()
-            .rev()
-            .find(|e| e.event == TraceEvent::ProcessExited)?;
-        Some((first.at_ms, self.span_ms - last.at_ms))
     }
 
     /// The events as `(ms since start, ms since previous event, description)`.
