@@ -7,10 +7,10 @@ pub mod common;
 
 use std::collections::BTreeMap;
 
-use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
+use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
 use common::plugin_client::PluginProcess;
-use terraform_provider_mrs::emulator::JobState;
-use terraform_provider_mrs::framework::{Described, Provider};
+use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
+use terraform_provider_mrs::framework::Provider;
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
 use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::{self, Type, Value};
@@ -326,8 +326,12 @@ async fn rpcs_we_do_not_offer_answer_with_diagnostics_not_errors() {
     plugin.shutdown_and_wait().await;
 }
 
+async fn start_emulator(config: EmulatorConfig) -> EmulatorHandle {
+    Emulator::start(config).await.expect("start the emulator")
+}
+
 /// Configures the provider to talk to `emulator`.
-async fn configure(plugin: &PluginProcess, emulator: &RunningEmulator) {
+async fn configure(plugin: &PluginProcess, emulator: &EmulatorHandle) {
     let ty = provider_type();
     let url = emulator.url();
     let config = object(
@@ -378,13 +382,13 @@ async fn invoke(plugin: &PluginProcess, job: &str, wait: bool) -> (Vec<String>, 
     panic!("the stream ended without a completed event");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn action_kills_and_streams_progress_until_killed() {
-    let emulator = RunningEmulator::start(terraform_provider_mrs::emulator::EmulatorConfig {
+    let emulator = start_emulator(EmulatorConfig {
         kill_delay: std::time::Duration::from_millis(300),
         ..Default::default()
-    });
-    let job = emulator.add_job(CLUSTER, None, JobState::Running);
+    }).await;
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
     configure(&plugin, &emulator).await;
     let (progress, diagnostics) = invoke(&plugin, &job, true).await;
@@ -395,10 +399,10 @@ async fn action_kills_and_streams_progress_until_killed() {
     plugin.shutdown_and_wait().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn action_on_an_ended_job_completes_with_the_mrs_error() {
-    let emulator = RunningEmulator::start_default();
-    let job = emulator.add_job(CLUSTER, None, JobState::Finished);
+    let emulator = start_emulator(EmulatorConfig::default()).await;
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
     let plugin = PluginProcess::launch().await;
     configure(&plugin, &emulator).await;
     let (_, diagnostics) = invoke(&plugin, &job, false).await;
@@ -409,14 +413,14 @@ async fn action_on_an_ended_job_completes_with_the_mrs_error() {
     plugin.shutdown_and_wait().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_ends_the_wait_and_keeps_the_accepted_kill() {
     // The job would take an hour to die: only StopProvider can end this apply.
-    let emulator = RunningEmulator::start(terraform_provider_mrs::emulator::EmulatorConfig {
+    let emulator = start_emulator(EmulatorConfig {
         kill_delay: std::time::Duration::from_secs(3600),
         ..Default::default()
-    });
-    let job = emulator.add_job(CLUSTER, None, JobState::Running);
+    }).await;
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
     configure(&plugin, &emulator).await;
     let ty = resource_type();

@@ -38,7 +38,7 @@ fn kill_config(name: &str, job: &str, extra: &str) -> String {
 
 fn running_jobs(emulator: &RunningEmulator, n: usize) -> Vec<String> {
     (0..n)
-        .map(|_| emulator.add_job(CLUSTER, None, JobState::Running))
+        .map(|_| emulator.add_job(CLUSTER, None, Some(JobState::Running)))
         .collect()
 }
 
@@ -112,7 +112,7 @@ fn apply_kills_each_job_once_then_plan_is_empty_and_destroy_sends_nothing() {
             tf.version
         );
 
-        let requests_before = emulator.stats().total_requests();
+        let requests_before = emulator.stats().requests.total();
         let run = ws.destroy();
         assert!(run.success, "{}", run.all());
         assert!(
@@ -122,7 +122,7 @@ fn apply_kills_each_job_once_then_plan_is_empty_and_destroy_sends_nothing() {
             run.all()
         );
         assert_eq!(
-            emulator.stats().total_requests(),
+            emulator.stats().requests.total(),
             requests_before,
             "destroy sends nothing to MRS"
         );
@@ -134,7 +134,7 @@ fn apply_kills_each_job_once_then_plan_is_empty_and_destroy_sends_nothing() {
 fn kill_of_ended_job_surfaces_seed_error_0175_and_saves_nothing() {
     for tf in terraforms() {
         let emulator = RunningEmulator::start_default();
-        let job = emulator.add_job(CLUSTER, None, JobState::Finished);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
         let ws = workspace(tf, &emulator, &kill_config("done", &job, ""));
         let run = ws.apply(&[]);
         assert!(!run.success, "apply must fail");
@@ -150,7 +150,7 @@ fn kill_of_ended_job_surfaces_seed_error_0175_and_saves_nothing() {
 fn throttled_and_unavailable_kill_is_retried_until_accepted() {
     for tf in terraforms() {
         let emulator = RunningEmulator::start_default();
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let mut faults = FaultPlan::default();
         faults.per_route.insert(
             Route::Kill,
@@ -173,7 +173,7 @@ fn throttled_and_unavailable_kill_is_retried_until_accepted() {
         let run = ws.apply(&[]);
         assert!(run.success, "{}", run.all());
         assert_eq!(
-            emulator.stats().requests(Route::Kill),
+            emulator.stats().requests.get(Route::Kill),
             3,
             "503, 429, then 202"
         );
@@ -204,7 +204,7 @@ fn invalid_ids_fail_at_plan_on_the_attribute_with_no_request() {
             );
         }
         assert_eq!(
-            emulator.stats().total_requests(),
+            emulator.stats().requests.total(),
             0,
             "no request reached MRS"
         );
@@ -215,7 +215,7 @@ fn invalid_ids_fail_at_plan_on_the_attribute_with_no_request() {
 fn provider_block_configuration_and_iam_project_lookup() {
     for tf in terraforms() {
         let emulator = RunningEmulator::start_default();
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let url = emulator.url();
         let hcl = format!(
             r#"
@@ -240,7 +240,7 @@ provider "mrs" {{
         let run = ws.apply(&[]);
         assert!(run.success, "{}", run.all());
         assert!(
-            emulator.stats().requests(Route::IamProjects) >= 1,
+            emulator.stats().requests.get(Route::IamProjects) >= 1,
             "project id came from IAM"
         );
         let state = ws.state_json().expect("state");
@@ -262,14 +262,14 @@ fn temporary_credentials_send_a_signed_security_token() {
             security_tokens: Some(vec!["temporary-token-1".into()]),
             ..EmulatorConfig::default()
         });
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let mut ws = workspace(tf, &emulator, &kill_config("sts", &job, ""));
         ws.env("HW_SECURITY_TOKEN", "temporary-token-1");
         let run = ws.apply(&[]);
         assert!(run.success, "{}", run.all());
         assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 1);
 
-        let other = emulator.add_job(CLUSTER, None, JobState::Running);
+        let other = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let mut ws = workspace(tf, &emulator, &kill_config("sts", &other, ""));
         ws.env("HW_SECURITY_TOKEN", "expired-token");
         let run = ws.apply(&[]);
@@ -286,7 +286,7 @@ fn iam_token_authentication() {
             auth_tokens: vec!["iam-token-value".into()],
             ..EmulatorConfig::default()
         });
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("token", &job, "")));
         ws.env("HW_REGION_NAME", REGION)
             .env("HW_AUTH_TOKEN", "iam-token-value")
@@ -305,7 +305,7 @@ fn wait_for_termination_records_killed() {
             kill_delay: std::time::Duration::from_millis(1500),
             ..EmulatorConfig::default()
         });
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let ws = workspace(
             tf,
             &emulator,
@@ -319,7 +319,7 @@ fn wait_for_termination_records_killed() {
             "KILLED"
         );
         assert!(
-            emulator.stats().requests(Route::ShowJob) >= 1,
+            emulator.stats().requests.get(Route::ShowJob) >= 1,
             "polled the job"
         );
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
@@ -352,7 +352,7 @@ fn changing_triggers_sends_the_kill_again() {
             kill_delay: std::time::Duration::from_secs(3600),
             ..EmulatorConfig::default()
         });
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let ws = workspace(
             tf,
             &emulator,
@@ -392,7 +392,7 @@ fn provider_schema_is_shown_by_terraform() {
 fn data_source_reads_the_job() {
     for tf in terraforms() {
         let emulator = RunningEmulator::start_default();
-        let job = emulator.add_job(CLUSTER, None, JobState::Running);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let body = format!(
             "data \"mrs_job_execution\" \"j\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{job}\"\n}}\noutput \"state\" {{ value = data.mrs_job_execution.j.job_state }}\n"
         );
@@ -429,7 +429,7 @@ fn terraform_test_files_pass_against_the_emulator() {
         "aaaaaaaa-0000-4000-8000-000000000001",
         "aaaaaaaa-0000-4000-8000-000000000002",
     ] {
-        emulator.add_job(CLUSTER, Some(job), JobState::Running);
+        emulator.add_job(CLUSTER, Some(job), Some(JobState::Running));
     }
     let ws = workspace(tf, &emulator, "");
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform");

@@ -39,6 +39,11 @@ impl RouteCounts {
         }
     }
 
+    /// Every request received, on any route (the admin routes excepted).
+    pub fn total(&self) -> u64 {
+        self.kill + self.show_job + self.list_jobs + self.submit_job + self.iam + self.other
+    }
+
     fn slot(&mut self, route: Option<Route>) -> &mut u64 {
         match route {
             Some(Route::Kill) => &mut self.kill,
