@@ -36,3 +36,13 @@ fn field(text: &str, name: &str) -> Option<String> {
         (key.trim() == name).then(|| value.trim().to_owned())
     })
 }
+
+/// The 1-minute load average from `/proc/loadavg`: how busy the (shared) machine was.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}

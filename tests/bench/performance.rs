@@ -123,6 +123,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), BenchError> {
     let settings = Settings::from_env();
+    let load_at_start = machine::load_average();
     let provider = provider_binary();
     let mut not_measured = Vec::new();
 
@@ -167,6 +168,7 @@ fn run() -> Result<(), BenchError> {
 
     let results = Results {
         machine: Machine::detect(),
+        load: (load_at_start, machine::load_average()),
         terraform_version: bench.terraform.version().to_owned(),
         sdk_version: bench.sdk.as_ref().map(|s| s.sdk_version().to_owned()),
         date: now_utc(),

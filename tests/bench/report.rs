@@ -85,6 +85,13 @@ fn write_setup(out: &mut String, results: &Results) {
         "| machine | {} CPUs, {}, {memory} RAM |",
         machine.cpus, machine.cpu_model
     );
+    let load = |l: Option<f64>| l.map_or_else(|| "?".to_owned(), |l| format!("{l:.1}"));
+    let _ = writeln!(
+        out,
+        "| load average (1 min) at start / end | {} / {} (the machine is shared; a load above the CPU count means other work competed with every configuration alike) |",
+        load(results.load.0),
+        load(results.load.1)
+    );
     let _ = writeln!(out, "| Terraform | {} |", results.terraform_version);
     if let Some(sdk) = &results.sdk_version {
         let _ = writeln!(

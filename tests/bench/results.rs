@@ -28,6 +28,8 @@ pub struct ProcessesPerApply {
 pub struct Results {
     /// Where it ran.
     pub machine: Machine,
+    /// 1-minute load average when the run began and when it ended.
+    pub load: (Option<f64>, Option<f64>),
     /// e.g. `1.11.4`.
     pub terraform_version: String,
     /// `huaweicloudsdkmrs` version, when the SDK baseline ran.
