@@ -139,7 +139,8 @@ fn write_apply_table(out: &mut String, results: &Results) {
         out,
         "\nThe floor is N built-in `terraform_data` resources (no plugin, no HTTP). The SDK baseline is N \
          `terraform_data` resources whose `local-exec` runs a Python script calling `MrsClient.stop_job` \
-         (measured at N={} only). Every kill of ours and of the SDK was checked to reach the emulator.\n",
+         (measured at N={} only). All three take their job id from one list local by `count.index` \
+         (`for_each` over a literal set costs Terraform itself 2–3× the CPU, which would flatter the ratios). Every kill of ours and of the SDK was checked to reach the emulator.\n",
         results.sdk_n
     );
 }
