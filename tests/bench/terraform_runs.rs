@@ -2,7 +2,8 @@
 //!
 //! The three configurations share everything but the resource that does the work: the same
 //! list of job ids (one resource per id, by `count`), the same CLI config (with `dev_overrides`
-//! for our build), the same//! environment. What differs between their times is therefore what the resource costs.
+//! for our build), the same environment. What differs between their times is therefore what the
+//! resource costs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
