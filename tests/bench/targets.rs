@@ -31,6 +31,8 @@ impl Unit {
     /// `value` in this unit.
     pub fn format(self, value: f64) -> String {
         match self {
+            // Three decimals near zero, so a ratio just past its limit does not read `0.00× over`.
+            Unit::Times if value.abs() < 0.01 && value != 0.0 => format!("{value:.3}×"),
             Unit::Times => format!("{value:.2}×"),
             Unit::Millis => format!("{value:.2} ms"),
             Unit::Mebibytes => format!("{:.2} MiB", value / MIB),
