@@ -1,0 +1,306 @@
+//! Writes `docs/performance.md`: the machine, the command, every figure with its spread, each
+//! target with its verdict, and — where a target is missed — where the time goes.
+
+use std::fmt::Write as _;
+
+use crate::chart::seconds_label;
+use crate::results::Results;
+use crate::samples::Samples;
+use crate::targets::{Check, Unit, checks};
+use crate::terraform_runs::Way;
+
+/// `median (min–max)` of seconds.
+fn seconds_cell(samples: Option<&Samples>) -> String {
+    match samples.and_then(|s| Some((s.median()?, s.min()?, s.max()?))) {
+        Some((median, min, max)) => format!(
+            "{} ({}–{})",
+            seconds_label(median),
+            seconds_label(min),
+            seconds_label(max)
+        ),
+        None => "–".to_owned(),
+    }
+}
+
+/// `median (min–max)` of milliseconds.
+fn millis_cell(samples: &Samples) -> String {
+    match (samples.median(), samples.min(), samples.max()) {
+        (Some(median), Some(min), Some(max)) => format!("{median:.2} ms ({min:.2}–{max:.2})"),
+        _ => "–".to_owned(),
+    }
+}
+
+fn ratio_cell(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×"))
+}
+
+/// The Markdown report; `chart_file` is the SVG's name beside it.
+pub fn markdown(results: &Results, chart_file: &str) -> String {
+    let mut out = String::new();
+    let checks = checks(results);
+    // Writing to a String cannot fail; the results of write! are therefore not checked.
+    let _ = writeln!(out, "# Performance\n");
+    let _ = writeln!(
+        out,
+        "Written by the benchmark itself; do not edit by hand. Reproduce with:\n\n```sh\n{}\n```\n",
+        results.command
+    );
+    if results.quick {
+        let _ = writeln!(
+            out,
+            "**Quick run** (`BENCH_QUICK=1`): small N and few runs, for checking the benchmark works. \
+             Targets at N=100 and N=400 are not measured.\n"
+        );
+    }
+    write_setup(&mut out, results);
+    write_apply_table(&mut out, results);
+    let _ = writeln!(out, "![apply time against N]({chart_file})\n");
+    write_targets(&mut out, &checks);
+    write_process_table(&mut out, results);
+    write_rpcs(&mut out, results);
+    if checks.iter().any(|c| c.met() == Some(false)) {
+        write_where_time_goes(&mut out, results);
+    }
+    if !results.not_measured.is_empty() {
+        let _ = writeln!(out, "## Not measured\n");
+        for reason in &results.not_measured {
+            let _ = writeln!(out, "- {reason}");
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+fn write_setup(out: &mut String, results: &Results) {
+    let machine = &results.machine;
+    let memory = machine.memory_bytes.map_or_else(
+        || "unknown".to_owned(),
+        |b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+    );
+    let _ = writeln!(out, "## Setup\n");
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| date | {} |", results.date);
+    let _ = writeln!(
+        out,
+        "| machine | {} CPUs, {}, {memory} RAM |",
+        machine.cpus, machine.cpu_model
+    );
+    let load = |l: Option<f64>| l.map_or_else(|| "?".to_owned(), |l| format!("{l:.1}"));
+    let _ = writeln!(
+        out,
+        "| load average (1 min) at start / end | {} / {} (the machine is shared; a load above the CPU count means other work competed with every configuration alike) |",
+        load(results.load.0),
+        load(results.load.1)
+    );
+    let _ = writeln!(out, "| Terraform | {} |", results.terraform_version);
+    if let Some(sdk) = &results.sdk_version {
+        let _ = writeln!(
+            out,
+            "| official SDK | `huaweicloudsdkmrs` {sdk} (Python, in `target/bench-venv`) |"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| provider | release build (`bench` profile inherits `release`), `dev_overrides`, configured from `HW_*` variables |"
+    );
+    let _ = writeln!(
+        out,
+        "| MRS | the in-process emulator (`terraform_provider_mrs::emulator`), plain HTTP on 127.0.0.1 |"
+    );
+    let _ = writeln!(
+        out,
+        "| method | every configuration applied in a fresh directory, {} runs each; within each round the \
+         configurations alternate (order reversed every other round); figures are medians (min–max) |\n",
+        results.runs
+    );
+}
+
+fn write_apply_table(out: &mut String, results: &Results) {
+    let _ = writeln!(out, "## `terraform apply` of N kills\n");
+    let _ = writeln!(
+        out,
+        "| N | {} | {} | ours / floor | {} | SDK / ours |\n|---|---|---|---|---|---|",
+        Way::Floor.label(),
+        Way::Provider.label(),
+        Way::LocalExecSdk.label()
+    );
+    for &n in &results.ns {
+        let _ = writeln!(
+            out,
+            "| {n} | {} | {} | {} | {} | {} |",
+            seconds_cell(results.apply.get(&(n, Way::Floor))),
+            seconds_cell(results.apply.get(&(n, Way::Provider))),
+            ratio_cell(results.ratio(n, Way::Provider, Way::Floor)),
+            seconds_cell(results.apply.get(&(n, Way::LocalExecSdk))),
+            ratio_cell(results.ratio(n, Way::LocalExecSdk, Way::Provider)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe floor is N built-in `terraform_data` resources (no plugin, no HTTP). The SDK baseline is N \
+         `terraform_data` resources whose `local-exec` runs a Python script calling `MrsClient.stop_job` \
+         (measured at N={} only). All three take their job id from one list local by `count.index` \
+         (`for_each` over a literal set costs Terraform itself 2–3× the CPU, which would flatter the ratios). Every kill of ours and of the SDK was checked to reach the emulator.\n",
+        results.sdk_n
+    );
+}
+
+fn write_targets(out: &mut String, checks: &[Check]) {
+    let _ = writeln!(out, "## Targets (issue 5)\n");
+    let _ = writeln!(
+        out,
+        "| figure | measured | target | verdict |\n|---|---|---|---|"
+    );
+    for check in checks {
+        let measured = check
+            .value
+            .map_or_else(|| "–".to_owned(), |v| check.unit.format(v));
+        let _ = writeln!(
+            out,
+            "| {} | {measured} | {} | {} |",
+            check.figure,
+            check.target(),
+            check.verdict()
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn write_process_table(out: &mut String, results: &Results) {
+    let _ = writeln!(out, "## The provider process\n");
+    let _ = writeln!(out, "| figure | value |\n|---|---|");
+    let _ = writeln!(
+        out,
+        "| exec → handshake line ({} runs, fresh client certificate each) | {} |",
+        results.handshake_ms.len(),
+        millis_cell(&results.handshake_ms)
+    );
+    let _ = writeln!(
+        out,
+        "| `GetProviderSchema` over mTLS, first call on a new connection | {:.2} ms |",
+        results.schema.first_ms
+    );
+    let _ = writeln!(
+        out,
+        "| `GetProviderSchema` over mTLS, next {} calls | {} |",
+        results.schema.warm_ms.len(),
+        millis_cell(&results.schema.warm_ms)
+    );
+    let _ = writeln!(
+        out,
+        "| release binary size | {} ({} bytes) |",
+        Unit::Mebibytes.format(results.binary_bytes as f64),
+        results.binary_bytes
+    );
+    for p in &results.processes {
+        let rss = p.peak_rss_bytes.map_or_else(
+            || "not seen".to_owned(),
+            |b| Unit::Mebibytes.format(b as f64),
+        );
+        let _ = writeln!(
+            out,
+            "| N={}: provider processes started / PIDs seen / TCP connections to MRS / peak RSS of one process | {} / {} / {} / {rss} |",
+            p.n, p.processes, p.pids_seen, p.connections
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nProcesses started are counted from Terraform's own log (`TF_LOG=debug`, `starting plugin` lines) \
+         in a separate, untimed apply; PIDs and `VmHWM` come from polling `/proc` every 2 ms during it.\n"
+    );
+}
+
+fn write_rpcs(out: &mut String, results: &Results) {
+    let trace = &results.trace;
+    let counts = trace.rpc_counts();
+    if counts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## RPCs Terraform made in an N=1 apply (`TF_LOG=trace`)\n"
+    );
+    let _ = writeln!(out, "| RPC | calls |\n|---|---|");
+    for (name, count) in counts {
+        let _ = writeln!(out, "| {name} | {count} |");
+    }
+    let _ = writeln!(
+        out,
+        "\nProvider processes started: {}.\n",
+        trace.processes()
+    );
+}
+
+fn write_where_time_goes(out: &mut String, results: &Results) {
+    let trace = &results.trace;
+    let _ = writeln!(out, "## Where the time goes (a target is not met)\n");
+    let _ = writeln!(
+        out,
+        "From the timestamps of one N=1 apply through our provider with `TF_LOG=trace` (millisecond \
+         resolution; tracing itself slows Terraform down). The whole log spans {:.0} ms; the same trace \
+         of the floor (one `terraform_data`) spans {:.0} ms.\n",
+        trace.span_ms, results.floor_trace_span_ms
+    );
+    let phases = trace.phases();
+    let _ = writeln!(out, "| phase | ms |\n|---|---|");
+    for (phase, ms) in [
+        (
+            "Terraform alone, before the first provider exec",
+            phases.before_first_exec,
+        ),
+        (
+            "provider exec → handshake line read, summed over processes",
+            phases.startup,
+        ),
+        (
+            "handshake → first RPC (mTLS + HTTP/2 set-up), summed",
+            phases.connect,
+        ),
+        ("first RPC → Close: serving calls, summed", phases.serving),
+        ("Close → process exit, summed", phases.shutdown),
+        (
+            "Terraform alone between provider processes, summed",
+            phases.between_processes,
+        ),
+        (
+            "Terraform alone, after the last provider exits",
+            phases.after_last_exit,
+        ),
+    ] {
+        let _ = writeln!(out, "| {phase} | {ms:.0} |");
+    }
+    let _ = writeln!(out);
+    let startups = trace.startup_ms();
+    if !startups.is_empty() {
+        let text: Vec<String> = startups.iter().map(|ms| format!("{ms:.0}")).collect();
+        let _ = writeln!(
+            out,
+            "- {} provider starts, exec → handshake as Terraform sees it: {} ms.",
+            startups.len(),
+            text.join(", ")
+        );
+    }
+    let gaps = trace.longest_gaps(5);
+    if !gaps.is_empty() {
+        let _ = writeln!(out, "- Longest gaps between provider events:");
+        for gap in gaps {
+            let _ = writeln!(
+                out,
+                "  - {:.0} ms between {} and {}",
+                gap.ms, gap.after, gap.before
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Timeline of provider events</summary>\n"
+    );
+    let _ = writeln!(
+        out,
+        "| at (ms) | since previous (ms) | event |\n|---|---|---|"
+    );
+    for (at, gap, event) in trace.timeline() {
+        let _ = writeln!(out, "| {at:.0} | {gap:.0} | {event} |");
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}

@@ -1,0 +1,242 @@
+//! Timed `terraform apply` runs of the three ways to kill N jobs, each in a fresh directory.
+//!
+//! The three configurations share everything but the resource that does the work: the same
+//! list of job ids (one resource per id, by `count`), the same CLI config (with `dev_overrides`
+//! for our build), the same environment. What differs between their times is therefore what the
+//! resource costs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::BenchError;
+use crate::process_watch::{ProcessWatch, WatchReport};
+
+/// Where our provider is published; `dev_overrides` maps it to the freshly built binary.
+pub const PROVIDER_SOURCE: &str = "registry.terraform.io/huaweicloud/mrs";
+
+/// A way to kill N jobs with `terraform apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Way {
+    /// N built-in `terraform_data` resources: no plugin process, no HTTP. Terraform's own cost.
+    Floor,
+    /// N `mrs_job_kill` resources through our provider.
+    Provider,
+    /// N `terraform_data` resources, each with a `local-exec` running the official Python SDK's StopJob.
+    LocalExecSdk,
+}
+
+impl Way {
+    /// How the report and the chart name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Way::Floor => "terraform_data (floor)",
+            Way::Provider => "mrs_job_kill (ours)",
+            Way::LocalExecSdk => "local-exec + Python SDK",
+        }
+    }
+}
+
+/// Extra observation of one apply, for runs that are not timed for the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observe {
+    /// Nothing: the run is timed, so nothing else may compete for the CPU.
+    Nothing,
+    /// Poll `/proc` for provider processes (RSS, PIDs) and log at debug level to count plugin starts.
+    Processes,
+    /// Log at trace level, for the timeline of RPCs.
+    Trace,
+}
+
+/// What one apply produced.
+#[derive(Debug)]
+pub struct ApplyOutcome {
+    /// Wall time from exec of `terraform` to its exit.
+    pub elapsed: Duration,
+    /// Provider processes seen under Terraform (with [`Observe::Processes`]).
+    pub watch: Option<WatchReport>,
+    /// Terraform's log (with [`Observe::Processes`] or [`Observe::Trace`]).
+    pub log: Option<String>,
+}
+
+/// Runs `terraform apply` in fresh directories with one CLI config and one environment.
+pub struct TerraformRunner {
+    terraform: PathBuf,
+    version: String,
+    root: tempfile::TempDir,
+    cli_config: PathBuf,
+    provider_binary: PathBuf,
+    env: Vec<(String, String)>,
+    runs: usize,
+}
+
+impl TerraformRunner {
+    /// Finds Terraform (`$TERRAFORM`, else `terraform` on PATH) and writes a CLI config whose
+    /// `dev_overrides` point at the directory of `provider_binary`. `env` is added to every run.
+    pub fn new(provider_binary: &Path, env: Vec<(String, String)>) -> Result<Self, BenchError> {
+        let terraform = std::env::var_os("TERRAFORM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("terraform"));
+        let version = terraform_version(&terraform)?;
+        let root = tempfile::Builder::new()
+            .prefix("mrs-bench-")
+            .tempdir()
+            .map_err(BenchError::io(
+                "create a temporary directory in",
+                std::env::temp_dir(),
+            ))?;
+        let provider_dir = provider_binary.parent().unwrap_or(Path::new("."));
+        let cli_config = root.path().join("terraform.rc");
+        let text = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir.display()
+        );
+        std::fs::write(&cli_config, text).map_err(BenchError::io("write", &cli_config))?;
+        Ok(Self {
+            terraform,
+            version,
+            root,
+            cli_config,
+            provider_binary: provider_binary.to_path_buf(),
+            env,
+            runs: 0,
+        })
+    }
+
+    /// Terraform's version, e.g. `1.11.4`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Applies `hcl` in a new directory and times the whole `terraform apply -auto-approve`.
+    pub fn apply(
+        &mut self,
+        what: &str,
+        hcl: &str,
+        observe: Observe,
+    ) -> Result<ApplyOutcome, BenchError> {
+        self.runs += 1;
+        let dir = self.root.path().join(format!("run-{:04}", self.runs));
+        std::fs::create_dir(&dir).map_err(BenchError::io("create", &dir))?;
+        let main_tf = dir.join("main.tf");
+        std::fs::write(&main_tf, hcl).map_err(BenchError::io("write", &main_tf))?;
+        let log_path = dir.join("terraform.log");
+
+        let mut command = Command::new(&self.terraform);
+        command
+            .args(["apply", "-auto-approve", "-input=false", "-no-color"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Only this benchmark's TF_ and HW_ settings: a developer's own must not change the figures.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("TF_") || key.starts_with("HW_") {
+                command.env_remove(key.as_ref());
+            }
+        }
+        command
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        match observe {
+            Observe::Nothing => {}
+            Observe::Processes => {
+                command.env("TF_LOG", "debug").env("TF_LOG_PATH", &log_path);
+            }
+            Observe::Trace => {
+                command.env("TF_LOG", "trace").env("TF_LOG_PATH", &log_path);
+            }
+        }
+
+        let started = Instant::now();
+        let child = command.spawn().map_err(|source| BenchError::Spawn {
+            program: self.terraform.display().to_string(),
+            source,
+        })?;
+        let watch = (observe == Observe::Processes)
+            .then(|| ProcessWatch::start(child.id(), &self.provider_binary));
+        let output = child
+            .wait_with_output()
+            .map_err(|source| BenchError::Spawn {
+                program: self.terraform.display().to_string(),
+                source,
+            })?;
+        let elapsed = started.elapsed();
+        let watch = watch.map(ProcessWatch::finish);
+        if !output.status.success() {
+            return Err(BenchError::failed(
+                format!("terraform apply ({what})"),
+                &output,
+            ));
+        }
+        let log = match observe {
+            Observe::Nothing => None,
+            Observe::Processes | Observe::Trace => Some(
+                std::fs::read_to_string(&log_path).map_err(BenchError::io("read", &log_path))?,
+            ),
+        };
+        Ok(ApplyOutcome {
+            elapsed,
+            watch,
+            log,
+        })
+    }
+}
+
+fn terraform_version(terraform: &Path) -> Result<String, BenchError> {
+    let output = Command::new(terraform)
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .map_err(|source| BenchError::Spawn {
+            program: terraform.display().to_string(),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(BenchError::failed("terraform version", &output));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    Ok(json["terraform_version"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_owned())
+}
+
+/// The job ids as a list local, shared by all three configurations. Resources take one each by
+/// `count.index`: `for_each` over a literal set of N ids costs Terraform itself 2–3 times the CPU
+/// (measured with Terraform 1.11.4), which would be added to both sides and flatter the ratio.
+fn job_list(jobs: &[String]) -> String {
+    let items: Vec<String> = jobs.iter().map(|j| format!("\"{j}\"")).collect();
+    format!("locals {{\n  jobs = [{}]\n}}\n\n", items.join(", "))
+}
+
+/// N `terraform_data` resources: Terraform's own work, the floor.
+pub fn floor_config(jobs: &[String]) -> String {
+    format!(
+        "{}resource \"terraform_data\" \"kill\" {{\n  count = length(local.jobs)\n  input = local.jobs[count.index]\n}}\n",
+        job_list(jobs)
+    )
+}
+
+/// N `mrs_job_kill` resources on `cluster`; the provider is configured from `HW_*` variables.
+pub fn provider_config(cluster: &str, jobs: &[String]) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\n\
+         provider \"mrs\" {{}}\n\n{}\
+         resource \"mrs_job_kill\" \"kill\" {{\n  count            = length(local.jobs)\n  cluster_id       = \"{cluster}\"\n  job_execution_id = local.jobs[count.index]\n}}\n",
+        job_list(jobs)
+    )
+}
+
+/// N `terraform_data` resources, each killing its job with `command_prefix <cluster> <job>`.
+pub fn local_exec_config(command_prefix: &str, cluster: &str, jobs: &[String]) -> String {
+    let command = format!("{command_prefix} {cluster} ${{self.input}}");
+    format!(
+        "{}resource \"terraform_data\" \"kill\" {{\n  count = length(local.jobs)\n  input = local.jobs[count.index]\n\n  \
+         provisioner \"local-exec\" {{\n    command = {}\n  }}\n}}\n",
+        job_list(jobs),
+        serde_json::Value::String(command)
+    )
+}
