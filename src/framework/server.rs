@@ -271,6 +271,24 @@ fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::Dynam
     }
 }
 
+/// Validation shared by resources, data sources and actions: the type must exist, the
+/// configuration must decode, then the schema's validators and the owner's own checks run.
+fn validate_request(
+    owner: Option<&dyn Described>,
+    kind: &str,
+    type_name: &str,
+    config: Option<&pb::DynamicValue>,
+) -> Vec<pb::Diagnostic> {
+    let Some(owner) = owner else {
+        return unsupported(kind, type_name);
+    };
+    let mut diags = Diagnostics::new();
+    if let Some(config) = decode(config, owner.value_type(), "configuration", &mut diags) {
+        validate_config(owner, config, &mut diags);
+    }
+    diagnostics_to_proto(diags)
+}
+
 /// Schema validators plus the owner's own checks.
 fn validate_config(owner: &dyn Described, config: Value, diags: &mut Diagnostics) {
     validate_against_schema(owner.schema(), &config, diags);
@@ -363,22 +381,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let inner = &self.inner;
         guarded("ValidateResourceConfig", async move {
             let req = request.into_inner();
-            let Some(resource) = inner.resources.get(req.type_name.as_str()) else {
-                return pb::validate_resource_config::Response::from_diagnostics(unsupported(
-                    "resource type",
-                    &req.type_name,
-                ));
-            };
-            let mut diags = Diagnostics::new();
-            if let Some(config) = decode(
+            let owner = inner
+                .resources
+                .get(req.type_name.as_str())
+                .map(|o| o.as_ref() as &dyn Described);
+            pb::validate_resource_config::Response::from_diagnostics(validate_request(
+                owner,
+                "resource type",
+                &req.type_name,
                 req.config.as_ref(),
-                resource.value_type(),
-                "resource configuration",
-                &mut diags,
-            ) {
-                validate_config(resource.as_ref(), config, &mut diags);
-            }
-            pb::validate_resource_config::Response::from_diagnostics(diagnostics_to_proto(diags))
+            ))
         })
         .await
     }
@@ -390,23 +402,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let inner = &self.inner;
         guarded("ValidateDataResourceConfig", async move {
             let req = request.into_inner();
-            let Some(data_source) = inner.data_sources.get(req.type_name.as_str()) else {
-                return pb::validate_data_resource_config::Response::from_diagnostics(unsupported(
-                    "data source",
-                    &req.type_name,
-                ));
-            };
-            let mut diags = Diagnostics::new();
-            if let Some(config) = decode(
+            let owner = inner
+                .data_sources
+                .get(req.type_name.as_str())
+                .map(|o| o.as_ref() as &dyn Described);
+            pb::validate_data_resource_config::Response::from_diagnostics(validate_request(
+                owner,
+                "data source",
+                &req.type_name,
                 req.config.as_ref(),
-                data_source.value_type(),
-                "data source configuration",
-                &mut diags,
-            ) {
-                validate_config(data_source.as_ref(), config, &mut diags);
-            }
-            pb::validate_data_resource_config::Response::from_diagnostics(diagnostics_to_proto(
-                diags,
             ))
         })
         .await
@@ -829,22 +833,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let inner = &self.inner;
         guarded("ValidateActionConfig", async move {
             let req = request.into_inner();
-            let Some(action) = inner.actions.get(req.action_type.as_str()) else {
-                return pb::validate_action_config::Response::from_diagnostics(unsupported(
-                    "action type",
-                    &req.action_type,
-                ));
-            };
-            let mut diags = Diagnostics::new();
-            if let Some(config) = decode(
+            let owner = inner
+                .actions
+                .get(req.action_type.as_str())
+                .map(|o| o.as_ref() as &dyn Described);
+            pb::validate_action_config::Response::from_diagnostics(validate_request(
+                owner,
+                "action type",
+                &req.action_type,
                 req.config.as_ref(),
-                action.value_type(),
-                "action configuration",
-                &mut diags,
-            ) {
-                validate_config(action.as_ref(), config, &mut diags);
-            }
-            pb::validate_action_config::Response::from_diagnostics(diagnostics_to_proto(diags))
+            ))
         })
         .await
     }
