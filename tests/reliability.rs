@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::plugin_client::{PluginProcess, provider_binary};
+use common::scenario::{
+    CLUSTER, HEADER, emulator_env, for_each_config, kill_config, running_jobs, workspace,
+};
 use common::terraform::{TerraformBin, Workspace, terraforms};
 use terraform_provider_mrs::emulator::{
     Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route,
@@ -24,63 +27,9 @@ use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
 use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::{Type, Value, encode_msgpack};
 
-const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    mrs = { source = "huaweicloud/mrs" }
-  }
-}
-provider "mrs" {}
-"#;
-
 /// Prints a measurement for docs/reliability.md (visible with `--nocapture`).
 fn report(test: &str, what: impl std::fmt::Display) {
     eprintln!("RELIABILITY {test}: {what}");
-}
-
-/// The environment that points the provider at `emulator` with AK/SK.
-fn emulator_env(emulator: &RunningEmulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("HW_REGION_NAME", REGION.to_owned()),
-        ("HW_ACCESS_KEY", ACCESS_KEY.to_owned()),
-        ("HW_SECRET_KEY", SECRET_KEY.to_owned()),
-        ("HW_PROJECT_ID", emulator.project_id().to_owned()),
-        ("HW_MRS_ENDPOINT", emulator.url()),
-        ("HW_IAM_ENDPOINT", emulator.url()),
-    ]
-}
-
-fn workspace(tf: &TerraformBin, emulator: &RunningEmulator, body: &str) -> Workspace {
-    let mut ws = Workspace::new(tf, &format!("{HEADER}{body}"));
-    for (key, value) in emulator_env(emulator) {
-        ws.env(key, &value);
-    }
-    ws
-}
-
-fn kill_config(name: &str, job: &str, extra: &str) -> String {
-    format!(
-        "resource \"mrs_job_kill\" \"{name}\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{job}\"\n{extra}}}\n"
-    )
-}
-
-fn running_jobs(emulator: &RunningEmulator, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|_| emulator.add_job(CLUSTER, None, Some(JobState::Running)))
-        .collect()
-}
-
-fn for_each_config(jobs: &[String]) -> String {
-    let list = jobs
-        .iter()
-        .map(|j| format!("\"{j}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "resource \"mrs_job_kill\" \"all\" {{\n  for_each = toset([{list}])\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = each.value\n}}\n"
-    )
 }
 
 /// `job_execution_id` and `request_id` of every mrs_job_kill instance in the state.

@@ -4,54 +4,9 @@
 pub mod common;
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
-use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::scenario::{CLUSTER, HEADER, for_each_config, kill_config, running_jobs, workspace};
+use common::terraform::{Workspace, terraforms};
 use terraform_provider_mrs::emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
-
-const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    mrs = { source = "huaweicloud/mrs" }
-  }
-}
-provider "mrs" {}
-"#;
-
-/// A workspace configured through HW_* variables to talk to `emulator` with AK/SK.
-fn workspace(tf: &TerraformBin, emulator: &RunningEmulator, body: &str) -> Workspace {
-    let mut ws = Workspace::new(tf, &format!("{HEADER}{body}"));
-    ws.env("HW_REGION_NAME", REGION)
-        .env("HW_ACCESS_KEY", ACCESS_KEY)
-        .env("HW_SECRET_KEY", SECRET_KEY)
-        .env("HW_PROJECT_ID", emulator.project_id())
-        .env("HW_MRS_ENDPOINT", &emulator.url())
-        .env("HW_IAM_ENDPOINT", &emulator.url());
-    ws
-}
-
-fn kill_config(name: &str, job: &str, extra: &str) -> String {
-    format!(
-        "resource \"mrs_job_kill\" \"{name}\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{job}\"\n{extra}}}\n"
-    )
-}
-
-fn running_jobs(emulator: &RunningEmulator, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|_| emulator.add_job(CLUSTER, None, Some(JobState::Running)))
-        .collect()
-}
-
-fn for_each_config(jobs: &[String]) -> String {
-    let list = jobs
-        .iter()
-        .map(|j| format!("\"{j}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "resource \"mrs_job_kill\" \"all\" {{\n  for_each = toset([{list}])\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = each.value\n}}\n"
-    )
-}
 
 fn kill_resources_in_state(ws: &Workspace) -> usize {
     let Some(state) = ws.state_json() else {
