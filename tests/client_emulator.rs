@@ -1,0 +1,153 @@
+//! The MRS client against the emulator, call by call: the two were written apart (the emulator
+//! verifies signatures with its own code), so agreement here means the wire contract holds.
+
+pub mod common;
+
+use std::time::{Duration, Instant};
+
+use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
+use terraform_provider_mrs::emulator::{
+    Emulator, EmulatorConfig, EmulatorHandle, JobState as EmulatedState,
+};
+use terraform_provider_mrs::mrs::{ClientConfig, Credentials, JobState, MrsClient, SubmitJob};
+
+const CLUSTER: &str = "c0ffee00-0000-4000-8000-000000000001";
+
+fn client(emulator: &EmulatorHandle, project_id: Option<&str>) -> MrsClient {
+    let mut config = ClientConfig::new(
+        REGION,
+        Credentials::AkSk {
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+            security_token: None,
+        },
+    );
+    config.endpoint = Some(emulator.url());
+    config.iam_endpoint = Some(emulator.url());
+    config.project_id = project_id.map(str::to_owned);
+    MrsClient::new(config).expect("client")
+}
+
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(30)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_agrees_with_the_emulator() {
+    let emulator = Emulator::start(EmulatorConfig {
+        kill_delay: Duration::ZERO,
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let client = client(&emulator, None);
+
+    let project = client.project_id(deadline()).await.expect("IAM lookup");
+    assert_eq!(project, emulator.project_id());
+    assert_eq!(
+        client.project_id(deadline()).await.expect("cached"),
+        project
+    );
+    assert_eq!(
+        emulator.stats().requests.iam,
+        1,
+        "the project id is looked up once"
+    );
+
+    let job = SubmitJob {
+        job_name: "etl-nightly".into(),
+        job_type: "SparkSubmit".into(),
+        arguments: vec!["--class".into(), "Main".into()],
+        properties: Default::default(),
+    };
+    let submitted = client
+        .submit_job(&project, CLUSTER, &job, deadline())
+        .await
+        .expect("submit");
+    assert!(!submitted.job_id.is_empty());
+
+    let listed = client
+        .list_jobs(&project, CLUSTER, deadline())
+        .await
+        .expect("list");
+    assert!(
+        listed
+            .iter()
+            .any(|j| j.job_id.as_deref() == Some(submitted.job_id.as_str())),
+        "{listed:?}"
+    );
+
+    let detail = client
+        .show_job(&project, CLUSTER, &submitted.job_id, deadline())
+        .await
+        .expect("show");
+    assert_eq!(detail.job_name.as_deref(), Some("etl-nightly"));
+
+    let running = emulator.add_job(CLUSTER, None, Some(EmulatedState::Running));
+    let accepted = client
+        .kill_job(&project, CLUSTER, &running, deadline())
+        .await
+        .expect("kill");
+    assert_eq!(accepted.status, 202);
+    assert!(accepted.request_id.is_some());
+    let after = client
+        .show_job(&project, CLUSTER, &running, deadline())
+        .await
+        .expect("show after kill");
+    assert_eq!(after.job_state, Some(JobState::Killed));
+
+    let stats = emulator.stats();
+    assert_eq!(
+        stats.rejected_signatures, 0,
+        "every request was signed as the emulator expects"
+    );
+    assert_eq!(stats.kills_accepted_for(&running), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_job_is_a_404_naming_job_and_cluster() {
+    let emulator = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let client = client(&emulator, Some(emulator.project_id()));
+    let err = client
+        .kill_job(emulator.project_id(), CLUSTER, "no-such-job", deadline())
+        .await
+        .expect_err("404");
+    assert_eq!(err.status, Some(404));
+    let text = err.to_string();
+    assert!(
+        text.contains("no-such-job") && text.contains(CLUSTER),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_credentials_are_rejected_with_advice() {
+    let emulator = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let mut config = ClientConfig::new(
+        REGION,
+        Credentials::AkSk {
+            access_key: ACCESS_KEY.into(),
+            secret_key: "not-the-secret".into(),
+            security_token: None,
+        },
+    );
+    config.endpoint = Some(emulator.url());
+    config.project_id = Some(emulator.project_id().to_owned());
+    let client = MrsClient::new(config).expect("client");
+    let job = emulator.add_job(CLUSTER, None, Some(EmulatedState::Running));
+    let err = client
+        .kill_job(emulator.project_id(), CLUSTER, &job, deadline())
+        .await
+        .expect_err("401");
+    assert_eq!(err.status, Some(401));
+    assert!(
+        err.detail().to_lowercase().contains("credential"),
+        "{}",
+        err.detail()
+    );
+    assert_eq!(emulator.stats().rejected_signatures, 1);
+}
