@@ -5,96 +5,17 @@
 
 pub mod common;
 
-use std::collections::BTreeMap;
-
 use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
 use common::plugin_client::PluginProcess;
+use common::wire::{
+    action_type, attribute_names, data_source_type, dynamic, errors, object, provider_type,
+    resource_type, s,
+};
 use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
-use terraform_provider_mrs::framework::Provider;
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
-use terraform_provider_mrs::provider::MrsProvider;
-use terraform_provider_mrs::tfvalue::{self, Type, Value};
+use terraform_provider_mrs::tfvalue::{self, Value};
 
 const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-
-fn resource_type() -> Type {
-    MrsProvider
-        .resources()
-        .into_iter()
-        .find(|r| r.type_name() == "mrs_job_kill")
-        .expect("resource")
-        .value_type()
-        .clone()
-}
-
-fn action_type() -> Type {
-    MrsProvider
-        .actions()
-        .into_iter()
-        .find(|a| a.type_name() == "mrs_job_kill")
-        .expect("action")
-        .value_type()
-        .clone()
-}
-
-fn data_source_type() -> Type {
-    MrsProvider
-        .data_sources()
-        .into_iter()
-        .find(|d| d.type_name() == "mrs_job_execution")
-        .expect("data source")
-        .value_type()
-        .clone()
-}
-
-fn provider_type() -> Type {
-    MrsProvider.schema().value_type()
-}
-
-/// An object of `ty` with the given attributes and every other one null.
-fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
-    let Type::Object { attrs, .. } = ty else {
-        panic!("not an object type")
-    };
-    let mut values: BTreeMap<String, Value> =
-        attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
-    for (k, v) in pairs {
-        assert!(values.contains_key(*k), "no attribute {k}");
-        values.insert(k.to_string(), v.clone());
-    }
-    Value::Object(values)
-}
-
-fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: tfvalue::encode_msgpack(value, ty).expect("encode"),
-        json: Vec::new(),
-    })
-}
-
-fn s(text: &str) -> Value {
-    Value::String(text.to_owned())
-}
-
-fn attribute_names(path: &Option<pb::AttributePath>) -> Vec<String> {
-    use pb::attribute_path::step::Selector;
-    path.iter()
-        .flat_map(|p| p.steps.iter())
-        .map(|step| match &step.selector {
-            Some(Selector::AttributeName(n)) => n.clone(),
-            Some(Selector::ElementKeyString(k)) => format!("[{k:?}]"),
-            Some(Selector::ElementKeyInt(i)) => format!("[{i}]"),
-            None => String::new(),
-        })
-        .collect()
-}
-
-fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
-    diags
-        .iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .collect()
-}
 
 const HOSTILE_IDS: &[&str] = &[
     "",

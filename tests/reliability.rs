@@ -18,6 +18,7 @@ use common::scenario::{
     CLUSTER, HEADER, emulator_env, for_each_config, kill_config, running_jobs, workspace,
 };
 use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::wire::{dynamic, error_paths, object, resource_type, s};
 use terraform_provider_mrs::emulator::{
     Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route,
 };
@@ -25,7 +26,7 @@ use terraform_provider_mrs::framework::Provider as _;
 use terraform_provider_mrs::mrs::{ApiError, ClientConfig, Credentials, MrsClient};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
 use terraform_provider_mrs::provider::MrsProvider;
-use terraform_provider_mrs::tfvalue::{Type, Value, encode_msgpack};
+use terraform_provider_mrs::tfvalue::Value;
 
 /// Prints a measurement for docs/reliability.md (visible with `--nocapture`).
 fn report(test: &str, what: impl std::fmt::Display) {
@@ -643,50 +644,6 @@ async fn socket_directory_grants_nothing_to_group_or_others() {
 // ---------------------------------------------------------------------------------------------
 // 7. Hostile values.
 
-fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
-    let Type::Object { attrs, .. } = ty else {
-        panic!("not an object type")
-    };
-    let mut values: std::collections::BTreeMap<String, Value> =
-        attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
-    for (k, v) in pairs {
-        assert!(values.contains_key(*k), "no attribute {k}");
-        values.insert((*k).to_owned(), v.clone());
-    }
-    Value::Object(values)
-}
-
-fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: encode_msgpack(value, ty).expect("encode"),
-        json: Vec::new(),
-    })
-}
-
-fn s(text: &str) -> Value {
-    Value::String(text.to_owned())
-}
-
-fn error_paths(diags: &[pb::Diagnostic]) -> Vec<Vec<String>> {
-    use pb::attribute_path::step::Selector;
-    diags
-        .iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .map(|d| {
-            d.attribute
-                .iter()
-                .flat_map(|p| p.steps.iter())
-                .map(|step| match &step.selector {
-                    Some(Selector::AttributeName(n)) => n.clone(),
-                    Some(Selector::ElementKeyString(k)) => format!("[{k}]"),
-                    Some(Selector::ElementKeyInt(i)) => format!("[{i}]"),
-                    None => String::new(),
-                })
-                .collect()
-        })
-        .collect()
-}
-
 fn hostile_strings() -> Vec<String> {
     let mut all: Vec<String> = [
         "",
@@ -777,16 +734,6 @@ async fn hostile_provider_block_values_are_diagnosed_on_their_attribute() {
         format!("{tried} ValidateProviderConfig calls, {refused} refused on their attribute"),
     );
     plugin.shutdown_and_wait().await;
-}
-
-fn resource_type() -> Type {
-    MrsProvider
-        .resources()
-        .into_iter()
-        .find(|r| r.type_name() == "mrs_job_kill")
-        .expect("resource")
-        .value_type()
-        .clone()
 }
 
 fn timeouts_object(create: Value) -> Value {

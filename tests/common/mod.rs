@@ -7,3 +7,4 @@ pub mod emulator;
 pub mod plugin_client;
 pub mod scenario;
 pub mod terraform;
+pub mod wire;
