@@ -1065,3 +1065,40 @@ where
     tokio::spawn(produce(tx));
     Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_with_an_error_diagnostic() {
+        let handler = async {
+            if std::hint::black_box(true) {
+                panic!("boom in the handler");
+            }
+            pb::read_resource::Response::default()
+        };
+        let response = guarded("ReadResource", handler)
+            .await
+            .expect("an answer, not a gRPC error");
+        let diagnostics = response.into_inner().diagnostics;
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(
+            diagnostics[0].severity,
+            pb::diagnostic::Severity::Error as i32
+        );
+        assert!(
+            diagnostics[0].detail.contains("boom in the handler"),
+            "{:?}",
+            diagnostics[0]
+        );
+        assert!(diagnostics[0].detail.contains("ReadResource"));
+
+        // The next request is served as usual.
+        let next = guarded("ReadResource", async {
+            pb::read_resource::Response::default()
+        })
+        .await;
+        assert!(next.expect("answer").into_inner().diagnostics.is_empty());
+    }
+}
