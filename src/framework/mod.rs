@@ -16,6 +16,7 @@ mod model;
 mod plan;
 mod provider;
 mod resource;
+mod respond;
 mod schema;
 mod server;
 mod validate;

@@ -6,19 +6,18 @@
 //! A panic in a handler becomes an error diagnostic on that request and the server keeps serving.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
-use futures::{FutureExt, Stream, StreamExt};
+use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::convert::{
-    decode_dynamic, diagnostics_to_proto, encode_dynamic, path_to_proto, schema_to_proto,
-};
+use super::convert::{diagnostics_to_proto, path_to_proto, schema_to_proto};
 use super::plan::plan_resource;
+use super::respond::{
+    EventStream, WithDiagnostics, async_stream, decode, encode, error_diagnostic, guarded,
+    single_event, unsupported, validate_request,
+};
 use super::validate::validate_against_schema;
 use super::{
     AnyAction, AnyDataSource, AnyResource, Config, ConfigureRequest, Ctx, Described, Diagnostics,
@@ -139,166 +138,6 @@ impl<P: Provider> Inner<P> {
         let client = self.client.read().ok().and_then(|guard| guard.clone());
         Ctx::new(client, self.stop.clone())
     }
-}
-
-/// A response message that can carry diagnostics and nothing else.
-trait WithDiagnostics: Default {
-    fn from_diagnostics(diagnostics: Vec<pb::Diagnostic>) -> Self;
-}
-
-macro_rules! with_diagnostics {
-    ($($ty:ty),* $(,)?) => {$(
-        impl WithDiagnostics for $ty {
-            fn from_diagnostics(diagnostics: Vec<pb::Diagnostic>) -> Self {
-                let mut response = Self::default();
-                response.diagnostics = diagnostics;
-                response
-            }
-        }
-    )*};
-}
-
-with_diagnostics!(
-    pb::get_metadata::Response,
-    pb::get_provider_schema::Response,
-    pb::get_resource_identity_schemas::Response,
-    pb::validate_provider_config::Response,
-    pb::validate_resource_config::Response,
-    pb::validate_data_resource_config::Response,
-    pb::upgrade_resource_state::Response,
-    pb::upgrade_resource_identity::Response,
-    pb::configure_provider::Response,
-    pb::read_resource::Response,
-    pb::plan_resource_change::Response,
-    pb::apply_resource_change::Response,
-    pb::import_resource_state::Response,
-    pb::move_resource_state::Response,
-    pb::read_data_source::Response,
-    pb::generate_resource_config::Response,
-    pb::validate_ephemeral_resource_config::Response,
-    pb::open_ephemeral_resource::Response,
-    pb::renew_ephemeral_resource::Response,
-    pb::close_ephemeral_resource::Response,
-    pb::validate_list_resource_config::Response,
-    pb::get_functions::Response,
-    pb::validate_action_config::Response,
-    pb::plan_action::Response,
-    pb::validate_state_store_config::Response,
-    pb::configure_state_store::Response,
-    pb::write_state_bytes::Response,
-    pb::lock_state::Response,
-    pb::unlock_state::Response,
-    pb::get_states::Response,
-    pb::delete_state::Response,
-    pb::read_state_bytes::ResponseChunk,
-    pb::invoke_action::event::Completed,
-);
-
-fn error_diagnostic(summary: &str, detail: String) -> Vec<pb::Diagnostic> {
-    let mut diags = Diagnostics::new();
-    diags.add_error(summary, detail);
-    diagnostics_to_proto(diags)
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic payload".to_owned())
-}
-
-/// Runs a handler, turning a panic into an error diagnostic on the response.
-async fn guarded<T: WithDiagnostics>(
-    rpc: &'static str,
-    handler: impl Future<Output = T>,
-) -> Result<Response<T>, Status> {
-    tracing::debug!(rpc, "handling request");
-    match AssertUnwindSafe(handler).catch_unwind().await {
-        Ok(response) => Ok(Response::new(response)),
-        Err(payload) => {
-            let text = panic_text(payload.as_ref());
-            tracing::error!(rpc, panic = %text, "provider panicked while handling a request");
-            Ok(Response::new(T::from_diagnostics(error_diagnostic(
-                "Provider bug: internal error",
-                format!(
-                    "The provider panicked while handling {rpc}: {text}. Nothing was changed by this \
-                     request. Please report this to the provider's maintainers."
-                ),
-            ))))
-        }
-    }
-}
-
-fn unsupported(kind: &str, name: &str) -> Vec<pb::Diagnostic> {
-    error_diagnostic(
-        &format!("Unsupported {kind}"),
-        format!(
-            "The mrs provider has no {kind} named {name:?}. Check the type name in your configuration."
-        ),
-    )
-}
-
-/// Decodes a DynamicValue, adding a diagnostic on failure.
-fn decode(
-    value: Option<&pb::DynamicValue>,
-    ty: &Type,
-    what: &str,
-    diags: &mut Diagnostics,
-) -> Option<Value> {
-    match decode_dynamic(value, ty) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            diags.add_error(
-                format!("Unable to read {what}"),
-                format!("Terraform sent a {what} the provider could not decode: {e}"),
-            );
-            None
-        }
-    }
-}
-
-fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
-    match encode_dynamic(value, ty) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            diags.add_error(
-                "Provider bug: unable to encode a value",
-                format!("{e}. Please report this to the provider's maintainers."),
-            );
-            None
-        }
-    }
-}
-
-/// Validation shared by resources, data sources and actions: the type must exist, the
-/// configuration must decode, then the schema's validators and the owner's own checks run.
-fn validate_request(
-    owner: Option<&dyn Described>,
-    kind: &str,
-    type_name: &str,
-    config: Option<&pb::DynamicValue>,
-) -> Vec<pb::Diagnostic> {
-    let Some(owner) = owner else {
-        return unsupported(kind, type_name);
-    };
-    let mut diags = Diagnostics::new();
-    if let Some(config) = decode(config, owner.value_type(), "configuration", &mut diags) {
-        validate_config(owner, config, &mut diags);
-    }
-    diagnostics_to_proto(diags)
-}
-
-/// Schema validators plus the owner's own checks.
-fn validate_config(owner: &dyn Described, config: Value, diags: &mut Diagnostics) {
-    validate_against_schema(owner.schema(), &config, diags);
-    owner.validate(&Config::new(config), diags);
-}
-
-type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
-
-fn single_event<T: Send + 'static>(event: T) -> EventStream<T> {
-    Box::pin(futures::stream::once(async move { Ok(event) }))
 }
 
 #[tonic::async_trait]
@@ -1051,54 +890,5 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))
-    }
-}
-
-/// A stream fed by a spawned task through a small channel.
-fn async_stream<T, F, Fut>(produce: F) -> EventStream<T>
-where
-    T: Send + 'static,
-    F: FnOnce(tokio::sync::mpsc::Sender<Result<T, Status>>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(produce(tx));
-    Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panicking_handler_answers_with_an_error_diagnostic() {
-        let handler = async {
-            if std::hint::black_box(true) {
-                panic!("boom in the handler");
-            }
-            pb::read_resource::Response::default()
-        };
-        let response = guarded("ReadResource", handler)
-            .await
-            .expect("an answer, not a gRPC error");
-        let diagnostics = response.into_inner().diagnostics;
-        assert_eq!(diagnostics.len(), 1);
-        assert_eq!(
-            diagnostics[0].severity,
-            pb::diagnostic::Severity::Error as i32
-        );
-        assert!(
-            diagnostics[0].detail.contains("boom in the handler"),
-            "{:?}",
-            diagnostics[0]
-        );
-        assert!(diagnostics[0].detail.contains("ReadResource"));
-
-        // The next request is served as usual.
-        let next = guarded("ReadResource", async {
-            pb::read_resource::Response::default()
-        })
-        .await;
-        assert!(next.expect("answer").into_inner().diagnostics.is_empty());
     }
 }
