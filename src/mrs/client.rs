@@ -17,6 +17,7 @@ use super::retry::{
     GiveUpReason, RetryDecision, RetryPolicy, is_retryable_status, parse_retry_after,
 };
 use super::signer::{self, AccessKey, SigningInput};
+use super::tls::client_tls_config;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -142,7 +143,8 @@ impl MrsClient {
                 "the IAM token has characters that cannot be sent in an HTTP header",
             ));
         }
-        let http = build_http_client(&config)?;
+        let uses_https = [&mrs_base, &iam_base].iter().any(|b| b.scheme() == "https");
+        let http = build_http_client(&config, uses_https)?;
         Ok(MrsClient {
             inner: Arc::new(Inner {
                 region: config.region.clone(),
@@ -736,43 +738,17 @@ fn user_agent(terraform_version: Option<&str>) -> String {
     ua
 }
 
-/// Installs ring as rustls's process-wide crypto provider unless one is already installed.
-fn install_crypto_provider() {
-    // An Err only means a provider is already installed, which is what we need.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client, ConfigError> {
-    install_crypto_provider();
-    let mut builder = reqwest::Client::builder()
+fn build_http_client(
+    config: &ClientConfig,
+    uses_https: bool,
+) -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(60))
         .tcp_keepalive(Duration::from_secs(30))
         // A redirect would be sent unsigned for its new URL; surface it instead.
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(path) = &config.ca_cert_file {
-        let pem = std::fs::read(path).map_err(|source| ConfigError::CaCertRead {
-            path: path.clone(),
-            source,
-        })?;
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ConfigError::CaCertParse {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-        if certs.is_empty() {
-            return Err(ConfigError::CaCertParse {
-                path: path.clone(),
-                reason: "no \"BEGIN CERTIFICATE\" block found".to_owned(),
-            });
-        }
-        builder = builder.tls_certs_only(certs);
-    }
-    if config.insecure {
-        warn!("insecure is set: server certificates are not verified");
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    builder
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_backend_preconfigured(client_tls_config(config, uses_https)?)
         .build()
         .map_err(|e| ConfigError::HttpClient(error_chain(&e)))
 }

@@ -645,6 +645,20 @@ async fn https_with_an_untrusted_certificate_fails_to_connect() {
     assert_eq!(err.kind, ApiErrorKind::Connect, "{err}");
 }
 
+#[tokio::test]
+async fn https_with_the_system_roots_rejects_a_self_signed_certificate() {
+    let (_, acceptor) = self_signed();
+    let stub = tls_stub(acceptor).await;
+    let mut config = config(&stub.base);
+    config.max_retries = 0;
+    let err = MrsClient::new(config)
+        .unwrap()
+        .kill_job("p1", "c1", "j1", far_deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Connect, "{err}");
+}
+
 #[test]
 fn ca_file_without_certificates_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();

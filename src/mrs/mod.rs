@@ -6,7 +6,8 @@
 //! back as [`ApiError`]s whose [`summary`](ApiError::summary) and [`detail`](ApiError::detail)
 //! map onto a Terraform diagnostic.
 //!
-//! Layout, top to bottom: [`client`] (calls, retries loop, TLS) uses [`retry`] (when to try
+//! Layout, top to bottom: [`client`] (calls, retries loop) uses `tls` (how servers are checked;
+//! the system CA roots are loaded once, in the background), [`retry`] (when to try
 //! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
 //! [`model`] (job shapes); [`config`] holds settings and endpoint building.
 
@@ -16,6 +17,7 @@ pub mod error;
 pub mod model;
 pub mod retry;
 pub mod signer;
+mod tls;
 
 pub use client::{KillAccepted, MrsClient};
 pub use config::{ClientConfig, ConfigError, Credentials};
