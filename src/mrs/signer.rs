@@ -10,7 +10,7 @@
 //! bodies) to the caller's headers; build the canonical request; hash it into the string to
 //! sign; HMAC that with the secret key; put the result in `Authorization`.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use std::fmt;

@@ -365,7 +365,10 @@ mod tests {
     /// go-plugin's client signs with ECDSA P-521, which ring cannot verify.
     fn p521_key_and_spki() -> (p521::ecdsa::SigningKey, Vec<u8>) {
         use p521::pkcs8::EncodePublicKey as _;
-        let key = p521::ecdsa::SigningKey::random(&mut p521::elliptic_curve::rand_core::OsRng);
+        // Random bytes with a zero top byte are below the group order.
+        let mut secret: [u8; 66] = rand::random();
+        secret[0] = 0;
+        let key = p521::ecdsa::SigningKey::from_slice(&secret).unwrap();
         let verifying = p521::ecdsa::VerifyingKey::from(&key);
         let public = p521::PublicKey::from_affine(*verifying.as_affine()).unwrap();
         let spki = public.to_public_key_der().unwrap().into_vec();
