@@ -259,7 +259,6 @@ async fn changing_ids_or_triggers_requires_replacement_and_wait_does_not() {
         ("wait_for_termination", Value::Bool(false)),
     ];
     let computed = [
-        ("id", s("p/c/j")),
         ("project_id", s("p")),
         ("region", s("cn-north-4")),
         ("request_id", s("r")),
@@ -618,7 +617,6 @@ async fn stop_provider_ends_the_wait_and_keeps_the_accepted_kill() {
             ("cluster_id", s(CLUSTER)),
             ("job_execution_id", s(&job)),
             ("wait_for_termination", Value::Bool(true)),
-            ("id", Value::Unknown),
             ("project_id", Value::Unknown),
             ("region", Value::Unknown),
             ("request_id", Value::Unknown),

@@ -201,10 +201,6 @@ provider "mrs" {{
         let state = ws.state_json().expect("state");
         let attrs = &state["resources"][0]["instances"][0]["attributes"];
         assert_eq!(attrs["project_id"], emulator.project_id());
-        assert_eq!(
-            attrs["id"],
-            format!("{}/{CLUSTER}/{job}", emulator.project_id())
-        );
         let state_text = serde_json::to_string(&state).expect("json");
         assert!(!state_text.contains(SECRET_KEY), "no secret in state");
     }

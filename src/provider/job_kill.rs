@@ -4,6 +4,10 @@
 //! purged from its history must not make Terraform plan a new kill); destroying it only forgets
 //! the record. Changing `cluster_id`, `job_execution_id`, `project_id`, `region` or `triggers`
 //! replaces it, which sends the kill again.
+//!
+//! There is no `id`: a kill is an event, not an object in MRS, and `request_id` already names it.
+//! Every attribute is written to state once per applied resource, for the whole state each time
+//! (Terraform's local backend), so a derived one would only make large applies slower.
 
 use std::collections::BTreeMap;
 
@@ -24,8 +28,6 @@ pub struct JobKillResource;
 /// `mrs_job_kill`'s values; field names are attribute names.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobKillModel {
-    /// `{project_id}/{cluster_id}/{job_execution_id}`.
-    pub id: Option<String>,
     /// Cluster ID.
     pub cluster_id: String,
     /// Job execution ID.
@@ -70,11 +72,6 @@ impl Resource<Clients> for JobKillResource {
              HTTP 202 means MRS accepted the kill). Reading makes no request; destroying only forgets the record. \
              Change `triggers` to send the kill again.",
         ))
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .describe("project_id/cluster_id/job_execution_id.", "`{project_id}/{cluster_id}/{job_execution_id}`."),
-        )
         .attribute(Attribute::string_map("triggers").optional().requires_replace().describe(
             "Arbitrary values; changing any replaces the resource and sends the kill again.",
             "Arbitrary string values; changing any of them replaces the resource, which sends the kill again.",
@@ -110,8 +107,8 @@ impl Resource<Clients> for JobKillResource {
         )
     }
 
-    /// Shows region, project and ID in the plan when the provider's configuration already says
-    /// them, instead of "(known after apply)".
+    /// Shows region and project in the plan when the provider's configuration already says them,
+    /// instead of "(known after apply)".
     fn modify_plan(&self, ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
         if plan.bool("wait_for_termination") == Attr::Known(false) {
             plan.fill_unknown("final_job_state", Value::Null);
@@ -124,13 +121,6 @@ impl Resource<Clients> for JobKillResource {
             && let Some(project_id) = clients.known_project_id(&region)
         {
             plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
-        }
-        if let (Attr::Known(project), Attr::Known(cluster), Attr::Known(job)) = (
-            plan.string("project_id"),
-            plan.string("cluster_id"),
-            plan.string("job_execution_id"),
-        ) {
-            plan.fill_unknown("id", Value::String(format!("{project}/{cluster}/{job}")));
         }
     }
 
@@ -175,10 +165,6 @@ impl Resource<Clients> for JobKillResource {
         )
         .await?;
 
-        planned.id = Some(format!(
-            "{project_id}/{}/{}",
-            planned.cluster_id, planned.job_execution_id
-        ));
         planned.region = Some(client.region().to_owned());
         planned.project_id = Some(project_id);
         planned.request_id = report.request_id;

@@ -36,10 +36,6 @@ run "kill_is_recorded" {
     error_message = "killed_at is RFC 3339 in UTC"
   }
   assert {
-    condition     = mrs_job_kill.this.id == "${mrs_job_kill.this.project_id}/${var.cluster_id}/${var.job_execution_id}"
-    error_message = "id is project/cluster/job"
-  }
-  assert {
     condition     = mrs_job_kill.this.final_job_state == null
     error_message = "final_job_state stays null when not waiting"
   }
