@@ -13,6 +13,9 @@ use time::format_description::well_known::Rfc3339;
 /// One event of interest in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TraceEvent {
+    /// Terraform starts generating the client certificate for the next provider process
+    /// (go-plugin's AutoMTLS: a fresh ECDSA P-521 key and self-signed certificate each time).
+    ClientCertificate,
     /// Terraform is about to exec a provider process.
     ProcessStarting,
     /// Terraform read the handshake line and connected.
@@ -26,6 +29,7 @@ pub enum TraceEvent {
 impl TraceEvent {
     fn describe(&self) -> String {
         match self {
+            TraceEvent::ClientCertificate => "client certificate".to_owned(),
             TraceEvent::ProcessStarting => "exec provider".to_owned(),
             TraceEvent::Handshake => "handshake done".to_owned(),
             TraceEvent::Rpc(name) => name.clone(),
@@ -34,7 +38,9 @@ impl TraceEvent {
     }
 
     fn from_message(line: &str) -> Option<Self> {
-        if line.contains("provider: starting plugin:") {
+        if line.contains("provider: configuring client automatic mTLS") {
+            Some(TraceEvent::ClientCertificate)
+        } else if line.contains("provider: starting plugin:") {
             Some(TraceEvent::ProcessStarting)
         } else if line.contains("provider: using plugin:") {
             Some(TraceEvent::Handshake)
@@ -73,8 +79,10 @@ pub struct TraceSummary {
 /// Terraform runs them one after the other (as it does for an apply of one resource).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Phases {
-    /// Log start → first provider exec: Terraform alone.
+    /// Log start → first client certificate (or exec): Terraform alone.
     pub before_first_exec: f64,
+    /// Client certificate → exec: Terraform generating its AutoMTLS certificate, summed.
+    pub client_certificate: f64,
     /// Exec → handshake read, summed over processes.
     pub startup: f64,
     /// Handshake → first RPC (mTLS and HTTP/2 set-up, Terraform's client set-up), summed.
@@ -83,7 +91,7 @@ pub struct Phases {
     pub serving: f64,
     /// `Close` → process exit, summed.
     pub shutdown: f64,
-    /// Process exit → next exec: Terraform alone between its phases, summed.
+    /// Process exit → next client certificate: Terraform alone between its phases, summed.
     pub between_processes: f64,
     /// Last exit → end of the log: Terraform alone.
     pub after_last_exit: f64,
@@ -169,12 +177,21 @@ impl TraceSummary {
         let mut phases = Phases::default();
         let (mut exec_at, mut handshake_at, mut first_rpc_at, mut close_at, mut exit_at) =
             (None, None, None, None, None);
+        let mut certificate_at = None;
         for TimedEvent { at_ms: at, event } in &self.events {
             match event {
-                TraceEvent::ProcessStarting => {
+                TraceEvent::ClientCertificate => {
                     match exit_at {
                         Some(exit) => phases.between_processes += at - exit,
                         None => phases.before_first_exec = *at,
+                    }
+                    certificate_at = Some(*at);
+                }
+                TraceEvent::ProcessStarting => {
+                    match (certificate_at.take(), exit_at) {
+                        (Some(certificate), _) => phases.client_certificate += at - certificate,
+                        (None, Some(exit)) => phases.between_processes += at - exit,
+                        (None, None) => phases.before_first_exec = *at,
                     }
                     (exec_at, handshake_at, first_rpc_at, close_at) = (Some(*at), None, None, None);
                 }
