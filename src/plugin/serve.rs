@@ -139,7 +139,9 @@ fn serve_blocking<S: Provider>(
     mode: Mode,
     make_provider: impl FnOnce(ServeContext) -> S,
 ) -> Result<(), ServeError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: Terraform holds one connection per process and is itself the bottleneck; worker
+    // threads would only add start-up time and wake-ups on machines with few cores.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
