@@ -250,11 +250,11 @@ Terraform's stripped binary from its Go function table). Terraform 1.11.4, 2 CPU
   `id` attribute brought N=400 from 1.60× to 1.41× in an A/B run of 3 applies each.
 - **At N=100 (3 applies each, after that change)** ours took 5785 samples against the floor's 3262. \
   Of the 2523 more: planning +414 (Terraform rebuilds the schema's type on every RPC, \
-  `configschema.Block.ImpliedType` 145, and the gRPC calls themselves 146), the provider and emulator \
-  processes 574, go-plugin starting the 4 provider processes 265 (224 of them generating P-521 client \
+  `configschema.Block.ImpliedType` 145, and the gRPC calls themselves 146), the provider processes 574 \
+  (the emulator ran outside the recording), go-plugin starting the 4 provider processes 265 (224 of them generating P-521 client \
   certificates), state writes +219, applying +176.
 - **The provider process is a small part.** In a profiled N=400 apply, 7% of all CPU samples were in \
-  the provider and emulator processes, 93% in Terraform.
+  the provider processes, 93% in Terraform.
 ";
 
 fn write_where_time_goes(out: &mut String, results: &Results) {
