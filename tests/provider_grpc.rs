@@ -9,7 +9,7 @@ use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
 use common::plugin_client::PluginProcess;
 use common::wire::{
     action_type, attribute_names, data_source_type, dynamic, errors, object, provider_type,
-    resource_type, s,
+    resource_type, s, validate_job_kill,
 };
 use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
@@ -87,7 +87,6 @@ async fn schema_lists_the_resource_data_source_and_action_with_capabilities() {
 async fn hostile_values_are_diagnosed_on_their_own_attribute() {
     let plugin = PluginProcess::launch().await;
     let mut provider = plugin.provider();
-    let rty = resource_type();
     let aty = action_type();
     let dty = data_source_type();
     let good = [("cluster_id", s(CLUSTER)), ("job_execution_id", s("job-1"))];
@@ -97,23 +96,9 @@ async fn hostile_values_are_diagnosed_on_their_own_attribute() {
             pairs.retain(|(k, _)| *k != attribute);
             pairs.push((attribute, s(bad)));
 
-            let config = object(&rty, &pairs);
-            let resp = provider
-                .validate_resource_config(pb::validate_resource_config::Request {
-                    type_name: "mrs_job_kill".into(),
-                    config: dynamic(&config, &rty),
-                    client_capabilities: None,
-                })
-                .await
-                .expect("validate")
-                .into_inner();
-            let errs = errors(&resp.diagnostics);
-            assert_eq!(
-                errs.len(),
-                1,
-                "{attribute} = {bad:?}: {:?}",
-                resp.diagnostics
-            );
+            let diagnostics = validate_job_kill(&mut provider, &pairs).await;
+            let errs = errors(&diagnostics);
+            assert_eq!(errs.len(), 1, "{attribute} = {bad:?}: {diagnostics:?}");
             assert_eq!(
                 attribute_names(&errs[0].attribute),
                 vec![attribute.to_string()],
@@ -155,40 +140,19 @@ async fn hostile_values_are_diagnosed_on_their_own_attribute() {
             let mut pairs: Vec<(&str, Value)> = good.to_vec();
             pairs.retain(|(k, _)| *k != attribute);
             pairs.push((attribute, value.clone()));
-            let config = object(&rty, &pairs);
-            let resp = provider
-                .validate_resource_config(pb::validate_resource_config::Request {
-                    type_name: "mrs_job_kill".into(),
-                    config: dynamic(&config, &rty),
-                    client_capabilities: None,
-                })
-                .await
-                .expect("validate")
-                .into_inner();
+            let diagnostics = validate_job_kill(&mut provider, &pairs).await;
             assert!(
-                errors(&resp.diagnostics).is_empty(),
-                "{attribute} = {value:?}: {:?}",
-                resp.diagnostics
+                errors(&diagnostics).is_empty(),
+                "{attribute} = {value:?}: {diagnostics:?}"
             );
         }
     }
     // A bad duration is reported inside its block.
     let timeouts = Value::Object([("create".to_string(), s("5 minutes"))].into());
-    let config = object(
-        &rty,
-        &[good[0].clone(), good[1].clone(), ("timeouts", timeouts)],
-    );
-    let resp = provider
-        .validate_resource_config(pb::validate_resource_config::Request {
-            type_name: "mrs_job_kill".into(),
-            config: dynamic(&config, &rty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("validate")
-        .into_inner();
-    let errs = errors(&resp.diagnostics);
-    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    let pairs = [good[0].clone(), good[1].clone(), ("timeouts", timeouts)];
+    let diagnostics = validate_job_kill(&mut provider, &pairs).await;
+    let errs = errors(&diagnostics);
+    assert_eq!(errs.len(), 1, "{diagnostics:?}");
     assert_eq!(
         attribute_names(&errs[0].attribute),
         vec!["timeouts".to_string(), "create".to_string()]

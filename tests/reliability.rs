@@ -18,7 +18,7 @@ use common::scenario::{
     CLUSTER, HEADER, emulator_env, for_each_config, kill_config, running_jobs, workspace,
 };
 use common::terraform::{TerraformBin, Workspace, terraforms};
-use common::wire::{dynamic, error_paths, object, resource_type, s};
+use common::wire::{dynamic, error_paths, object, s, validate_job_kill};
 use terraform_provider_mrs::emulator::{
     Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route,
 };
@@ -746,7 +746,6 @@ fn timeouts_object(create: Value) -> Value {
 #[tokio::test]
 async fn unicode_triggers_are_accepted_and_hostile_create_timeouts_are_refused() {
     let plugin = PluginProcess::launch().await;
-    let ty = resource_type();
     let ids = [("cluster_id", s(CLUSTER)), ("job_execution_id", s("job-1"))];
     let mut triggers = std::collections::BTreeMap::new();
     for (i, v) in hostile_strings().into_iter().enumerate() {
@@ -758,20 +757,10 @@ async fn unicode_triggers_are_accepted_and_hostile_create_timeouts_are_refused()
     triggers.insert(String::new(), s("empty key"));
     let mut pairs = ids.to_vec();
     pairs.push(("triggers", Value::Map(triggers)));
-    let resp = plugin
-        .provider()
-        .validate_resource_config(pb::validate_resource_config::Request {
-            type_name: "mrs_job_kill".into(),
-            config: dynamic(&object(&ty, &pairs), &ty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("validate")
-        .into_inner();
+    let diagnostics = validate_job_kill(&mut plugin.provider(), &pairs).await;
     assert!(
-        error_paths(&resp.diagnostics).is_empty(),
-        "triggers are free text: {:?}",
-        resp.diagnostics
+        error_paths(&diagnostics).is_empty(),
+        "triggers are free text: {diagnostics:?}"
     );
 
     let mut refused = 0;
@@ -783,23 +772,9 @@ async fn unicode_triggers_are_accepted_and_hostile_create_timeouts_are_refused()
     ]) {
         let mut pairs = ids.to_vec();
         pairs.push(("timeouts", timeouts_object(s(&bad))));
-        let resp = plugin
-            .provider()
-            .validate_resource_config(pb::validate_resource_config::Request {
-                type_name: "mrs_job_kill".into(),
-                config: dynamic(&object(&ty, &pairs), &ty),
-                client_capabilities: None,
-            })
-            .await
-            .expect("validate")
-            .into_inner();
-        let paths = error_paths(&resp.diagnostics);
-        assert_eq!(
-            paths.len(),
-            1,
-            "timeouts.create = {bad:?}: {:?}",
-            resp.diagnostics
-        );
+        let diagnostics = validate_job_kill(&mut plugin.provider(), &pairs).await;
+        let paths = error_paths(&diagnostics);
+        assert_eq!(paths.len(), 1, "timeouts.create = {bad:?}: {diagnostics:?}");
         assert_eq!(
             paths[0],
             vec!["timeouts".to_owned(), "create".to_owned()],
@@ -811,21 +786,8 @@ async fn unicode_triggers_are_accepted_and_hostile_create_timeouts_are_refused()
     let mut pairs = ids.to_vec();
     pairs.push(("timeouts", timeouts_object(Value::Unknown)));
     pairs.push(("triggers", Value::Unknown));
-    let resp = plugin
-        .provider()
-        .validate_resource_config(pb::validate_resource_config::Request {
-            type_name: "mrs_job_kill".into(),
-            config: dynamic(&object(&ty, &pairs), &ty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("validate")
-        .into_inner();
-    assert!(
-        error_paths(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    let diagnostics = validate_job_kill(&mut plugin.provider(), &pairs).await;
+    assert!(error_paths(&diagnostics).is_empty(), "{diagnostics:?}");
     report(
         "hostile_timeouts",
         format!("{refused} bad timeouts.create values refused on timeouts.create"),

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use terraform_provider_mrs::framework::Provider;
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
+use terraform_provider_mrs::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::{Type, Value, encode_msgpack};
+use tonic::transport::Channel;
 
 /// The object type of the `mrs_job_kill` resource.
 pub fn resource_type() -> Type {
@@ -57,6 +59,25 @@ pub fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
         values.insert((*k).to_owned(), v.clone());
     }
     Value::Object(values)
+}
+
+/// The diagnostics of `ValidateResourceConfig` for an `mrs_job_kill` with the given attributes
+/// (every other one null).
+pub async fn validate_job_kill(
+    provider: &mut ProviderClient<Channel>,
+    pairs: &[(&str, Value)],
+) -> Vec<pb::Diagnostic> {
+    let ty = resource_type();
+    provider
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "mrs_job_kill".into(),
+            config: dynamic(&object(&ty, pairs), &ty),
+            client_capabilities: None,
+        })
+        .await
+        .expect("ValidateResourceConfig")
+        .into_inner()
+        .diagnostics
 }
 
 /// A msgpack DynamicValue, as Terraform sends it.
