@@ -17,6 +17,7 @@ fn colour(way: Way) -> &'static str {
     match way {
         Way::Floor => "#6b6b6b",
         Way::Provider => "#1f6fd1",
+        Way::Minimal => "#7fb0e8",
         Way::LocalExecSdk => "#d1431f",
     }
 }
@@ -34,18 +35,19 @@ pub fn seconds_label(s: f64) -> String {
 
 /// The SVG document for `results`.
 pub fn svg(results: &Results) -> String {
-    let series: Vec<(Way, Vec<(usize, f64)>)> = [Way::Floor, Way::Provider, Way::LocalExecSdk]
-        .into_iter()
-        .map(|way| {
-            let points = results
-                .ns
-                .iter()
-                .filter_map(|&n| Some((n, results.median(n, way)?)))
-                .collect();
-            (way, points)
-        })
-        .filter(|(_, points): &(Way, Vec<(usize, f64)>)| !points.is_empty())
-        .collect();
+    let series: Vec<(Way, Vec<(usize, f64)>)> =
+        [Way::Floor, Way::Provider, Way::Minimal, Way::LocalExecSdk]
+            .into_iter()
+            .map(|way| {
+                let points = results
+                    .ns
+                    .iter()
+                    .filter_map(|&n| Some((n, results.median(n, way)?)))
+                    .collect();
+                (way, points)
+            })
+            .filter(|(_, points): &(Way, Vec<(usize, f64)>)| !points.is_empty())
+            .collect();
     let all: Vec<f64> = series
         .iter()
         .flat_map(|(_, p)| p.iter().map(|&(_, s)| s))
@@ -127,10 +129,17 @@ pub fn svg(results: &Results) -> String {
             .iter()
             .map(|&(n, s)| format!("{:.1},{:.1}", x(n as f64), y(s)))
             .collect();
+        // The cut-down build runs close to the lines around it: dashed, its values only in the table.
+        let yardstick = *way == Way::Minimal;
+        let dash = if yardstick {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
         if points.len() > 1 {
             let _ = writeln!(
                 out,
-                r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"/>"##,
+                r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>"##,
                 path.join(" ")
             );
         }
@@ -140,6 +149,9 @@ pub fn svg(results: &Results) -> String {
                 out,
                 r##"<circle cx="{px:.1}" cy="{py:.1}" r="4" fill="{colour}"/>"##
             );
+            if yardstick {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 r##"<text x="{:.1}" y="{:.1}" fill="{colour}">{}</text>"##,
@@ -152,7 +164,7 @@ pub fn svg(results: &Results) -> String {
         let lx = LEFT + plot_w + 16.0;
         let _ = writeln!(
             out,
-            r##"<line x1="{lx:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"/>"##,
+            r##"<line x1="{lx:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"{dash}/>"##,
             lx + 22.0
         );
         let _ = writeln!(

@@ -9,7 +9,9 @@
 //!
 //! 1. times `terraform apply -auto-approve` (Terraform from PATH, or `$TERRAFORM`) of N = 1, 100,
 //!    400 `mrs_job_kill` resources against N built-in `terraform_data` resources (the floor), each
-//!    in a fresh directory, with the provider run through `dev_overrides`;
+//!    in a fresh directory, with the provider run through `dev_overrides`, and through the same
+//!    provider with `mrs_job_kill` cut to three attributes (a copy of this executable serves it:
+//!    `minimal_provider.rs`), which tells what our schema costs Terraform from what any plugin costs;
 //! 2. at N = 100, also times the way users kill jobs today: `terraform_data` + `local-exec` running
 //!    a Python script that calls the official SDK's StopJob (`huaweicloudsdkmrs`, installed once
 //!    into `target/bench-venv`);
@@ -30,6 +32,7 @@ pub mod common;
 mod chart;
 mod error;
 mod machine;
+mod minimal_provider;
 mod plugin_probe;
 mod process_watch;
 mod report;
@@ -112,6 +115,9 @@ impl Settings {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = minimal_provider::serve_if_asked() {
+        return code;
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -228,7 +234,7 @@ struct Bench {
 impl Bench {
     /// The ways compared at `n`: the SDK baseline only where `n` is the SDK's N.
     fn ways_at(&self, sdk_n: usize) -> Vec<Way> {
-        let mut ways = vec![Way::Floor, Way::Provider];
+        let mut ways = vec![Way::Floor, Way::Provider, Way::Minimal];
         if sdk_n > 0 && self.sdk.is_some() {
             ways.push(Way::LocalExecSdk);
         }
@@ -245,7 +251,7 @@ impl Bench {
             .collect();
         let hcl = match (way, &self.sdk) {
             (Way::Floor, _) => terraform_runs::floor_config(&jobs),
-            (Way::Provider, _) => terraform_runs::provider_config(CLUSTER, &jobs),
+            (Way::Provider | Way::Minimal, _) => terraform_runs::provider_config(CLUSTER, &jobs),
             (Way::LocalExecSdk, Some(sdk)) => {
                 terraform_runs::local_exec_config(&sdk.command_prefix(), CLUSTER, &jobs)
             }
@@ -255,9 +261,9 @@ impl Bench {
                 ));
             }
         };
-        let outcome = self
-            .terraform
-            .apply(&format!("{}, N={n}", way.label()), &hcl, observe)?;
+        let outcome =
+            self.terraform
+                .apply(way, &format!("{}, N={n}", way.label()), &hcl, observe)?;
         if way != Way::Floor {
             let stats = self.emulator.stats();
             let missed = jobs

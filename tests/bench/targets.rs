@@ -100,17 +100,22 @@ impl Check {
     }
 }
 
-/// The targets, evaluated on `results`.
-pub fn checks(results: &Results) -> Vec<Check> {
-    let mut checks = Vec::new();
-    for (n, limit) in [(1, 2.0), (100, 1.35), (400, 1.3)] {
-        checks.push(Check {
-            figure: format!("apply N={n}: ours / floor"),
-            value: results.ratio(n, Way::Provider, Way::Floor),
+/// The apply-time targets (N, most `way` / floor may be), for `way` called `name` in the text.
+pub fn apply_checks(results: &Results, way: Way, name: &str) -> Vec<Check> {
+    [(1, 2.0), (100, 1.35), (400, 1.3)]
+        .into_iter()
+        .map(|(n, limit)| Check {
+            figure: format!("apply N={n}: {name} / floor"),
+            value: results.ratio(n, way, Way::Floor),
             goal: Goal::AtMost(limit),
             unit: Unit::Times,
-        });
-    }
+        })
+        .collect()
+}
+
+/// The targets, evaluated on `results`.
+pub fn checks(results: &Results) -> Vec<Check> {
+    let mut checks = apply_checks(results, Way::Provider, "ours");
     checks.push(Check {
         figure: "N=100: local-exec + official SDK / ours".to_owned(),
         value: results.ratio(100, Way::LocalExecSdk, Way::Provider),

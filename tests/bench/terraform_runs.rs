@@ -1,15 +1,16 @@
-//! Timed `terraform apply` runs of the three ways to kill N jobs, each in a fresh directory.
+//! Timed `terraform apply` runs of the ways to kill N jobs, each in a fresh directory.
 //!
-//! The three configurations share everything but the resource that does the work: the same
-//! list of job ids (one resource per id, by `count`), the same CLI config (with `dev_overrides`
-//! for our build), the same environment. What differs between their times is therefore what the
-//! resource costs.
+//! The configurations share everything but the resource that does the work: the same list of job
+//! ids (one resource per id, by `count`), the same CLI config (with `dev_overrides` for our
+//! build; for the cut-down resource, a copy of this benchmark serving it), the same environment.
+//! What differs between their times is therefore what the resource costs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::BenchError;
+use crate::minimal_provider;
 use crate::process_watch::{ProcessWatch, WatchReport};
 
 /// Where our provider is published; `dev_overrides` maps it to the freshly built binary.
@@ -22,6 +23,9 @@ pub enum Way {
     Floor,
     /// N `mrs_job_kill` resources through our provider.
     Provider,
+    /// The same, through a build of our provider whose `mrs_job_kill` has only three attributes
+    /// (`minimal_provider.rs`): what our schema costs Terraform.
+    Minimal,
     /// N `terraform_data` resources, each with a `local-exec` running the official Python SDK's StopJob.
     LocalExecSdk,
 }
@@ -32,6 +36,7 @@ impl Way {
         match self {
             Way::Floor => "terraform_data (floor)",
             Way::Provider => "mrs_job_kill (ours)",
+            Way::Minimal => "ours, 3 attributes",
             Way::LocalExecSdk => "local-exec + Python SDK",
         }
     }
@@ -65,6 +70,7 @@ pub struct TerraformRunner {
     version: String,
     root: tempfile::TempDir,
     cli_config: PathBuf,
+    minimal_cli_config: PathBuf,
     provider_binary: PathBuf,
     env: Vec<(String, String)>,
     runs: usize,
@@ -72,7 +78,8 @@ pub struct TerraformRunner {
 
 impl TerraformRunner {
     /// Finds Terraform (`$TERRAFORM`, else `terraform` on PATH) and writes a CLI config whose
-    /// `dev_overrides` point at the directory of `provider_binary`. `env` is added to every run.
+    /// `dev_overrides` point at the directory of `provider_binary`, and one whose `dev_overrides`
+    /// point at a copy of this executable (for [`Way::Minimal`]). `env` is added to every run.
     pub fn new(provider_binary: &Path, env: Vec<(String, String)>) -> Result<Self, BenchError> {
         let terraform = std::env::var_os("TERRAFORM")
             .map(PathBuf::from)
@@ -86,17 +93,19 @@ impl TerraformRunner {
                 std::env::temp_dir(),
             ))?;
         let provider_dir = provider_binary.parent().unwrap_or(Path::new("."));
-        let cli_config = root.path().join("terraform.rc");
-        let text = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            provider_dir.display()
-        );
-        std::fs::write(&cli_config, text).map_err(BenchError::io("write", &cli_config))?;
+        let cli_config = write_cli_config(root.path(), "terraform.rc", provider_dir)?;
+        let minimal_dir = root.path().join("minimal-provider");
+        std::fs::create_dir(&minimal_dir).map_err(BenchError::io("create", &minimal_dir))?;
+        let this = std::env::current_exe().map_err(BenchError::io("find", "this executable"))?;
+        let minimal_binary = minimal_dir.join(provider_binary.file_name().unwrap_or_default());
+        std::fs::copy(&this, &minimal_binary).map_err(BenchError::io("copy", &this))?;
+        let minimal_cli_config = write_cli_config(root.path(), "minimal.rc", &minimal_dir)?;
         Ok(Self {
             terraform,
             version,
             root,
             cli_config,
+            minimal_cli_config,
             provider_binary: provider_binary.to_path_buf(),
             env,
             runs: 0,
@@ -108,9 +117,11 @@ impl TerraformRunner {
         &self.version
     }
 
-    /// Applies `hcl` in a new directory and times the whole `terraform apply -auto-approve`.
+    /// Applies `hcl` in a new directory and times the whole `terraform apply -auto-approve`;
+    /// `way` chooses the provider build.
     pub fn apply(
         &mut self,
+        way: Way,
         what: &str,
         hcl: &str,
         observe: Observe,
@@ -137,9 +148,15 @@ impl TerraformRunner {
             }
         }
         command
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
             .env("CHECKPOINT_DISABLE", "1")
             .envs(self.env.iter().map(|(k, v)| (k, v)));
+        if way == Way::Minimal {
+            command
+                .env("TF_CLI_CONFIG_FILE", &self.minimal_cli_config)
+                .env(minimal_provider::SERVE_ENV, "1");
+        } else {
+            command.env("TF_CLI_CONFIG_FILE", &self.cli_config);
+        }
         match observe {
             Observe::Nothing => {}
             Observe::Processes => {
@@ -185,6 +202,17 @@ impl TerraformRunner {
     }
 }
 
+/// A CLI config in `dir` named `name` whose `dev_overrides` send our provider to `provider_dir`.
+fn write_cli_config(dir: &Path, name: &str, provider_dir: &Path) -> Result<PathBuf, BenchError> {
+    let path = dir.join(name);
+    let text = format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        provider_dir.display()
+    );
+    std::fs::write(&path, text).map_err(BenchError::io("write", &path))?;
+    Ok(path)
+}
+
 fn terraform_version(terraform: &Path) -> Result<String, BenchError> {
     let output = Command::new(terraform)
         .args(["version", "-json"])
@@ -221,6 +249,7 @@ pub fn floor_config(jobs: &[String]) -> String {
 }
 
 /// N `mrs_job_kill` resources on `cluster`; the provider is configured from `HW_*` variables.
+/// The same text serves [`Way::Minimal`], whose resource takes the same two arguments.
 pub fn provider_config(cluster: &str, jobs: &[String]) -> String {
     format!(
         "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\n\
