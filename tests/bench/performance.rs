@@ -261,9 +261,7 @@ impl Bench {
                 ));
             }
         };
-        let outcome =
-            self.terraform
-                .apply(way, &format!("{}, N={n}", way.label()), &hcl, observe)?;
+        let outcome = self.terraform.apply(way, n, &hcl, observe)?;
         if way != Way::Floor {
             let stats = self.emulator.stats();
             let missed = jobs

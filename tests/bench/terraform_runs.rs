@@ -117,12 +117,12 @@ impl TerraformRunner {
         &self.version
     }
 
-    /// Applies `hcl` in a new directory and times the whole `terraform apply -auto-approve`;
-    /// `way` chooses the provider build.
+    /// Applies `hcl` (N resources `way`) in a new directory and times the whole
+    /// `terraform apply -auto-approve`; `way` also chooses the provider build.
     pub fn apply(
         &mut self,
         way: Way,
-        what: &str,
+        n: usize,
         hcl: &str,
         observe: Observe,
     ) -> Result<ApplyOutcome, BenchError> {
@@ -184,7 +184,7 @@ impl TerraformRunner {
         let watch = watch.map(ProcessWatch::finish);
         if !output.status.success() {
             return Err(BenchError::failed(
-                format!("terraform apply ({what})"),
+                format!("terraform apply ({}, N={n})", way.label()),
                 &output,
             ));
         }
