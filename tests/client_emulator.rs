@@ -6,9 +6,7 @@ pub mod common;
 use std::time::{Duration, Instant};
 
 use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
-use terraform_provider_mrs::emulator::{
-    Emulator, EmulatorConfig, EmulatorHandle, JobState as EmulatedState,
-};
+use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState as EmulatedState};
 use terraform_provider_mrs::mrs::{ClientConfig, Credentials, JobState, MrsClient, SubmitJob};
 
 const CLUSTER: &str = "c0ffee00-0000-4000-8000-000000000001";

@@ -11,8 +11,8 @@ use std::process::Command;
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::terraform::{PROVIDER_SOURCE, TerraformBin, Workspace, terraforms};
+use mrs_emulator::JobState;
 use sha2::{Digest, Sha256};
-use terraform_provider_mrs::emulator::JobState;
 
 const NAME: &str = "terraform-provider-mrs";
 const VERSION: &str = env!("CARGO_PKG_VERSION");

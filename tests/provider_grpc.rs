@@ -11,7 +11,7 @@ use common::wire::{
     action_type, attribute_names, data_source_type, dynamic, errors, object, provider_type,
     resource_type, s, validate_job_kill,
 };
-use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
+use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
 use terraform_provider_mrs::tfvalue::{self, Value};
 

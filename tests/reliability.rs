@@ -20,9 +20,7 @@ use common::scenario::{
 };
 use common::terraform::{TerraformBin, Workspace, terraforms};
 use common::wire::{dynamic, error_paths, object, s, validate_job_kill};
-use terraform_provider_mrs::emulator::{
-    Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route,
-};
+use mrs_emulator::{Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 use terraform_provider_mrs::framework::Provider as _;
 use terraform_provider_mrs::mrs::{ApiError, ClientConfig, Credentials, MrsClient};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
@@ -910,10 +908,7 @@ fn clock_skew_beyond_15_minutes_names_the_clock() {
 // ---------------------------------------------------------------------------------------------
 // 9. Hostile responses, against the MRS client.
 
-async fn client_for(
-    emulator: &terraform_provider_mrs::emulator::EmulatorHandle,
-    timeout: Duration,
-) -> MrsClient {
+async fn client_for(emulator: &mrs_emulator::EmulatorHandle, timeout: Duration) -> MrsClient {
     let mut config = ClientConfig::new(
         REGION,
         Credentials::AkSk {
@@ -933,10 +928,7 @@ async fn client_for(
 async fn kill_with(
     step: FaultStep,
     timeout: Duration,
-) -> (
-    Result<u16, ApiError>,
-    terraform_provider_mrs::emulator::Stats,
-) {
+) -> (Result<u16, ApiError>, mrs_emulator::Stats) {
     let emulator = Emulator::start(EmulatorConfig {
         faults: FaultPlan::none().on(Route::Kill, [step]),
         ..EmulatorConfig::default()

@@ -6,7 +6,7 @@ pub mod common;
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::scenario::{CLUSTER, HEADER, for_each_config, kill_config, running_jobs, workspace};
 use common::terraform::{Workspace, terraforms};
-use terraform_provider_mrs::emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
+use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 
 fn kill_resources_in_state(ws: &Workspace) -> usize {
     let Some(state) = ws.state_json() else {

@@ -10,7 +10,7 @@ root=$(cd "$here/../.." && pwd)
 command -v terraform >/dev/null || { echo "demo: terraform is not on PATH (see README: Install)"; exit 1; }
 
 echo "==> building terraform-provider-mrs and mrs-emulator (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bins
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" --workspace --bins
 bin="$root/target/release"
 
 work=$(mktemp -d)

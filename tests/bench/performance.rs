@@ -47,7 +47,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use terraform_provider_mrs::emulator::JobState;
+use mrs_emulator::JobState;
 
 use crate::common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use crate::common::plugin_client::provider_binary;

@@ -109,7 +109,7 @@ fn write_setup(out: &mut String, results: &Results) {
     );
     let _ = writeln!(
         out,
-        "| MRS | the in-process emulator (`terraform_provider_mrs::emulator`), plain HTTP on 127.0.0.1 |"
+        "| MRS | the in-process emulator (`mrs_emulator`), plain HTTP on 127.0.0.1 |"
     );
     let _ = writeln!(
         out,

@@ -1,7 +1,7 @@
 //! Starts the MRS emulator in the test process, on a runtime of its own, so synchronous tests can
 //! drive Terraform as a child process and inspect the emulator in between.
 
-use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
 /// Credentials the emulator accepts by default.
 pub const ACCESS_KEY: &str = "EMULATORACCESSKEY";

@@ -3,7 +3,7 @@
 
 use super::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use super::terraform::{TerraformBin, Workspace};
-use terraform_provider_mrs::emulator::JobState;
+use mrs_emulator::JobState;
 
 /// The cluster every scenario's jobs run on.
 pub const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use terraform_provider_mrs::emulator::{Emulator, EmulatorConfig, JobState};
+//! use mrs_emulator::{Emulator, EmulatorConfig, JobState};
 //! let emulator = Emulator::start(EmulatorConfig::default()).await?;
 //! let job = emulator.add_job("cluster-1", None, Some(JobState::Running));
 //! println!("kill {job} at {}", emulator.url());

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use terraform_provider_mrs::emulator::{
+use mrs_emulator::{
     DEFAULT_PROJECT_ID, DEFAULT_REGION, Emulator, EmulatorConfig, FaultPlan, FaultStep, JobClock,
     JobState, Route,
 };
@@ -180,7 +180,7 @@ fn parse_fault(text: &str) -> Result<(Route, Vec<FaultStep>), String> {
         .ok_or_else(|| "expected ROUTE=STEP[,STEP...]".to_owned())?;
     let route: Route = route
         .parse()
-        .map_err(|e: terraform_provider_mrs::emulator::UnknownRoute| e.to_string())?;
+        .map_err(|e: mrs_emulator::UnknownRoute| e.to_string())?;
     let steps = steps.split(',').map(parse_step).collect::<Result<_, _>>()?;
     Ok((route, steps))
 }
