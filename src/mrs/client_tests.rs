@@ -1,9 +1,11 @@
 //! Client tests against a tiny HTTP(S) stub on 127.0.0.1 serving canned responses.
 
 use super::*;
+use crate::mrs::signer::{AccessKey, SigningInput};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -6,7 +6,8 @@
 //! back as [`ApiError`]s whose [`summary`](ApiError::summary) and [`detail`](ApiError::detail)
 //! map onto a Terraform diagnostic.
 //!
-//! Layout, top to bottom: [`client`] (calls, retries loop) uses `tls` (how servers are checked;
+//! Layout, top to bottom: [`client`] (the API operations) uses `transport` (sign, send, retry
+//! loop, bounded bodies), which uses `tls` (how servers are checked;
 //! the system CA roots are loaded once, in the background), [`retry`] (when to try
 //! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
 //! [`model`] (job shapes); [`config`] holds settings and endpoint building.
@@ -18,6 +19,7 @@ pub mod model;
 pub mod retry;
 pub mod signer;
 mod tls;
+mod transport;
 
 pub use client::{KillAccepted, MrsClient};
 pub use config::{ClientConfig, ConfigError, Credentials};

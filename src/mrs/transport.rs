@@ -1,0 +1,387 @@
+//! How one MRS or IAM call travels: sign (afresh for each attempt, so `X-Sdk-Date` stays
+//! current), send, read a bounded body, and on a transient failure wait as [`retry`] says,
+//! never past the caller's deadline. The API operations in [`client`] describe a call; this
+//! module carries it out and turns failures into [`ApiError`]s ready for a user.
+//!
+//! [`retry`]: super::retry
+//! [`client`]: super::client
+
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use tracing::debug;
+use url::Url;
+
+use super::config::{ClientConfig, ConfigError, Credentials};
+use super::error::{ApiError, ApiErrorKind};
+use super::retry::{
+    GiveUpReason, RetryDecision, RetryPolicy, is_retryable_status, parse_retry_after,
+};
+use super::signer::{self, AccessKey, SigningInput};
+use super::tls::client_tls_config;
+
+/// Largest error body read; the rest is dropped (only an excerpt is kept anyway).
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+/// Largest success body read; a longer one is reported as a decode error.
+pub const MAX_SUCCESS_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+const REQUEST_ID_HEADER: &str = "x-request-id";
+const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+
+/// The connection pool, credentials and retry policy every call of one client shares.
+pub(super) struct Transport {
+    credentials: Credentials,
+    http: reqwest::Client,
+    user_agent: String,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+}
+
+/// Which failures of a call may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RetryOn {
+    /// Any transient failure: the call is safe to repeat.
+    Transient,
+    /// Only failures where the request was surely not processed (could not connect, 429, 503),
+    /// for calls that would create something twice.
+    Unprocessed,
+}
+
+pub(super) struct Call {
+    pub(super) operation: String,
+    pub(super) method: Method,
+    pub(super) url: Url,
+    pub(super) project_id: Option<String>,
+    pub(super) body: Option<Vec<u8>>,
+    pub(super) retry_on: RetryOn,
+}
+
+/// A response as read from the wire.
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) request_id: Option<String>,
+    pub(super) retry_after: Option<Duration>,
+    pub(super) body: Vec<u8>,
+    pub(super) truncated: bool,
+}
+
+/// Why one attempt got no answer.
+enum AttemptError {
+    Transport(reqwest::Error),
+    BadHeader(String),
+}
+
+impl Transport {
+    /// Builds the connection pool (kept alive across calls) for `config`'s endpoints.
+    pub(super) fn new(config: &ClientConfig, uses_https: bool) -> Result<Self, ConfigError> {
+        Ok(Self {
+            http: build_http_client(config, uses_https)?,
+            user_agent: user_agent(config.terraform_version.as_deref()),
+            retry: RetryPolicy {
+                max_retries: config.max_retries,
+                base_delay: config.retry_base_delay,
+                max_delay: config.retry_max_delay,
+            },
+            request_timeout: config.request_timeout,
+            credentials: config.credentials.clone(),
+        })
+    }
+
+    /// Runs `call` with retries until success, a permanent failure, or `deadline`.
+    pub(super) async fn execute(&self, call: &Call, deadline: Instant) -> Result<Answer, ApiError> {
+        let mut attempt = 0u32;
+        let mut last_failure: Option<ApiError> = None;
+        loop {
+            attempt += 1;
+            let remaining = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|d| !d.is_zero());
+            let Some(remaining) = remaining else {
+                return Err(deadline_error(call, attempt - 1, last_failure, None));
+            };
+            let timeout = remaining.min(self.request_timeout);
+            let started = Instant::now();
+            let outcome = self.attempt(call, timeout).await;
+            let latency_ms = started.elapsed().as_millis();
+            let (failure, retry_after) = match outcome {
+                Ok(answer) => {
+                    debug!(
+                        method = %call.method,
+                        path = call.url.path(),
+                        status = answer.status,
+                        request_id = answer.request_id.as_deref().unwrap_or("-"),
+                        latency_ms,
+                        attempt,
+                        "MRS API attempt answered"
+                    );
+                    if (200..300).contains(&answer.status) {
+                        return Ok(answer);
+                    }
+                    let mut err = ApiError::from_response(
+                        &call.operation,
+                        answer.status,
+                        answer.request_id.clone(),
+                        &answer.body,
+                    );
+                    err.attempts = attempt;
+                    let retryable = match call.retry_on {
+                        RetryOn::Transient => is_retryable_status(answer.status),
+                        RetryOn::Unprocessed => matches!(answer.status, 429 | 503),
+                    };
+                    if !retryable {
+                        return Err(err);
+                    }
+                    (err, answer.retry_after)
+                }
+                Err(AttemptError::BadHeader(reason)) => {
+                    let mut err = ApiError::new(ApiErrorKind::Config, &call.operation, reason);
+                    err.attempts = attempt;
+                    return Err(err);
+                }
+                Err(AttemptError::Transport(e)) => {
+                    let cause = error_chain(&e);
+                    debug!(
+                        method = %call.method,
+                        path = call.url.path(),
+                        error = %cause,
+                        latency_ms,
+                        attempt,
+                        "MRS API attempt failed"
+                    );
+                    if e.is_timeout() && timeout < self.request_timeout {
+                        // The deadline, not the per-request limit, cut this attempt short.
+                        let mut err = ApiError::new(
+                            ApiErrorKind::Deadline,
+                            &call.operation,
+                            format!("no answer before the deadline ({cause})"),
+                        );
+                        err.attempts = attempt;
+                        return Err(err);
+                    }
+                    let kind = if e.is_timeout() {
+                        ApiErrorKind::Timeout
+                    } else {
+                        ApiErrorKind::Connect
+                    };
+                    let mut err = ApiError::new(kind, &call.operation, cause);
+                    err.attempts = attempt;
+                    let retryable = match call.retry_on {
+                        RetryOn::Transient => !e.is_builder(),
+                        RetryOn::Unprocessed => e.is_connect(),
+                    };
+                    if !retryable {
+                        return Err(err);
+                    }
+                    (err, None)
+                }
+            };
+            let decision = self.retry.decide(
+                attempt,
+                retry_after,
+                Instant::now(),
+                deadline,
+                &mut rand::rng(),
+            );
+            match decision {
+                RetryDecision::RetryAfter(wait) => {
+                    debug!(
+                        method = %call.method,
+                        path = call.url.path(),
+                        attempt,
+                        wait_ms = wait.as_millis(),
+                        "retrying MRS API call"
+                    );
+                    last_failure = Some(failure);
+                    tokio::time::sleep(wait).await;
+                }
+                RetryDecision::GiveUp(GiveUpReason::RetriesExhausted) => return Err(failure),
+                RetryDecision::GiveUp(GiveUpReason::DeadlineWouldPass { wait }) => {
+                    return Err(deadline_error(call, attempt, Some(failure), Some(wait)));
+                }
+            }
+        }
+    }
+
+    /// One signed HTTP exchange with a bounded body read.
+    async fn attempt(&self, call: &Call, timeout: Duration) -> Result<Answer, AttemptError> {
+        let body = call.body.as_deref().unwrap_or_default();
+        let mut headers = vec![("User-Agent".to_owned(), self.user_agent.clone())];
+        if let Some(project_id) = &call.project_id {
+            headers.push(("X-Project-Id".to_owned(), project_id.clone()));
+        }
+        if call.body.is_some() {
+            headers.push(("Content-Type".to_owned(), JSON_CONTENT_TYPE.to_owned()));
+        }
+        let headers = match &self.credentials {
+            Credentials::AkSk {
+                access_key,
+                secret_key,
+                security_token,
+            } => {
+                if let Some(token) = security_token {
+                    headers.push(("X-Security-Token".to_owned(), token.clone()));
+                }
+                let input = SigningInput {
+                    method: call.method.as_str(),
+                    url: &call.url,
+                    headers: &headers,
+                    body,
+                };
+                let key = AccessKey {
+                    access_key,
+                    secret_key,
+                };
+                signer::sign(&input, key, &signer::sdk_date(SystemTime::now())).headers
+            }
+            Credentials::Token(token) => {
+                headers.push(("X-Auth-Token".to_owned(), token.clone()));
+                headers
+            }
+        };
+
+        let mut request = self
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .timeout(timeout);
+        for (name, value) in &headers {
+            // reqwest derives Host from the URL exactly as the signer did.
+            if name.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| AttemptError::BadHeader(format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                AttemptError::BadHeader(format!("header {name} has a value that cannot be sent"))
+            })?;
+            request = request.header(name, value);
+        }
+        if let Some(body) = &call.body {
+            request = request.body(body.clone());
+        }
+
+        let mut response = request.send().await.map_err(AttemptError::Transport)?;
+        let status = response.status().as_u16();
+        let request_id = response
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let cap = if (200..300).contains(&status) {
+            MAX_SUCCESS_BODY_BYTES
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
+            let room = cap - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            request_id,
+            retry_after,
+            body,
+            truncated,
+        })
+    }
+}
+
+fn deadline_error(
+    call: &Call,
+    attempts: u32,
+    last: Option<ApiError>,
+    wait: Option<Duration>,
+) -> ApiError {
+    let mut err =
+        last.unwrap_or_else(|| ApiError::new(ApiErrorKind::Deadline, &call.operation, ""));
+    let earlier = err.cause.take().filter(|c| !c.is_empty());
+    let mut cause = match wait {
+        Some(wait) => format!(
+            "the next retry would have waited {:.1}s, past the deadline",
+            wait.as_secs_f64()
+        ),
+        None => "the deadline passed before another attempt could be made".to_owned(),
+    };
+    if let Some(earlier) = earlier {
+        cause.push_str(&format!("; last failure: {earlier}"));
+    }
+    err.kind = ApiErrorKind::Deadline;
+    err.cause = Some(cause);
+    err.attempts = attempts;
+    err
+}
+
+/// Parses a success body; the error is the reason, for [`decode_error`].
+pub(super) fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, String> {
+    if answer.truncated {
+        return Err(format!(
+            "the answer is larger than {MAX_SUCCESS_BODY_BYTES} bytes"
+        ));
+    }
+    serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("the answer is not the expected JSON ({e})"))
+}
+
+pub(super) fn decode_error(operation: &str, answer: &Answer, reason: &str) -> ApiError {
+    let mut err = ApiError::new(ApiErrorKind::Decode, operation, reason);
+    err.status = Some(answer.status);
+    err.request_id = answer.request_id.clone();
+    err.body_excerpt = super::error::body_excerpt(&answer.body);
+    err
+}
+
+/// `terraform-provider-mrs/<version>`, plus ` terraform/<v>` when Terraform's version is known
+/// and fit for a header.
+pub(super) fn user_agent(terraform_version: Option<&str>) -> String {
+    let mut ua = format!("terraform-provider-mrs/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(v) = terraform_version
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        ua.push_str(&format!(" terraform/{v}"));
+    }
+    ua
+}
+
+fn build_http_client(
+    config: &ClientConfig,
+    uses_https: bool,
+) -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_keepalive(Duration::from_secs(30))
+        // A redirect would be sent unsigned for its new URL; surface it instead.
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_backend_preconfigured(client_tls_config(config, uses_https)?)
+        .build()
+        .map_err(|e| ConfigError::HttpClient(error_chain(&e)))
+}
+
+/// An error and its sources on one line; reqwest's top-level message alone is often vague.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
