@@ -30,7 +30,10 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// defaults and marked the rest unknown). Runs for creates, updates and replacements.
     fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
-    /// Creates the resource; `None` (with an error) leaves nothing in state.
+    /// Creates the resource. `None` (with an error) leaves nothing in state. `Some` together
+    /// with an error is saved, and Terraform marks it tainted: what really happened (a kill MRS
+    /// accepted before a wait failed) is never lost, as with terraform-plugin-framework's
+    /// `resp.State` on errors.
     async fn create(
         &self,
         ctx: &Ctx<C>,
@@ -46,7 +49,8 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Option<Self::Model>;
 
-    /// Applies an in-place change; on error the prior state is kept.
+    /// Applies an in-place change. What it returns is saved, errors or not: return `prior` to
+    /// keep the old state when nothing changed remotely.
     async fn update(
         &self,
         ctx: &Ctx<C>,
@@ -156,7 +160,7 @@ pub trait Described {
 pub trait AnyResource<C>: Described + Send + Sync {
     /// See [`Resource::modify_plan`].
     fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value);
-    /// See [`Resource::create`]; returns null on failure.
+    /// See [`Resource::create`]; null when nothing was created.
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
     /// See [`Resource::read`].
     async fn read(&self, ctx: &Ctx<C>, state: &Value, diags: &mut Diagnostics) -> Value;
@@ -268,12 +272,9 @@ impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<Resourc
         let Some(model) = to_model(planned, diags) else {
             return Value::Null;
         };
-        let created = self.inner.0.create(ctx, model, diags).await;
-        match created {
-            Some(model) if !diags.has_errors() => {
-                from_model(&model, &self.ty, diags).unwrap_or(Value::Null)
-            }
-            _ => Value::Null,
+        match self.inner.0.create(ctx, model, diags).await {
+            Some(model) => from_model(&model, &self.ty, diags).unwrap_or(Value::Null),
+            None => Value::Null,
         }
     }
 
@@ -304,9 +305,6 @@ impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<Resourc
             .0
             .update(ctx, prior_model, planned_model, diags)
             .await;
-        if diags.has_errors() {
-            return prior.clone();
-        }
         from_model(&updated, &self.ty, diags).unwrap_or_else(|| prior.clone())
     }
 
