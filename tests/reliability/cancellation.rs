@@ -1,0 +1,143 @@
+//! 3. Cancellation.
+
+use super::*;
+
+/// Every running process whose executable is the provider binary, with its parent.
+fn provider_processes() -> Vec<(u32, Option<u32>)> {
+    let ours = std::fs::canonicalize(provider_binary()).expect("provider binary path");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        if exe == ours {
+            found.push((pid, parent_of(pid)));
+        }
+    }
+    found
+}
+
+/// Provider processes started (directly or through a helper) by `ancestor`.
+fn provider_descendants_of(ancestor: u32) -> Vec<u32> {
+    provider_processes()
+        .into_iter()
+        .filter(|(pid, _)| {
+            let mut current = Some(*pid);
+            for _ in 0..16 {
+                match current.and_then(parent_of) {
+                    Some(p) if p == ancestor => return true,
+                    Some(p) if p > 1 => current = Some(p),
+                    _ => return false,
+                }
+            }
+            false
+        })
+        .map(|(pid, _)| pid)
+        .collect()
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid ..." where comm may hold spaces: split after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Alive and not a zombie.
+fn process_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keeps_the_kill() {
+    for tf in common::terraform::terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(3600),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let ws = workspace(
+            tf,
+            &emulator,
+            &kill_config("wait", &job, "  wait_for_termination = true\n"),
+        );
+        let env = emulator_env(&emulator);
+        // Its own process group, so that the SIGINT below reaches every process of it, as Ctrl-C
+        // in a terminal does. That matters: Terraform before 1.1 runs as two processes (the
+        // first re-executes itself under panicwrap and ignores SIGINT), and the providers get
+        // the signal too.
+        let mut child = apply_command(&ws, &env, &[])
+            .process_group(0)
+            .spawn()
+            .expect("start terraform apply");
+        let terraform_pid = child.id();
+
+        // Wait until the kill was accepted and the provider is polling the job.
+        let polling = poll(600, || {
+            let stats = emulator.stats();
+            stats.kills_accepted.contains_key(&job) && stats.requests.show_job >= 1
+        });
+        assert!(
+            polling,
+            "terraform {}: never reached the wait: {}",
+            tf.version,
+            apply_output(&ws)
+        );
+        let providers = provider_descendants_of(terraform_pid);
+        assert!(
+            !providers.is_empty(),
+            "no provider process under terraform {terraform_pid}; provider processes: {:?}",
+            provider_processes()
+        );
+
+        // SAFETY: kill(2) on the process group our own child leads; no memory is involved.
+        let rc = unsafe { libc::kill(-(terraform_pid as libc::pid_t), libc::SIGINT) };
+        assert_eq!(rc, 0, "send SIGINT to the process group");
+        let sent = Instant::now();
+        // At most 30 s: "a few seconds" with a wide margin for a loaded machine.
+        let status = wait_bounded(
+            &mut child,
+            300,
+            &format!("terraform {} after SIGINT", tf.version),
+            ws.path(),
+        );
+        let exited_after = sent.elapsed();
+        let out = apply_output(&ws);
+        assert!(
+            !status.success(),
+            "an interrupted apply reports failure: {out}"
+        );
+
+        let gone = poll(100, || providers.iter().all(|pid| !process_alive(*pid)));
+        assert!(gone, "provider processes {providers:?} outlived terraform");
+
+        let in_state = killed_in_state(&ws);
+        assert_eq!(in_state.len(), 1, "the accepted kill is recorded: {out}");
+        assert_eq!(in_state[0].0, job);
+        assert!(!in_state[0].1.is_empty(), "request_id is set: {out}");
+        assert_eq!(emulator.stats().kills_accepted.get(&job), Some(&1));
+        report(
+            "ctrl_c_during_wait",
+            format!(
+                "terraform {}: exited {:.1} s after SIGINT to its process group, {} provider process(es) gone, state has request_id {}",
+                tf.version,
+                exited_after.as_secs_f64(),
+                providers.len(),
+                in_state[0].1
+            ),
+        );
+    }
+}

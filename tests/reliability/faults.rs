@@ -1,0 +1,163 @@
+//! 2. Faults end to end.
+
+use super::*;
+
+#[test]
+fn fault_rate_30_percent_apply_of_100_kills_kills_every_job_once() {
+    let Some(tf) = big_run_terraform() else {
+        eprintln!("NOTE: no Terraform available; this end-to-end check did not run");
+        return;
+    };
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        kill_delay: Duration::ZERO,
+        faults: FaultPlan {
+            failure_rate: 0.3,
+            seed: 6,
+            ..FaultPlan::none()
+        },
+        ..EmulatorConfig::default()
+    });
+    let jobs = running_jobs(&emulator, 100);
+    let mut ws = workspace(tf, &emulator, &for_each_config(&jobs));
+    // 0.3^11 per kill: a job exhausting its retries would be a one-in-a-million run.
+    ws.env("HW_MAX_RETRIES", "10");
+    let run = ws.apply(&[]);
+    assert!(run.success, "terraform {}: {}", tf.version, run.all());
+
+    let stats = emulator.stats();
+    let in_state = killed_in_state(&ws);
+    assert_eq!(in_state.len(), 100);
+    for (job, request_id) in &in_state {
+        assert_eq!(
+            stats.kills_accepted.get(job).copied().unwrap_or(0),
+            1,
+            "job {job} is in state as killed: the emulator accepted exactly one kill"
+        );
+        assert!(!request_id.is_empty(), "job {job} has a request id");
+    }
+    for job in &jobs {
+        let snapshot = emulator.job(CLUSTER, job).expect("job");
+        assert_eq!(snapshot.state, JobState::Killed, "job {job}");
+    }
+    assert!(stats.faults_injected > 0, "faults were injected");
+    report(
+        "fault_rate_30_percent",
+        format!(
+            "terraform {}: {} kill requests for 100 jobs, {} faults injected ({} dropped connections), statuses {:?}, {} show-job requests, {} TCP connections",
+            tf.version,
+            stats.requests.kill,
+            stats.faults_injected,
+            stats.dropped_connections,
+            stats.statuses,
+            stats.requests.show_job,
+            stats.tcp_connections_accepted
+        ),
+    );
+}
+
+#[test]
+fn all_attempts_failing_give_a_clear_error_and_nothing_in_state() {
+    for tf in terraforms() {
+        // A route that always answers 503.
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            faults: FaultPlan::none().on(Route::Kill, vec![FaultPlan::status(503); 100]),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = workspace(tf, &emulator, &kill_config("down", &job, ""));
+        ws.env("HW_MAX_RETRIES", "2");
+        let run = ws.apply(&[]);
+        assert!(!run.success, "terraform {}", tf.version);
+        let out = run.all();
+        assert!(out.contains("503"), "{out}");
+        assert!(out.contains(&job), "the error names the job: {out}");
+        assert!(killed_in_state(&ws).is_empty(), "nothing in state: {out}");
+        let stats = emulator.stats();
+        assert_eq!(stats.requests.kill, 3, "one attempt and two retries");
+        assert!(stats.kills_accepted.is_empty());
+
+        // Every request failing at random (500/502/503/504/429/drop).
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            faults: FaultPlan {
+                failure_rate: 1.0,
+                seed: 7,
+                ..FaultPlan::none()
+            },
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = workspace(tf, &emulator, &kill_config("down", &job, ""));
+        ws.env("HW_MAX_RETRIES", "2");
+        let run = ws.apply(&[]);
+        assert!(!run.success, "terraform {}", tf.version);
+        let out = run.all();
+        assert!(out.contains("Failed") || out.contains("failed"), "{out}");
+        assert!(killed_in_state(&ws).is_empty(), "nothing in state: {out}");
+        let stats = emulator.stats();
+        assert_eq!(stats.requests.kill, 3);
+        assert!(stats.kills_accepted.is_empty());
+        report(
+            "all_attempts_failing",
+            format!(
+                "terraform {}: 3 kill attempts each; random-failure statuses {:?}, dropped {}",
+                tf.version, stats.statuses, stats.dropped_connections
+            ),
+        );
+    }
+}
+
+#[test]
+fn server_slower_than_request_timeout_retries_then_fails_naming_the_timeout() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            faults: FaultPlan::none().on(
+                Route::Kill,
+                vec![FaultStep::Delay(Duration::from_secs(4)); 10],
+            ),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let hcl = format!(
+            r#"
+terraform {{
+  required_providers {{
+    mrs = {{ source = "huaweicloud/mrs" }}
+  }}
+}}
+provider "mrs" {{
+  request_timeout = "1s"
+  max_retries     = 2
+}}
+{}"#,
+            kill_config("slow", &job, "  timeouts {\n    create = \"2m\"\n  }\n")
+        );
+        let mut ws = Workspace::new(tf, &hcl);
+        for (key, value) in emulator_env(&emulator) {
+            ws.env(key, &value);
+        }
+        let started = Instant::now();
+        let run = ws.apply(&[]);
+        let took = started.elapsed();
+        assert!(!run.success, "terraform {}", tf.version);
+        let out = run.all();
+        assert!(
+            out.to_lowercase().contains("timed out") || out.to_lowercase().contains("timeout"),
+            "{out}"
+        );
+        assert_eq!(
+            emulator.stats().requests.kill,
+            3,
+            "one attempt and two retries: {out}"
+        );
+        assert!(killed_in_state(&ws).is_empty(), "nothing in state");
+        report(
+            "server_slower_than_request_timeout",
+            format!(
+                "terraform {}: 3 attempts of 1 s against a 4 s server, apply ended after {:.1} s (deadline 2m); emulator accepted {} late kills",
+                tf.version,
+                took.as_secs_f64(),
+                emulator.stats().kills_accepted.values().sum::<u64>()
+            ),
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! 5. Secrets.
+
+use super::*;
+
+const SECURITY_TOKEN: &str = "sts-token-5f1c9a7e0d2b4c6a8e";
+const IAM_TOKEN: &str = "iam-token-MIIZfQYJKoZIhvcNAQcCoIIZbjCCGWoCAQEx";
+
+/// Reasons `text` (a log or a state) gives away a credential.
+fn leaks(text: &str, secrets: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for secret in secrets {
+        if text.contains(secret) {
+            found.push(format!("contains {secret:?}"));
+        }
+    }
+    for marker in [
+        "Signature=",
+        "SDK-HMAC-SHA256 Access",
+        "X-Auth-Token: ",
+        "x-auth-token: ",
+    ] {
+        if let Some(at) = text.find(marker) {
+            let start = at.saturating_sub(80);
+            let end = (at + 120).min(text.len());
+            let context = String::from_utf8_lossy(&text.as_bytes()[start..end]).into_owned();
+            found.push(format!("{marker:?} in …{context}…"));
+        }
+    }
+    // The access key may be logged, but never next to a signature.
+    for (at, _) in text.match_indices(ACCESS_KEY) {
+        let end = (at + 300).min(text.len());
+        let after = String::from_utf8_lossy(&text.as_bytes()[at..end]).to_lowercase();
+        if after.contains("signature") {
+            found.push(format!("access key followed by a signature at byte {at}"));
+        }
+    }
+    found
+}
+
+fn assert_no_secrets(ws: &Workspace, log: &Path, secrets: &[&str], what: &str) -> usize {
+    let log_text = std::fs::read_to_string(log).expect("TF_LOG_PATH file");
+    let state_text =
+        std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state file");
+    assert!(log_text.len() > 10_000, "{what}: the trace log was written");
+    assert!(
+        log_text.contains("terraform-provider-mrs") || log_text.contains("provider"),
+        "{what}: the provider's lines are in the log"
+    );
+    let in_log = leaks(&log_text, secrets);
+    assert!(in_log.is_empty(), "{what}: log leaks: {in_log:#?}");
+    let in_state = leaks(&state_text, secrets);
+    assert!(in_state.is_empty(), "{what}: state leaks: {in_state:#?}");
+    log_text.lines().count()
+}
+
+#[test]
+fn trace_logs_and_state_hold_no_secret_key_token_or_signature() {
+    for tf in terraforms() {
+        // AK/SK with a security token, the secret in the provider block, the token from the environment.
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            security_tokens: Some(vec![SECURITY_TOKEN.into()]),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let hcl = format!(
+            r#"
+terraform {{
+  required_providers {{
+    mrs = {{ source = "huaweicloud/mrs" }}
+  }}
+}}
+provider "mrs" {{
+  access_key = "{ACCESS_KEY}"
+  secret_key = "{SECRET_KEY}"
+}}
+{}"#,
+            kill_config("k", &job, "  wait_for_termination = true\n")
+        );
+        let mut ws = Workspace::new(tf, &hcl);
+        let log = ws.path().join("trace.log");
+        ws.env("HW_REGION_NAME", REGION)
+            .env("HW_PROJECT_ID", emulator.project_id())
+            .env("HW_MRS_ENDPOINT", &emulator.url())
+            .env("HW_SECURITY_TOKEN", SECURITY_TOKEN)
+            .env("TF_LOG", "trace")
+            .env("TF_LOG_PATH", &log.display().to_string());
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert_eq!(emulator.stats().kills_accepted.get(&job), Some(&1));
+        let aksk_lines = assert_no_secrets(&ws, &log, &[SECRET_KEY, SECURITY_TOKEN], "AK/SK");
+        assert!(leaks(&run.all(), &[SECRET_KEY, SECURITY_TOKEN]).is_empty());
+
+        // IAM token.
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            auth_tokens: vec![IAM_TOKEN.into()],
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
+        let log = ws.path().join("trace.log");
+        ws.env("HW_REGION_NAME", REGION)
+            .env("HW_PROJECT_ID", emulator.project_id())
+            .env("HW_MRS_ENDPOINT", &emulator.url())
+            .env("HW_AUTH_TOKEN", IAM_TOKEN)
+            .env("TF_LOG", "trace")
+            .env("TF_LOG_PATH", &log.display().to_string());
+        let run = ws.apply(&[]);
+        assert!(run.success, "{}", run.all());
+        assert_eq!(emulator.stats().kills_accepted.get(&job), Some(&1));
+        let token_lines = assert_no_secrets(&ws, &log, &[IAM_TOKEN], "IAM token");
+        report(
+            "trace_logs_hold_no_secrets",
+            format!(
+                "terraform {}: {aksk_lines} trace lines (AK/SK+token), {token_lines} (IAM token), 0 leaks",
+                tf.version
+            ),
+        );
+    }
+}
