@@ -51,15 +51,15 @@ pub fn schema() -> Schema {
     ))
     .attribute(Attribute::string("endpoint").optional().validate_string(validate_endpoint).describe(
         "MRS endpoint URL override. Environment: HW_MRS_ENDPOINT.",
-        "MRS endpoint URL; overrides `https://mrs.{region}.{cloud}`. `http://` is accepted for a local emulator. Falls back to `HW_MRS_ENDPOINT`.",
+        "MRS endpoint URL; overrides the region's (the official SDK's table, e.g. `https://mrs.eu-west-101.myhuaweicloud.eu`). `http://` is accepted for a local emulator. With it set, resources cannot pick another `region`. Falls back to `HW_MRS_ENDPOINT`.",
     ))
     .attribute(Attribute::string("iam_endpoint").optional().validate_string(validate_endpoint).describe(
         "IAM endpoint URL override. Environment: HW_IAM_ENDPOINT.",
-        "IAM endpoint URL; overrides `https://iam.{region}.{cloud}`. Falls back to `HW_IAM_ENDPOINT`.",
+        "IAM endpoint URL; overrides the region's (the official SDK's table). Falls back to `HW_IAM_ENDPOINT`.",
     ))
     .attribute(Attribute::string("cloud").optional().validate_string(validate_cloud).describe(
-        "Domain suffix of the endpoints; default myhuaweicloud.com. Environment: HW_CLOUD.",
-        "Domain suffix of the endpoints; default `myhuaweicloud.com`. Falls back to `HW_CLOUD`.",
+        "Domain suffix of the endpoints; default: per region, from the official SDK. Environment: HW_CLOUD.",
+        "Domain suffix of the endpoints. When set, every endpoint is `https://{service}.{region}.{cloud}`; when not, each region's endpoints come from the official SDK's tables (`myhuaweicloud.com` for most, `myhuaweicloud.eu` for `eu-west-101`, `myhuaweicloud.cn` for MRS in `ap-southeast-1`, `ap-southeast-4` and `ru-northwest-2`). Falls back to `HW_CLOUD`.",
     ))
     .attribute(Attribute::bool("insecure").optional().describe(
         "Skip TLS certificate verification. Environment: HW_INSECURE.",
@@ -264,9 +264,7 @@ pub fn resolve(
         return None;
     }
     let mut client = ClientConfig::new(region, credentials);
-    if let Some(cloud) = cloud {
-        client.cloud = cloud;
-    }
+    client.cloud = cloud;
     client.project_id = project_id;
     client.endpoint = endpoint;
     client.iam_endpoint = iam_endpoint;
