@@ -174,10 +174,13 @@ impl ClientConfig {
         self.service_endpoint(Service::Iam, "iam_endpoint", self.iam_endpoint.as_deref())
     }
 
-    /// Checks everything that can be checked without the network (TLS files aside).
+    /// Checks everything that can be checked without the network, `ca_cert_file` included.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.mrs_endpoint()?;
         self.iam_endpoint()?;
+        if let Some(path) = &self.ca_cert_file {
+            super::tls::check_ca_file(path)?;
+        }
         match &self.credentials {
             Credentials::AkSk {
                 access_key,

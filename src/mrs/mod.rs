@@ -28,3 +28,4 @@ pub use config::{ClientConfig, ConfigError, Credentials};
 pub use error::{ApiError, ApiErrorKind};
 pub use model::{JobDetail, JobState, SubmitJob, SubmitJobResult};
 pub use retry::RetryPolicy;
+pub use tls::check_ca_file;
