@@ -164,6 +164,25 @@ fn load_system_roots() -> Result<Arc<WebPkiServerVerifier>, String> {
     .map_err(|e| format!("the system's CA roots are unusable: {e}"))
 }
 
+impl Verifier {
+    /// rustls says only "UnknownIssuer"; say which server and which roots were asked.
+    fn explain(&self, error: rustls::Error, server_name: &ServerName<'_>) -> rustls::Error {
+        if !is_unknown_issuer(&error) {
+            return error;
+        }
+        let trusted = match self.trust {
+            Trust::SystemAndBundle(_) => "the CAs of ca_cert_file and the system's roots",
+            _ => "the system's roots",
+        };
+        rustls::Error::General(format!(
+            "the certificate of {} was not issued by a trusted CA (trusted: {trusted}; \
+             SSL_CERT_FILE / SSL_CERT_DIR replace the system's roots). Set ca_cert_file to a \
+             PEM file with the CA that issued it, or check that the endpoint is the right one",
+            server_name.to_str()
+        ))
+    }
+}
+
 fn is_unknown_issuer(error: &rustls::Error) -> bool {
     matches!(
         error,
@@ -180,43 +199,29 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let bundle = match &self.trust {
-            Trust::System => {
-                return system_roots()?.verify_server_cert(
-                    end_entity,
-                    intermediates,
-                    server_name,
-                    ocsp_response,
-                    now,
-                );
-            }
-            Trust::SystemAndBundle(bundle) => bundle,
+        let verify = |verifier: &WebPkiServerVerifier| {
+            verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        let result = match &self.trust {
+            Trust::System => verify(system_roots()?),
+            Trust::SystemAndBundle(bundle) => match verify(bundle) {
+                Ok(verified) => Ok(verified),
+                Err(bundle_error) => match system_roots() {
+                    Err(_) => Err(bundle_error),
+                    // Report what is wrong with the certificate (expired, wrong name) rather
+                    // than "unknown issuer" from the set of roots that never issued it.
+                    Ok(system) => verify(system).map_err(|system_error| {
+                        if is_unknown_issuer(&system_error) {
+                            bundle_error
+                        } else {
+                            system_error
+                        }
+                    }),
+                },
+            },
             Trust::Anything => return Ok(ServerCertVerified::assertion()),
         };
-        let bundle_error = match bundle.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
-            Ok(verified) => return Ok(verified),
-            Err(e) => e,
-        };
-        let Ok(system) = system_roots() else {
-            return Err(bundle_error);
-        };
-        system
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map_err(|system_error| {
-                // Report what is wrong with the certificate (expired, wrong name) rather than
-                // "unknown issuer" from the set of roots that never issued it.
-                if is_unknown_issuer(&system_error) {
-                    bundle_error
-                } else {
-                    system_error
-                }
-            })
+        result.map_err(|e| self.explain(e, server_name))
     }
 
     fn verify_tls12_signature(
