@@ -68,6 +68,43 @@ fn hcl_path(path: &Path) -> String {
 }
 
 #[test]
+fn the_namespace_resolves_only_its_names_serves_the_metadata_address_and_leaves_the_host_alone() {
+    let hosts_before = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let ran = PrivateNetwork::new()
+        .map("mrs.eu-west-101.myhuaweicloud.eu", "127.0.0.1")
+        .run("namespace_self_check", || {
+            use std::net::ToSocketAddrs;
+            let mapped: Vec<SocketAddr> = ("mrs.eu-west-101.myhuaweicloud.eu", 443)
+                .to_socket_addrs()
+                .unwrap()
+                .collect();
+            assert_eq!(mapped, vec!["127.0.0.1:443".parse().unwrap()]);
+            assert!(
+                ("iam.cn-north-4.myhuaweicloud.com", 443)
+                    .to_socket_addrs()
+                    .is_err(),
+                "an unmapped real name resolved inside the namespace"
+            );
+            // The metadata route's address is on loopback: an emulator can listen there.
+            let emulator = RunningEmulator::start_default();
+            let metadata = emulator.also_listen_on(
+                SocketAddr::new(IpAddr::V4(common::netns::METADATA_ADDRESS), 80),
+                None,
+            );
+            assert_eq!(metadata.port(), 80);
+            assert!(TcpStream::connect(metadata).is_ok());
+            std::fs::read_to_string("/etc/hosts").unwrap()
+        });
+    let Some(hosts_inside) = ran else { return };
+    assert!(hosts_inside.contains("mrs.eu-west-101.myhuaweicloud.eu"));
+    assert_eq!(
+        std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
+        hosts_before,
+        "the host's /etc/hosts changed"
+    );
+}
+
+#[test]
 fn eu_west_101_with_only_the_region_kills_at_the_myhuaweicloud_eu_host() {
     let Some(tf) = terraform() else { return };
     let mrs = "mrs.eu-west-101.myhuaweicloud.eu";
