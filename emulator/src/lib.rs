@@ -3,7 +3,9 @@
 //! The demo, the tests, the benchmarks and users' CI need an MRS that is free, fast, always there
 //! and able to fail on purpose. The emulator speaks the same HTTP API (§1 of REFERENCE.md), checks
 //! AK/SK signatures with its own verifier, runs jobs on a clock and can inject faults. It owns its
-//! accept loop so it can count TCP connections and drop them.
+//! accept loop so it can count TCP connections and drop them. It serves plain HTTP or, given a
+//! certificate ([`EmulatorConfig::tls`]), HTTPS, on one address or several
+//! ([`EmulatorHandle::listen_also`]), so tests can put it behind Huawei Cloud's real host names.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -391,6 +391,39 @@ mod tests {
     }
 
     #[test]
+    fn tls_flags_load_a_usable_pair_and_refuse_one_that_is_not() {
+        let dir = std::env::temp_dir().join(format!("mrs-emulator-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, certified.cert.pem()).expect("write cert");
+        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write key");
+        let flags = |cert: &std::path::Path, key: &std::path::Path| {
+            Args::parse_from([
+                "mrs-emulator".as_ref(),
+                "--tls-cert".as_ref(),
+                cert.as_os_str(),
+                "--tls-key".as_ref(),
+                key.as_os_str(),
+            ])
+        };
+        let config = config_from(&flags(&cert, &key)).expect("usable pair");
+        assert!(config.tls.is_some());
+        // The key where the certificate belongs: refused before anything listens.
+        assert!(matches!(
+            config_from(&flags(&key, &key)),
+            Err(CliError::Tls(_))
+        ));
+        assert!(matches!(
+            config_from(&flags(&dir.join("missing.pem"), &key)),
+            Err(CliError::TlsRead { .. })
+        ));
+        assert!(Args::try_parse_from(["mrs-emulator", "--tls-cert", "c.pem"]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn unpaired_keys_are_refused() {
         let args = Args::parse_from([
             "mrs-emulator",
