@@ -26,16 +26,26 @@ struct ScriptRun {
     stderr: String,
 }
 
-/// Runs `bash .ci/<script> <args>` from the repository root.
+/// Runs `bash .ci/<script> <args>` from the repository root, without a signing key.
 fn run_script(script: &str, args: &[&str]) -> ScriptRun {
+    run_script_with(script, args, &[])
+}
+
+/// [`run_script`] with `env` added; `GPG_*` from the test's own environment never leaks in.
+fn run_script_with(script: &str, args: &[&str], env: &[(&str, &str)]) -> ScriptRun {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(root.join(".ci").join(script))
         .args(args)
         .env("CARGO", env!("CARGO"))
-        .current_dir(root)
-        .output()
-        .expect("run bash");
+        .env_remove("GPG_FINGERPRINT")
+        .env_remove("GPG_PASSPHRASE")
+        .current_dir(root);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command.output().expect("run bash");
     ScriptRun {
         success: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -186,6 +196,195 @@ fn package_writes_registry_zip_with_executable_binary_sums_and_manifest() {
     );
 
     assert_eq!(checked_sums(out.path()), vec![zip_name, manifest_name]);
+}
+
+fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// A keyring of its own with one throwaway signing key (no passphrase), made by gpg itself.
+struct ThrowawayKey {
+    home: tempfile::TempDir,
+    fingerprint: String,
+}
+
+impl ThrowawayKey {
+    /// `None` when gpg is missing outside CI (said on stderr); under CI that is a failure.
+    fn generate() -> Option<Self> {
+        if Command::new("gpg").arg("--version").output().is_err() {
+            if under_ci() {
+                panic!("gpg is missing under CI: .ci/run installs gnupg from Debian");
+            }
+            eprintln!("NOTE: gpg is not installed; the release-signing test is left out");
+            return None;
+        }
+        // Short path: gpg-agent's socket lives in GNUPGHOME and socket paths are limited.
+        let home = tempfile::Builder::new()
+            .prefix("gpg")
+            .tempdir_in("/tmp")
+            .expect("GNUPGHOME");
+        let generated = Self::gpg(home.path())
+            .args([
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                "Release Test <release-test@example.invalid>",
+                "ed25519",
+                "sign",
+                "1d",
+            ])
+            .output()
+            .expect("run gpg");
+        assert!(
+            generated.status.success(),
+            "gpg --quick-gen-key: {}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        let listed = Self::gpg(home.path())
+            .args(["--with-colons", "--list-secret-keys"])
+            .output()
+            .expect("run gpg");
+        let fingerprint = String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("fpr:"))
+            .and_then(|rest| rest.split(':').find(|f| f.len() == 40))
+            .expect("a fingerprint in gpg --list-secret-keys")
+            .to_owned();
+        Some(Self { home, fingerprint })
+    }
+
+    fn gpg(home: &Path) -> Command {
+        let mut command = Command::new("gpg");
+        command.arg("--batch").env("GNUPGHOME", home);
+        command
+    }
+
+    fn home(&self) -> String {
+        self.home.path().display().to_string()
+    }
+
+    /// `gpg --verify signature data` in this keyring.
+    fn verifies(&self, signature: &Path, data: &Path) -> bool {
+        Self::gpg(self.home.path())
+            .arg("--verify")
+            .arg(signature)
+            .arg(data)
+            .output()
+            .expect("run gpg --verify")
+            .status
+            .success()
+    }
+}
+
+impl Drop for ThrowawayKey {
+    fn drop(&mut self) {
+        // The agent gpg started for this keyring only.
+        let _ = Command::new("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .env("GNUPGHOME", self.home.path())
+            .output();
+    }
+}
+
+#[test]
+fn package_signs_sha256sums_with_the_gpg_fingerprint_key_and_a_tampered_file_fails_verification() {
+    let Some(key) = ThrowawayKey::generate() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("temp dir");
+    let out_arg = out.path().display().to_string();
+    let run = run_script_with(
+        "package",
+        &[
+            "--binary",
+            BINARY,
+            "--target",
+            "linux_amd64",
+            "--out",
+            &out_arg,
+        ],
+        &[
+            ("GPG_FINGERPRINT", &key.fingerprint),
+            ("GNUPGHOME", &key.home()),
+        ],
+    );
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    let sums = out.path().join(format!("{NAME}_{VERSION}_SHA256SUMS"));
+    let signature = out.path().join(format!("{NAME}_{VERSION}_SHA256SUMS.sig"));
+    assert!(
+        run.stdout.lines().any(|l| Path::new(l) == signature),
+        "the signature is listed: {}",
+        run.stdout
+    );
+    let bytes = std::fs::read(&signature).expect("the .sig was written");
+    // Binary OpenPGP (a packet tag has the high bit set), not ASCII armour: what the Registry takes.
+    assert!(
+        bytes.first().is_some_and(|b| b & 0x80 != 0),
+        "not a binary signature"
+    );
+    assert!(key.verifies(&signature, &sums), "gpg --verify refuses it");
+
+    let tampered = out.path().join("tampered_SHA256SUMS");
+    let mut text = std::fs::read(&sums).expect("read sums");
+    text[0] = if text[0] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&tampered, text).expect("write tampered copy");
+    assert!(
+        !key.verifies(&signature, &tampered),
+        "a changed SHA256SUMS still verifies"
+    );
+}
+
+#[test]
+fn package_with_a_fingerprint_of_no_key_fails_and_writes_nothing() {
+    let Some(key) = ThrowawayKey::generate() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("temp dir");
+    let out_arg = out.path().display().to_string();
+    let run = run_script_with(
+        "package",
+        &[
+            "--binary",
+            BINARY,
+            "--target",
+            "linux_amd64",
+            "--out",
+            &out_arg,
+        ],
+        &[
+            (
+                "GPG_FINGERPRINT",
+                "0123456789ABCDEF0123456789ABCDEF01234567",
+            ),
+            ("GNUPGHOME", &key.home()),
+        ],
+    );
+    assert!(!run.success, "{}", run.stdout);
+    assert!(run.stderr.contains("names no secret key"), "{}", run.stderr);
+    assert!(file_names(out.path()).is_empty(), "nothing written");
+}
+
+#[test]
+fn package_without_gpg_fingerprint_says_sha256sums_is_not_signed() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let stale = out.path().join(format!("{NAME}_{VERSION}_SHA256SUMS.sig"));
+    std::fs::write(&stale, "signature of an older SHA256SUMS").expect("write stale sig");
+    let out_arg = out.path().display().to_string();
+    let run = run_script(
+        "package",
+        &[
+            "--binary",
+            BINARY,
+            "--target",
+            "linux_amd64",
+            "--out",
+            &out_arg,
+        ],
+    );
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stderr.contains("NOT signed"), "{}", run.stderr);
+    assert!(run.stderr.contains("GPG_FINGERPRINT"), "{}", run.stderr);
+    assert!(!stale.exists(), "a stale signature is removed");
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! The demo, the tests, the benchmarks and users' CI need an MRS that is free, fast, always there
 //! and able to fail on purpose. The emulator speaks the same HTTP API (§1 of REFERENCE.md), checks
 //! AK/SK signatures with its own verifier, runs jobs on a clock and can inject faults. It owns its
-//! accept loop so it can count TCP connections and drop them.
+//! accept loop so it can count TCP connections and drop them. It serves plain HTTP or, given a
+//! certificate ([`EmulatorConfig::tls`]), HTTPS, on one address or several
+//! ([`EmulatorHandle::listen_also`]), so tests can put it behind Huawei Cloud's real host names.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -20,6 +22,7 @@ mod faults;
 mod jobs;
 mod routes;
 mod stats;
+mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -36,6 +39,7 @@ pub use faults::{FaultPlan, FaultSpecError, FaultStep, parse_fault_plan};
 pub use jobs::{JobClock, JobResult, JobSnapshot, JobState, UnknownJobState};
 pub use routes::{KILL_FAILED_BODY, Route, UnknownRoute};
 pub use stats::{RouteCounts, Stats};
+pub use tls::{TlsIdentity, TlsIdentityError};
 
 use faults::FaultState;
 use jobs::JobStore;
@@ -78,6 +82,8 @@ pub struct EmulatorConfig {
     pub port: u16,
     /// Faults to inject from the start.
     pub faults: FaultPlan,
+    /// Serve HTTPS with this certificate instead of plain HTTP.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl Default for EmulatorConfig {
@@ -95,6 +101,7 @@ impl Default for EmulatorConfig {
             bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             faults: FaultPlan::none(),
+            tls: None,
         }
     }
 }
@@ -129,7 +136,15 @@ pub struct Emulator;
 
 impl Emulator {
     /// Binds the listener and starts serving in the background on the current tokio runtime.
+    /// With [`EmulatorConfig::tls`] it serves HTTPS; a certificate that cannot be used is an
+    /// `InvalidInput` error.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        let acceptor = config
+            .tls
+            .as_ref()
+            .map(TlsIdentity::acceptor)
+            .transpose()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind(SocketAddr::new(config.bind_address, config.port)).await?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -139,16 +154,23 @@ impl Emulator {
             stats: StatsRecorder::default(),
             shutdown: CancellationToken::new(),
         });
-        let accept_loop = tokio::spawn(accept_connections(listener, Arc::clone(&shared)));
+        let https = acceptor.is_some();
+        let accept_loop = tokio::spawn(accept_connections(listener, acceptor, Arc::clone(&shared)));
         Ok(EmulatorHandle {
             shared,
             local_addr,
+            https,
             accept_loop: Some(accept_loop),
+            other_loops: Mutex::new(Vec::new()),
         })
     }
 }
 
-async fn accept_connections(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept_connections(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     loop {
         let stream = tokio::select! {
             () = shared.shutdown.cancelled() => return,
@@ -165,11 +187,36 @@ async fn accept_connections(listener: TcpListener, shared: Arc<Shared>) {
         shared.stats.connection_accepted();
         // Latency and retry tests want small requests to go out at once.
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(stream, Arc::clone(&shared)));
+        let shared = Arc::clone(&shared);
+        match &tls {
+            None => {
+                tokio::spawn(serve_connection(stream, shared));
+            }
+            Some(acceptor) => {
+                let handshake = acceptor.accept(stream);
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends here; the test sees its error.
+                    let stream = tokio::select! {
+                        () = shared.shutdown.cancelled() => return,
+                        done = handshake => match done {
+                            Ok(stream) => stream,
+                            Err(err) => {
+                                tracing::debug!(error = %err, "emulator: TLS handshake failed");
+                                return;
+                            }
+                        },
+                    };
+                    serve_connection(stream, shared).await;
+                });
+            }
+        }
     }
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let drop_connection = CancellationToken::new();
     let service = {
         let shared = Arc::clone(&shared);
@@ -197,18 +244,48 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
 pub struct EmulatorHandle {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
+    https: bool,
     accept_loop: Option<JoinHandle<()>>,
+    other_loops: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl EmulatorHandle {
-    /// Base URL, e.g. `http://127.0.0.1:41234` (use it for both the MRS and the IAM endpoint).
+    /// Base URL, e.g. `http://127.0.0.1:41234` (use it for both the MRS and the IAM endpoint);
+    /// `https://` when serving TLS.
     pub fn url(&self) -> String {
         let ip = if self.local_addr.ip().is_unspecified() {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         } else {
             self.local_addr.ip()
         };
-        format!("http://{}", SocketAddr::new(ip, self.local_addr.port()))
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", SocketAddr::new(ip, self.local_addr.port()))
+    }
+
+    /// Serves the same emulator (jobs, faults, counters) on one more address, with its own
+    /// certificate or plain HTTP: e.g. IAM's host name with another CA's certificate than MRS's,
+    /// or the metadata address on port 80. Returns the address bound (port 0 picks one).
+    pub async fn listen_also(
+        &self,
+        address: SocketAddr,
+        tls: Option<&TlsIdentity>,
+    ) -> std::io::Result<SocketAddr> {
+        let acceptor = tls
+            .map(TlsIdentity::acceptor)
+            .transpose()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let listener = TcpListener::bind(address).await?;
+        let bound = listener.local_addr()?;
+        let accept_loop = tokio::spawn(accept_connections(
+            listener,
+            acceptor,
+            Arc::clone(&self.shared),
+        ));
+        self.other_loops
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(accept_loop);
+        Ok(bound)
     }
 
     /// The address the emulator listens on.
@@ -276,6 +353,15 @@ impl EmulatorHandle {
     pub async fn shutdown(mut self) {
         self.shared.shutdown.cancel();
         if let Some(accept_loop) = self.accept_loop.take() {
+            let _ = accept_loop.await;
+        }
+        let others = std::mem::take(
+            &mut *self
+                .other_loops
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for accept_loop in others {
             let _ = accept_loop.await;
         }
     }

@@ -244,7 +244,11 @@ pub(crate) async fn serve(
             Target::Api(call) => Some(call.route()),
             _ => None,
         };
-        shared.stats.request(route);
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok());
+        shared.stats.request(route, host);
     }
     let mut response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => {

@@ -75,12 +75,20 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Connections closed without an answer by a `Drop` fault.
     pub dropped_connections: u64,
+    /// Requests per route, per `Host` header as sent (`""` when absent): which endpoint the
+    /// client picked, for tests that serve several real host names from one emulator.
+    pub hosts: BTreeMap<String, RouteCounts>,
 }
 
 impl Stats {
     /// Responses sent with `status`.
     pub fn status_count(&self, status: u16) -> u64 {
         self.statuses.get(&status).copied().unwrap_or(0)
+    }
+
+    /// Requests on `route` that named `host` in their `Host` header.
+    pub fn requests_at(&self, host: &str, route: Route) -> u64 {
+        self.hosts.get(host).map_or(0, |counts| counts.get(route))
     }
 
     /// Kill requests answered 202 for `job_id`.
@@ -110,8 +118,14 @@ impl StatsRecorder {
         self.with(|s| *s = Stats::default());
     }
 
-    pub(crate) fn request(&self, route: Option<Route>) {
-        self.with(|s| *s.requests.slot(route) += 1);
+    pub(crate) fn request(&self, route: Option<Route>, host: Option<&str>) {
+        self.with(|s| {
+            *s.requests.slot(route) += 1;
+            *s.hosts
+                .entry(host.unwrap_or_default().to_owned())
+                .or_default()
+                .slot(route) += 1;
+        });
     }
 
     pub(crate) fn response(&self, status: u16) {

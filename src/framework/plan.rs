@@ -225,15 +225,27 @@ mod tests {
 
 /// A planned state a resource may refine: it can fill in values that would otherwise be
 /// "(known after apply)", so the plan shows them. Only unknown values can be filled; what the
-/// configuration set stays as it is.
+/// configuration set stays as it is. A plan that cannot work is refused with a diagnostic.
 #[derive(Debug)]
 pub struct PlanEdit<'a> {
     planned: &'a mut Value,
+    diags: &'a mut super::Diagnostics,
 }
 
 impl<'a> PlanEdit<'a> {
-    pub(crate) fn new(planned: &'a mut Value) -> Self {
-        Self { planned }
+    pub(crate) fn new(planned: &'a mut Value, diags: &'a mut super::Diagnostics) -> Self {
+        Self { planned, diags }
+    }
+
+    /// Refuses the plan with an error on a top-level attribute.
+    pub fn add_attribute_error(
+        &mut self,
+        name: &str,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.diags
+            .add_attribute_error(crate::tfvalue::AttributePath::attr(name), summary, detail);
     }
 
     /// The planned value of a top-level string attribute.

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
+use super::regions::{Service, sdk_endpoint};
+
 /// Domain suffix of Huawei Cloud's public partition.
 pub const DEFAULT_CLOUD: &str = "myhuaweicloud.com";
 /// Default number of retries after the first attempt.
@@ -64,11 +66,13 @@ impl fmt::Debug for Credentials {
 pub struct ClientConfig {
     /// Region name, e.g. `cn-north-4`; part of the default host names and the IAM project lookup.
     pub region: String,
-    /// Domain suffix of the partition; default [`DEFAULT_CLOUD`].
-    pub cloud: String,
-    /// MRS endpoint overriding `https://mrs.{region}.{cloud}`; a path prefix is kept.
+    /// Domain suffix of the partition. `None`: the official SDKs' region table decides (see
+    /// [`super::regions`]), falling back to [`DEFAULT_CLOUD`] for regions it does not list;
+    /// `Some`: every endpoint is `https://{service}.{region}.{cloud}`.
+    pub cloud: Option<String>,
+    /// MRS endpoint overriding the region's; a path prefix is kept.
     pub endpoint: Option<String>,
-    /// IAM endpoint overriding `https://iam.{region}.{cloud}`.
+    /// IAM endpoint overriding the region's.
     pub iam_endpoint: Option<String>,
     /// Project ID; looked up from IAM by region name when absent.
     pub project_id: Option<String>,
@@ -76,7 +80,7 @@ pub struct ClientConfig {
     pub credentials: Credentials,
     /// Accept any server certificate. For test rigs only.
     pub insecure: bool,
-    /// PEM bundle of CAs to trust instead of the system's roots.
+    /// PEM bundle of CAs to trust in addition to the system's roots.
     pub ca_cert_file: Option<PathBuf>,
     /// Retries after the first attempt for transient failures.
     pub max_retries: u32,
@@ -143,7 +147,7 @@ impl ClientConfig {
     pub fn new(region: impl Into<String>, credentials: Credentials) -> Self {
         ClientConfig {
             region: region.into(),
-            cloud: DEFAULT_CLOUD.to_owned(),
+            cloud: None,
             endpoint: None,
             iam_endpoint: None,
             project_id: None,
@@ -159,20 +163,24 @@ impl ClientConfig {
         }
     }
 
-    /// Base URL of the MRS API: `endpoint` (trailing `/` dropped) or `https://mrs.{region}.{cloud}`.
+    /// Base URL of the MRS API: `endpoint` (trailing `/` dropped), else `https://mrs.{region}.{cloud}`
+    /// when `cloud` is set, else the SDK's endpoint for the region, else `https://mrs.{region}.myhuaweicloud.com`.
     pub fn mrs_endpoint(&self) -> Result<Url, ConfigError> {
-        self.service_endpoint("mrs", "endpoint", self.endpoint.as_deref())
+        self.service_endpoint(Service::Mrs, "endpoint", self.endpoint.as_deref())
     }
 
-    /// Base URL of IAM: `iam_endpoint` or `https://iam.{region}.{cloud}`.
+    /// Base URL of IAM, chosen as [`mrs_endpoint`](Self::mrs_endpoint) is, from `iam_endpoint`.
     pub fn iam_endpoint(&self) -> Result<Url, ConfigError> {
-        self.service_endpoint("iam", "iam_endpoint", self.iam_endpoint.as_deref())
+        self.service_endpoint(Service::Iam, "iam_endpoint", self.iam_endpoint.as_deref())
     }
 
-    /// Checks everything that can be checked without the network (TLS files aside).
+    /// Checks everything that can be checked without the network, `ca_cert_file` included.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.mrs_endpoint()?;
         self.iam_endpoint()?;
+        if let Some(path) = &self.ca_cert_file {
+            super::tls::check_ca_file(path)?;
+        }
         match &self.credentials {
             Credentials::AkSk {
                 access_key,
@@ -200,7 +208,7 @@ impl ClientConfig {
 
     fn service_endpoint(
         &self,
-        service: &str,
+        service: Service,
         field: &'static str,
         explicit: Option<&str>,
     ) -> Result<Url, ConfigError> {
@@ -210,10 +218,17 @@ impl ClientConfig {
         if !is_host_label_text(&self.region) {
             return Err(ConfigError::InvalidRegion(self.region.clone()));
         }
-        if !is_host_label_text(&self.cloud) || self.cloud.starts_with('.') {
-            return Err(ConfigError::InvalidCloud(self.cloud.clone()));
-        }
-        let text = format!("https://{service}.{}.{}", self.region, self.cloud);
+        let cloud = match &self.cloud {
+            Some(cloud) if !is_host_label_text(cloud) || cloud.starts_with('.') => {
+                return Err(ConfigError::InvalidCloud(cloud.clone()));
+            }
+            Some(cloud) => cloud.as_str(),
+            None => match sdk_endpoint(service, &self.region) {
+                Some(url) => return parse_endpoint(field, url),
+                None => DEFAULT_CLOUD,
+            },
+        };
+        let text = format!("https://{}.{}.{cloud}", service.prefix(), self.region);
         parse_endpoint(field, &text)
     }
 }
@@ -285,10 +300,93 @@ mod tests {
             config.iam_endpoint().unwrap().as_str(),
             "https://iam.cn-north-4.myhuaweicloud.com/"
         );
-        config.cloud = "myhuaweicloud.eu".into();
+        config.cloud = Some("myhuaweicloud.eu".into());
         assert_eq!(
             config.mrs_endpoint().unwrap().host_str(),
             Some("mrs.cn-north-4.myhuaweicloud.eu")
+        );
+    }
+
+    #[test]
+    fn sdk_table_places_the_exceptional_regions() {
+        let hosts = |region: &str| {
+            let config = ClientConfig::new(region, aksk());
+            (
+                config
+                    .mrs_endpoint()
+                    .unwrap()
+                    .host_str()
+                    .unwrap()
+                    .to_owned(),
+                config
+                    .iam_endpoint()
+                    .unwrap()
+                    .host_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        };
+        assert_eq!(
+            hosts("eu-west-101"),
+            (
+                "mrs.eu-west-101.myhuaweicloud.eu".to_owned(),
+                "iam.eu-west-101.myhuaweicloud.eu".to_owned()
+            )
+        );
+        for region in ["ap-southeast-1", "ap-southeast-4"] {
+            assert_eq!(
+                hosts(region),
+                (
+                    format!("mrs.{region}.myhuaweicloud.cn"),
+                    format!("iam.{region}.myhuaweicloud.com")
+                )
+            );
+        }
+        // MRS is listed, IAM is not: the fallback pattern for IAM.
+        assert_eq!(
+            hosts("ru-northwest-2"),
+            (
+                "mrs.ru-northwest-2.myhuaweicloud.cn".to_owned(),
+                "iam.ru-northwest-2.myhuaweicloud.com".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn unlisted_region_falls_back_to_the_usual_pattern() {
+        let config = ClientConfig::new("xx-nowhere-7", aksk());
+        assert_eq!(
+            config.mrs_endpoint().unwrap().as_str(),
+            "https://mrs.xx-nowhere-7.myhuaweicloud.com/"
+        );
+        assert_eq!(
+            config.iam_endpoint().unwrap().as_str(),
+            "https://iam.xx-nowhere-7.myhuaweicloud.com/"
+        );
+    }
+
+    #[test]
+    fn cloud_and_explicit_endpoints_override_the_sdk_table() {
+        let mut config = ClientConfig::new("ap-southeast-1", aksk());
+        config.cloud = Some("example.org".into());
+        assert_eq!(
+            config.mrs_endpoint().unwrap().host_str(),
+            Some("mrs.ap-southeast-1.example.org")
+        );
+        assert_eq!(
+            config.iam_endpoint().unwrap().host_str(),
+            Some("iam.ap-southeast-1.example.org")
+        );
+        let mut config = ClientConfig::new("eu-west-101", aksk());
+        config.endpoint = Some("https://mrs.internal:8443".into());
+        config.iam_endpoint = Some("https://iam.internal".into());
+        assert_eq!(
+            config.mrs_endpoint().unwrap().as_str(),
+            "https://mrs.internal:8443/"
+        );
+        assert_eq!(
+            config.iam_endpoint().unwrap().host_str(),
+            Some("iam.internal")
         );
     }
 

@@ -10,12 +10,14 @@
 //! loop, bounded bodies), which uses `tls` (how servers are checked;
 //! the system CA roots are loaded once, in the background), [`retry`] (when to try
 //! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
-//! [`model`] (job shapes); [`config`] holds settings and endpoint building.
+//! [`model`] (job shapes); [`config`] holds settings and endpoint building, from [`regions`] (the SDKs'
+//! region tables).
 
 pub mod client;
 pub mod config;
 pub mod error;
 pub mod model;
+pub mod regions;
 pub mod retry;
 pub mod signer;
 mod tls;
@@ -26,3 +28,4 @@ pub use config::{ClientConfig, ConfigError, Credentials};
 pub use error::{ApiError, ApiErrorKind};
 pub use model::{JobDetail, JobState, SubmitJob, SubmitJobResult};
 pub use retry::RetryPolicy;
+pub use tls::check_ca_file;

@@ -5,8 +5,12 @@
 //! measured here, more than all the RPCs of a one-resource apply together), so it happens at most
 //! once per process, on a background thread started when a client for an `https` endpoint is
 //! built. The first TLS handshake waits for it only if it is still running; clients of plain-`http`
-//! endpoints (a local emulator) never load them. `ca_cert_file` replaces the system roots;
-//! `insecure` skips the certificate check (handshake signatures are still verified).
+//! endpoints (a local emulator) never load them. The system's roots are whatever
+//! rustls-native-certs finds: `SSL_CERT_FILE` and `SSL_CERT_DIR` when set, else the usual
+//! OpenSSL locations. `ca_cert_file` *adds* authorities: a server is accepted when the file's CAs
+//! or the system's vouch for it (the system's are then loaded only when the file's do not), so a
+//! corporate CA can be trusted without losing the public ones. `insecure` skips the certificate
+//! check (handshake signatures are still verified).
 
 use super::config::{ClientConfig, ConfigError};
 use rustls::client::WebPkiServerVerifier;
@@ -38,7 +42,7 @@ pub(super) fn client_tls_config(
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;
-        Trust::Bundle(verifier)
+        Trust::SystemAndBundle(verifier)
     } else {
         if uses_https {
             load_system_roots_in_background();
@@ -57,6 +61,12 @@ pub(super) fn client_tls_config(
         .with_no_client_auth();
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tls)
+}
+
+/// Checks that `path` is a PEM bundle with at least one usable CA certificate, so a bad
+/// `ca_cert_file` is reported when the configuration is validated, not at the first request.
+pub fn check_ca_file(path: &Path) -> Result<(), ConfigError> {
+    ca_file_roots(path).map(drop)
 }
 
 /// The CAs of a PEM bundle, which must hold at least one certificate.
@@ -90,8 +100,8 @@ fn ca_file_roots(path: &Path) -> Result<RootCertStore, ConfigError> {
 enum Trust {
     /// Those issued under the system's CA roots.
     System,
-    /// Those issued under the CAs of `ca_cert_file`.
-    Bundle(Arc<WebPkiServerVerifier>),
+    /// Those issued under the CAs of `ca_cert_file` or under the system's roots.
+    SystemAndBundle(Arc<WebPkiServerVerifier>),
     /// Any (`insecure`).
     Anything,
 }
@@ -154,6 +164,32 @@ fn load_system_roots() -> Result<Arc<WebPkiServerVerifier>, String> {
     .map_err(|e| format!("the system's CA roots are unusable: {e}"))
 }
 
+impl Verifier {
+    /// rustls says only "UnknownIssuer"; say which server and which roots were asked.
+    fn explain(&self, error: rustls::Error, server_name: &ServerName<'_>) -> rustls::Error {
+        if !is_unknown_issuer(&error) {
+            return error;
+        }
+        let trusted = match self.trust {
+            Trust::SystemAndBundle(_) => "the CAs of ca_cert_file and the system's roots",
+            _ => "the system's roots",
+        };
+        rustls::Error::General(format!(
+            "the certificate of {} was not issued by a trusted CA (trusted: {trusted}; \
+             SSL_CERT_FILE / SSL_CERT_DIR replace the system's roots). Set ca_cert_file to a \
+             PEM file with the CA that issued it, or check that the endpoint is the right one",
+            server_name.to_str()
+        ))
+    }
+}
+
+fn is_unknown_issuer(error: &rustls::Error) -> bool {
+    matches!(
+        error,
+        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+    )
+}
+
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
@@ -163,12 +199,29 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verifier = match &self.trust {
-            Trust::System => system_roots()?,
-            Trust::Bundle(verifier) => verifier,
+        let verify = |verifier: &WebPkiServerVerifier| {
+            verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        let result = match &self.trust {
+            Trust::System => verify(system_roots()?),
+            Trust::SystemAndBundle(bundle) => match verify(bundle) {
+                Ok(verified) => Ok(verified),
+                Err(bundle_error) => match system_roots() {
+                    Err(_) => Err(bundle_error),
+                    // Report what is wrong with the certificate (expired, wrong name) rather
+                    // than "unknown issuer" from the set of roots that never issued it.
+                    Ok(system) => verify(system).map_err(|system_error| {
+                        if is_unknown_issuer(&system_error) {
+                            bundle_error
+                        } else {
+                            system_error
+                        }
+                    }),
+                },
+            },
             Trust::Anything => return Ok(ServerCertVerified::assertion()),
         };
-        verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        result.map_err(|e| self.explain(e, server_name))
     }
 
     fn verify_tls12_signature(

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::framework::Attr;
+use crate::framework::PlanEdit;
 use crate::mrs::{ClientConfig, ConfigError, MrsClient};
 
 /// What the `mrs` provider's configure step builds; cheap to clone.
@@ -51,6 +53,37 @@ impl Clients {
             .flatten()
     }
 
+    /// Why a resource cannot use `region`, if it cannot: the provider's `endpoint` is fixed, so a
+    /// request for another region would go to the provider's region with the other region's
+    /// project. The one place this rule lives; the plan step and [`locate`](Self::locate) ask it.
+    pub fn check_region(&self, region: Option<&str>) -> Result<(), String> {
+        let base = &self.inner.base;
+        match (region, &base.endpoint) {
+            (Some(region), Some(endpoint)) if region != base.region => Err(format!(
+                "This resource's region is {region:?}, but the provider block sets endpoint = {endpoint:?} \
+                 (for region {:?}), so its requests would reach {:?}'s MRS carrying {region:?}'s project. \
+                 Remove region from the resource, or declare a second provider block \
+                 (provider \"mrs\" {{ alias = \"{region}\" region = \"{region}\" ... }}) with that region's endpoint \
+                 and set provider = mrs.{region} on the resource.",
+                base.region, base.region
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a plan whose `region` [`check_region`](Self::check_region) rejects, on that attribute.
+    pub fn check_planned_region(&self, plan: &mut PlanEdit<'_>) {
+        if let Attr::Known(region) = plan.string("region")
+            && let Err(detail) = self.check_region(Some(&region))
+        {
+            plan.add_attribute_error(
+                "region",
+                "Region differs from the provider's fixed endpoint",
+                detail,
+            );
+        }
+    }
+
     /// The client for `region` (the provider's when `None`). A region override keeps every other
     /// setting; the project ID is then looked up for that region unless the resource sets one.
     pub fn for_region(&self, region: Option<&str>) -> Result<MrsClient, ConfigError> {
@@ -85,6 +118,10 @@ impl Clients {
         deadline: tokio::time::Instant,
         diags: &mut crate::framework::Diagnostics,
     ) -> Option<(MrsClient, String)> {
+        if let Err(detail) = self.check_region(region) {
+            diags.add_error("Region differs from the provider's fixed endpoint", detail);
+            return None;
+        }
         let client = match self.for_region(region) {
             Ok(client) => client,
             Err(e) => {
@@ -103,5 +140,61 @@ impl Clients {
             },
         };
         Some((client, project_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::Diagnostics;
+    use crate::mrs::Credentials;
+    use crate::tfvalue::Value;
+
+    fn clients(endpoint: Option<&str>) -> Clients {
+        let mut config = ClientConfig::new(
+            "cn-north-4",
+            Credentials::Token("token-for-the-test".into()),
+        );
+        config.endpoint = endpoint.map(str::to_owned);
+        Clients::new(config).unwrap()
+    }
+
+    #[test]
+    fn other_region_with_a_fixed_endpoint_is_refused_naming_both() {
+        let clients = clients(Some("https://mrs.internal.example"));
+        let err = clients.check_region(Some("eu-west-101")).unwrap_err();
+        for word in [
+            "eu-west-101",
+            "cn-north-4",
+            "https://mrs.internal.example",
+            "alias",
+        ] {
+            assert!(err.contains(word), "{word} missing from {err}");
+        }
+        assert!(clients.check_region(Some("cn-north-4")).is_ok());
+        assert!(clients.check_region(None).is_ok());
+    }
+
+    #[test]
+    fn other_region_without_a_fixed_endpoint_is_fine() {
+        assert!(clients(None).check_region(Some("eu-west-101")).is_ok());
+    }
+
+    #[test]
+    fn planned_other_region_gets_an_error_on_the_region_attribute() {
+        let clients = clients(Some("https://mrs.internal.example"));
+        let mut planned = Value::Object(
+            [("region".to_owned(), Value::String("ap-southeast-1".into()))]
+                .into_iter()
+                .collect(),
+        );
+        let mut diags = Diagnostics::new();
+        clients.check_planned_region(&mut PlanEdit::new(&mut planned, &mut diags));
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].attribute,
+            Some(crate::tfvalue::AttributePath::attr("region"))
+        );
     }
 }

@@ -116,6 +116,7 @@ impl Resource<Clients> for JobKillResource {
         let Some(clients) = ctx.configured() else {
             return;
         };
+        clients.check_planned_region(plan);
         plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
         if let Attr::Known(region) = plan.string("region")
             && let Some(project_id) = clients.known_project_id(&region)

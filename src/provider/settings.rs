@@ -51,23 +51,23 @@ pub fn schema() -> Schema {
     ))
     .attribute(Attribute::string("endpoint").optional().validate_string(validate_endpoint).describe(
         "MRS endpoint URL override. Environment: HW_MRS_ENDPOINT.",
-        "MRS endpoint URL; overrides `https://mrs.{region}.{cloud}`. `http://` is accepted for a local emulator. Falls back to `HW_MRS_ENDPOINT`.",
+        "MRS endpoint URL; overrides the region's (the official SDK's table, e.g. `https://mrs.eu-west-101.myhuaweicloud.eu`). `http://` is accepted for a local emulator. With it set, resources cannot pick another `region`. Falls back to `HW_MRS_ENDPOINT`.",
     ))
     .attribute(Attribute::string("iam_endpoint").optional().validate_string(validate_endpoint).describe(
         "IAM endpoint URL override. Environment: HW_IAM_ENDPOINT.",
-        "IAM endpoint URL; overrides `https://iam.{region}.{cloud}`. Falls back to `HW_IAM_ENDPOINT`.",
+        "IAM endpoint URL; overrides the region's (the official SDK's table). Falls back to `HW_IAM_ENDPOINT`.",
     ))
     .attribute(Attribute::string("cloud").optional().validate_string(validate_cloud).describe(
-        "Domain suffix of the endpoints; default myhuaweicloud.com. Environment: HW_CLOUD.",
-        "Domain suffix of the endpoints; default `myhuaweicloud.com`. Falls back to `HW_CLOUD`.",
+        "Domain suffix of the endpoints; default: per region, from the official SDK. Environment: HW_CLOUD.",
+        "Domain suffix of the endpoints. When set, every endpoint is `https://{service}.{region}.{cloud}`; when not, each region's endpoints come from the official SDK's tables (`myhuaweicloud.com` for most, `myhuaweicloud.eu` for `eu-west-101`, `myhuaweicloud.cn` for MRS in `ap-southeast-1`, `ap-southeast-4` and `ru-northwest-2`). Falls back to `HW_CLOUD`.",
     ))
     .attribute(Attribute::bool("insecure").optional().describe(
         "Skip TLS certificate verification. Environment: HW_INSECURE.",
         "Skip TLS certificate verification (private clouds with self-signed certificates only). Falls back to `HW_INSECURE`.",
     ))
     .attribute(Attribute::string("ca_cert_file").optional().describe(
-        "PEM file of extra CA certificates to trust. Environment: HW_CA_CERT_FILE.",
-        "Path of a PEM file with extra CA certificates to trust. Falls back to `HW_CA_CERT_FILE`.",
+        "PEM file of CA certificates to trust in addition to the system's. Environment: HW_CA_CERT_FILE.",
+        "Path of a PEM file with CA certificates to trust *in addition to* the system's roots (which honour `SSL_CERT_FILE` and `SSL_CERT_DIR`). A missing file, or one without a certificate, is an error at plan. Falls back to `HW_CA_CERT_FILE`.",
     ))
     .attribute(Attribute::number("max_retries").optional().describe(
         "Retries for throttled or failed requests; default 5. Environment: HW_MAX_RETRIES.",
@@ -83,6 +83,24 @@ pub fn schema() -> Schema {
 pub fn validate(config: &Config, diags: &mut Diagnostics) {
     if let Attr::Known(retries) = config.integer("max_retries") {
         check_retries(retries, diags);
+    }
+    if let Attr::Known(path) = config.string("ca_cert_file") {
+        check_ca_cert_file(&path, diags);
+    }
+}
+
+/// A `ca_cert_file` that is missing, unreadable or holds no certificate is an error on the
+/// attribute, found at plan rather than by the first request.
+fn check_ca_cert_file(path: &str, diags: &mut Diagnostics) {
+    if let Err(e) = crate::mrs::check_ca_file(std::path::Path::new(path)) {
+        diags.add_attribute_error(
+            AttributePath::attr("ca_cert_file"),
+            "Unusable CA certificate file",
+            format!(
+                "{e}. ca_cert_file (or HW_CA_CERT_FILE) must name a PEM file with one or more \
+                 \"BEGIN CERTIFICATE\" blocks; they are trusted in addition to the system's CAs."
+            ),
+        );
     }
 }
 
@@ -231,14 +249,8 @@ pub fn resolve(
         }),
         _ => DEFAULT_REQUEST_TIMEOUT,
     };
-    if let Some(path) = &ca_cert_file
-        && !std::path::Path::new(path).is_file()
-    {
-        diags.add_attribute_error(
-            AttributePath::attr("ca_cert_file"),
-            "CA certificate file not found",
-            format!("ca_cert_file (or HW_CA_CERT_FILE) is {path:?}, which is not a readable file."),
-        );
+    if let Some(path) = &ca_cert_file {
+        check_ca_cert_file(path, diags);
     }
     for (name, env_name, value) in [
         ("endpoint", "HW_MRS_ENDPOINT", &endpoint),
@@ -264,9 +276,7 @@ pub fn resolve(
         return None;
     }
     let mut client = ClientConfig::new(region, credentials);
-    if let Some(cloud) = cloud {
-        client.cloud = cloud;
-    }
+    client.cloud = cloud;
     client.project_id = project_id;
     client.endpoint = endpoint;
     client.iam_endpoint = iam_endpoint;
@@ -414,6 +424,37 @@ mod tests {
         let settings = resolve(&config(&[]), env(&[("HW_AUTH_TOKEN", "t")]), &mut diags);
         assert!(settings.is_none());
         assert!(diags.iter().any(|d| d.detail.contains("HW_REGION_NAME")));
+    }
+
+    #[test]
+    fn ca_cert_file_missing_or_without_certificate_is_an_error_on_the_attribute() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "no certificate here\n").unwrap();
+        let missing = dir.path().join("missing.pem");
+        for path in [&empty, &missing] {
+            let mut diags = Diagnostics::new();
+            validate(
+                &config(&[("ca_cert_file", Value::String(path.display().to_string()))]),
+                &mut diags,
+            );
+            let errors: Vec<_> = diags.iter().collect();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(
+                errors[0].attribute,
+                Some(AttributePath::attr("ca_cert_file"))
+            );
+            assert!(errors[0].detail.contains(&path.display().to_string()));
+        }
+        let good = dir.path().join("ca.pem");
+        let ca = rcgen::generate_simple_self_signed(vec!["ca.example".to_owned()]).unwrap();
+        std::fs::write(&good, ca.cert.pem()).unwrap();
+        let mut diags = Diagnostics::new();
+        validate(
+            &config(&[("ca_cert_file", Value::String(good.display().to_string()))]),
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
     }
 
     #[test]

@@ -38,6 +38,18 @@ impl RunningEmulator {
         Self::start(EmulatorConfig::default())
     }
 
+    /// Serves the same emulator on `address` too, with its own certificate or plain HTTP
+    /// (see [`EmulatorHandle::listen_also`]); returns the address bound.
+    pub fn also_listen_on(
+        &self,
+        address: std::net::SocketAddr,
+        tls: Option<&mrs_emulator::TlsIdentity>,
+    ) -> std::net::SocketAddr {
+        self.runtime
+            .block_on(self.handle().listen_also(address, tls))
+            .expect("emulator listens on one more address")
+    }
+
     /// The emulator's handle.
     pub fn handle(&self) -> &EmulatorHandle {
         self.handle.as_ref().expect("emulator running")

@@ -4,7 +4,9 @@
 //! used, so files that need only part of the helpers compile without dead-code warnings.
 
 pub mod emulator;
+pub mod netns;
 pub mod plugin_client;
 pub mod scenario;
 pub mod terraform;
+pub mod test_ca;
 pub mod wire;

@@ -9,12 +9,12 @@ use std::time::Duration;
 use clap::Parser;
 use mrs_emulator::{
     DEFAULT_PROJECT_ID, DEFAULT_REGION, Emulator, EmulatorConfig, FaultPlan, FaultStep, JobClock,
-    JobState, Route,
+    JobState, Route, TlsIdentity,
 };
 
 /// A local stand-in for Huawei Cloud MapReduce Service (MRS) and IAM's project lookup.
 ///
-/// Prints `mrs-emulator listening on http://HOST:PORT` once it accepts connections, then one
+/// Prints `mrs-emulator listening on http://HOST:PORT` (`https://` with --tls-cert) once it accepts connections, then one
 /// `job CLUSTER/JOB RUNNING` line per --job. Point both the MRS and the IAM endpoint at that URL.
 /// Admin routes without authentication: GET /__emulator/stats, GET|POST /__emulator/jobs,
 /// POST /__emulator/faults, POST /__emulator/stats/reset.
@@ -86,6 +86,14 @@ struct Args {
     #[arg(long = "fault", value_name = "ROUTE=STEP[,STEP...]", value_parser = parse_fault)]
     faults: Vec<(Route, Vec<FaultStep>)>,
 
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, value_name = "PEM_FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM_FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+
     /// Pre-create a RUNNING job (a new UUID unless JOB_ID is given); repeatable.
     #[arg(long = "job", value_name = "CLUSTER_ID[/JOB_ID]")]
     jobs: Vec<String>,
@@ -108,6 +116,14 @@ enum CliError {
     },
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
+    #[error("cannot read --tls-cert {cert} / --tls-key {key}: {source}")]
+    TlsRead {
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--tls-cert/--tls-key: {0}")]
+    Tls(mrs_emulator::TlsIdentityError),
     #[error("cannot wait for termination signals: {0}")]
     Signal(std::io::Error),
 }
@@ -211,6 +227,19 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
     for (route, steps) in &args.faults {
         faults = faults.on(*route, steps.iter().cloned());
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let identity =
+                TlsIdentity::from_files(cert, key).map_err(|source| CliError::TlsRead {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    source,
+                })?;
+            identity.validate().map_err(CliError::Tls)?;
+            Some(identity)
+        }
+        _ => None,
+    };
     Ok(EmulatorConfig {
         project_id: args.project_id.clone(),
         region: args.region.clone(),
@@ -224,6 +253,7 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
         bind_address: args.bind,
         port: args.port,
         faults,
+        tls,
     })
 }
 
@@ -358,6 +388,39 @@ mod tests {
         assert_eq!(split_job("c1/j1").expect("valid"), ("c1", Some("j1")));
         assert!(split_job("/j1").is_err());
         assert!(split_job("c1/").is_err());
+    }
+
+    #[test]
+    fn tls_flags_load_a_usable_pair_and_refuse_one_that_is_not() {
+        let dir = std::env::temp_dir().join(format!("mrs-emulator-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, certified.cert.pem()).expect("write cert");
+        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write key");
+        let flags = |cert: &std::path::Path, key: &std::path::Path| {
+            Args::parse_from([
+                "mrs-emulator".as_ref(),
+                "--tls-cert".as_ref(),
+                cert.as_os_str(),
+                "--tls-key".as_ref(),
+                key.as_os_str(),
+            ])
+        };
+        let config = config_from(&flags(&cert, &key)).expect("usable pair");
+        assert!(config.tls.is_some());
+        // The key where the certificate belongs: refused before anything listens.
+        assert!(matches!(
+            config_from(&flags(&key, &key)),
+            Err(CliError::Tls(_))
+        ));
+        assert!(matches!(
+            config_from(&flags(&dir.join("missing.pem"), &key)),
+            Err(CliError::TlsRead { .. })
+        ));
+        assert!(Args::try_parse_from(["mrs-emulator", "--tls-cert", "c.pem"]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,0 +1,512 @@
+//! The provider as a user in a real region runs it: `terraform apply` with nothing but a region
+//! and keys, endpoints chosen by the provider, HTTPS checked against trusted CAs, proxies from the
+//! environment. The emulator answers under Huawei Cloud's real host names on 127.0.0.1:443,
+//! inside a private network namespace (tests/common/netns.rs), so nothing leaves the machine.
+
+pub mod common;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use common::emulator::{ACCESS_KEY, RunningEmulator, SECRET_KEY};
+use common::netns::PrivateNetwork;
+use common::scenario::{CLUSTER, kill_config};
+use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::test_ca::TestCa;
+use mrs_emulator::{EmulatorConfig, JobState, Route, TlsIdentity};
+
+/// The Terraform these tests drive, found before entering a namespace (it may need installing).
+fn terraform() -> Option<TerraformBin> {
+    let tf = terraforms().first().cloned();
+    if tf.is_none() {
+        eprintln!("NOTE: no Terraform available; real_cloud tests are left out");
+    }
+    tf
+}
+
+/// An emulator for `region` serving HTTPS with `identity` on `address:443`.
+fn https_emulator(region: &str, address: Ipv4Addr, identity: TlsIdentity) -> RunningEmulator {
+    RunningEmulator::start(EmulatorConfig {
+        region: region.to_owned(),
+        bind_address: IpAddr::V4(address),
+        port: 443,
+        tls: Some(identity),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// A workspace with a provider block of `provider_body` and one kill of `job`, authenticated by
+/// the emulator's keys only: no endpoint, no project ID. Proxies from the test's own
+/// environment are cleared; tests about proxies set their own.
+fn workspace(tf: &TerraformBin, provider_body: &str, job: &str) -> Workspace {
+    let hcl = format!(
+        "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\
+         provider \"mrs\" {{\n{provider_body}\n}}\n{}",
+        kill_config("k", job, "")
+    );
+    let mut ws = Workspace::new(tf, &hcl);
+    ws.env("HW_ACCESS_KEY", ACCESS_KEY)
+        .env("HW_SECRET_KEY", SECRET_KEY);
+    for name in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        ws.env(name, "");
+    }
+    ws
+}
+
+fn hcl_path(path: &Path) -> String {
+    path.display().to_string().replace('\\', "/")
+}
+
+#[test]
+fn the_namespace_resolves_only_its_names_serves_the_metadata_address_and_leaves_the_host_alone() {
+    let hosts_before = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let ran = PrivateNetwork::new()
+        .map("mrs.eu-west-101.myhuaweicloud.eu", "127.0.0.1")
+        .run("namespace_self_check", || {
+            use std::net::ToSocketAddrs;
+            let mapped: Vec<SocketAddr> = ("mrs.eu-west-101.myhuaweicloud.eu", 443)
+                .to_socket_addrs()
+                .unwrap()
+                .collect();
+            assert_eq!(mapped, vec!["127.0.0.1:443".parse().unwrap()]);
+            assert!(
+                ("iam.cn-north-4.myhuaweicloud.com", 443)
+                    .to_socket_addrs()
+                    .is_err(),
+                "an unmapped real name resolved inside the namespace"
+            );
+            // The metadata route's address is on loopback: an emulator can listen there.
+            let emulator = RunningEmulator::start_default();
+            let metadata = emulator.also_listen_on(
+                SocketAddr::new(IpAddr::V4(common::netns::METADATA_ADDRESS), 80),
+                None,
+            );
+            assert_eq!(metadata.port(), 80);
+            assert!(TcpStream::connect(metadata).is_ok());
+            std::fs::read_to_string("/etc/hosts").unwrap()
+        });
+    let Some(hosts_inside) = ran else { return };
+    assert!(hosts_inside.contains("mrs.eu-west-101.myhuaweicloud.eu"));
+    assert_eq!(
+        std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
+        hosts_before,
+        "the host's /etc/hosts changed"
+    );
+}
+
+#[test]
+fn eu_west_101_with_only_the_region_kills_at_the_myhuaweicloud_eu_host() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.eu-west-101.myhuaweicloud.eu";
+    let iam = "iam.eu-west-101.myhuaweicloud.eu";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.1")
+        .run("eu_west_101", move || {
+            let ca = TestCa::new("real_cloud test CA");
+            let emulator =
+                https_emulator("eu-west-101", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = ca.write_pem(dir.path(), "ca.pem");
+            let ws = workspace(
+                &tf,
+                &format!(
+                    "  region       = \"eu-west-101\"\n  ca_cert_file = \"{}\"",
+                    hcl_path(&ca_file)
+                ),
+                &job,
+            );
+
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            let stats = emulator.stats();
+            assert_eq!(stats.requests_at(mrs, Route::Kill), 1, "{:?}", stats.hosts);
+            assert_eq!(
+                stats.requests_at(iam, Route::IamProjects),
+                1,
+                "the project is looked up at the region's IAM: {:?}",
+                stats.hosts
+            );
+            assert_eq!(stats.kills_accepted_for(&job), 1);
+            assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+        });
+}
+
+#[test]
+fn ap_southeast_1_kills_on_the_cn_host_and_finds_its_project_on_the_com_host() {
+    // MRS's certificate comes from the CA in ca_cert_file, IAM's from the one SSL_CERT_FILE
+    // names (the "system" roots): the apply works only if ca_cert_file adds to the system roots.
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.ap-southeast-1.myhuaweicloud.cn";
+    let iam = "iam.ap-southeast-1.myhuaweicloud.com";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.2")
+        .run("ap_southeast_1", move || {
+            let extra_ca = TestCa::new("ca_cert_file CA");
+            let system_ca = TestCa::new("SSL_CERT_FILE CA");
+            let emulator = https_emulator(
+                "ap-southeast-1",
+                Ipv4Addr::LOCALHOST,
+                extra_ca.issue(&[mrs]),
+            );
+            emulator.also_listen_on(
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), 443),
+                Some(&system_ca.issue(&[iam])),
+            );
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let extra = extra_ca.write_pem(dir.path(), "extra.pem");
+            let system = system_ca.write_pem(dir.path(), "system.pem");
+            let mut ws = workspace(
+                &tf,
+                &format!(
+                    "  region       = \"ap-southeast-1\"\n  ca_cert_file = \"{}\"",
+                    hcl_path(&extra)
+                ),
+                &job,
+            );
+            ws.env("SSL_CERT_FILE", &system.display().to_string());
+
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            let stats = emulator.stats();
+            assert_eq!(stats.requests_at(mrs, Route::Kill), 1, "{:?}", stats.hosts);
+            assert_eq!(
+                stats.requests_at(iam, Route::IamProjects),
+                1,
+                "{:?}",
+                stats.hosts
+            );
+            assert_eq!(stats.kills_accepted_for(&job), 1);
+        });
+}
+
+#[test]
+fn ssl_cert_dir_supplies_the_system_roots() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.1")
+        .run("ssl_cert_dir", move || {
+            let ca = TestCa::new("SSL_CERT_DIR CA");
+            let emulator = https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            ca.write_pem(dir.path(), "test-ca.pem");
+            let mut ws = workspace(&tf, "  region = \"cn-north-4\"", &job);
+            ws.env("SSL_CERT_DIR", &dir.path().display().to_string());
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            assert_eq!(emulator.stats().requests_at(mrs, Route::Kill), 1);
+        });
+}
+
+#[test]
+fn a_server_certificate_from_another_ca_is_refused_with_an_error_naming_host_and_roots() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.1")
+        .run("foreign_certificate", move || {
+            let trusted = TestCa::new("trusted CA");
+            let impostor = TestCa::new("impostor CA");
+            let emulator =
+                https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, impostor.issue(&[mrs, iam]));
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = trusted.write_pem(dir.path(), "ca.pem");
+            let ws = workspace(
+                &tf,
+                &format!(
+                    "  region       = \"cn-north-4\"\n  project_id   = \"{}\"\n  max_retries  = 0\n  ca_cert_file = \"{}\"",
+                    emulator.project_id(),
+                    hcl_path(&ca_file)
+                ),
+                &job,
+            );
+            let run = ws.apply(&[]);
+            assert!(!run.success, "{}", run.all());
+            let text = run.all().replace('\n', " ");
+            for words in [
+                "could not reach the endpoint",
+                "not issued by a trusted CA",
+                mrs,
+                "ca_cert_file",
+            ] {
+                assert!(text.contains(words), "{words:?} missing from: {}", run.all());
+            }
+            let stats = emulator.stats();
+            assert_eq!(stats.requests.total(), 0, "no request got past TLS: {stats:?}");
+            assert_eq!(emulator.job(CLUSTER, &job).unwrap().kill_requests, 0);
+        });
+}
+
+/// A proxy on loopback that relays `CONNECT` tunnels and absolute-form HTTP requests to one
+/// upstream address whatever host they name, and records what each one asked for.
+struct CountingProxy {
+    address: SocketAddr,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&asked);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let record = Arc::clone(&record);
+                std::thread::spawn(move || relay(client, upstream, &record));
+            }
+        });
+        Self { address, asked }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Request lines seen: `CONNECT host:443 HTTP/1.1` or `GET http://host/... HTTP/1.1`.
+    fn asked(&self) -> Vec<String> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+fn relay(mut client: TcpStream, upstream: SocketAddr, record: &Mutex<Vec<String>>) {
+    use std::io::{Read, Write};
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let request_line = text.lines().next().unwrap_or_default().to_owned();
+    record.lock().unwrap().push(request_line.clone());
+    let Ok(mut server) = TcpStream::connect(upstream) else {
+        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+        return;
+    };
+    if request_line.starts_with("CONNECT ") {
+        if client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .is_err()
+        {
+            return;
+        }
+    } else {
+        // One request per connection, so each request line passes through here and is recorded.
+        head.truncate(head.len() - 2);
+        head.extend_from_slice(b"connection: close\r\n\r\n");
+        if server.write_all(&head).is_err() {
+            return;
+        }
+    }
+    let (Ok(mut client_reader), Ok(mut server_writer)) = (client.try_clone(), server.try_clone())
+    else {
+        return;
+    };
+    let upload = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut client_reader, &mut server_writer);
+        let _ = server_writer.shutdown(std::net::Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut server, &mut client);
+    let _ = client.shutdown(std::net::Shutdown::Write);
+    let _ = upload.join();
+}
+
+#[test]
+fn https_proxy_carries_every_call_when_the_names_lead_nowhere_directly() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    // The names point where nothing listens: only the proxy, which dials the emulator, gets through.
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.9")
+        .map(iam, "127.0.0.9")
+        .run("https_proxy", move || {
+            let ca = TestCa::new("proxy test CA");
+            let emulator = https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
+            let proxy = CountingProxy::start(emulator.local_addr());
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = ca.write_pem(dir.path(), "ca.pem");
+            let mut ws = workspace(
+                &tf,
+                &format!(
+                    "  region       = \"cn-north-4\"\n  ca_cert_file = \"{}\"",
+                    hcl_path(&ca_file)
+                ),
+                &job,
+            );
+            ws.env("HTTPS_PROXY", &proxy.url());
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            let asked = proxy.asked();
+            for host in [mrs, iam] {
+                let tunnel = format!("CONNECT {host}:443 HTTP/1.1");
+                assert!(asked.contains(&tunnel), "{tunnel:?} not in {asked:?}");
+            }
+            assert_eq!(emulator.stats().requests_at(mrs, Route::Kill), 1);
+        });
+}
+
+#[test]
+fn no_proxy_sends_the_named_hosts_around_the_proxy() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.1")
+        .run("no_proxy", move || {
+            let ca = TestCa::new("no_proxy test CA");
+            let emulator = https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
+            let proxy = CountingProxy::start(emulator.local_addr());
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = ca.write_pem(dir.path(), "ca.pem");
+            let mut ws = workspace(
+                &tf,
+                &format!(
+                    "  region       = \"cn-north-4\"\n  ca_cert_file = \"{}\"",
+                    hcl_path(&ca_file)
+                ),
+                &job,
+            );
+            ws.env("HTTPS_PROXY", &proxy.url())
+                .env("NO_PROXY", ".myhuaweicloud.com");
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            assert_eq!(proxy.asked(), Vec::<String>::new());
+            assert_eq!(emulator.stats().requests_at(mrs, Route::Kill), 1);
+        });
+}
+
+#[test]
+fn http_proxy_forwards_calls_to_a_plain_http_endpoint() {
+    let Some(tf) = terraform() else { return };
+    let host = "mrs-gateway.corp.test";
+    PrivateNetwork::new()
+        .map(host, "127.0.0.9")
+        .run("http_proxy", move || {
+            let emulator = RunningEmulator::start(EmulatorConfig {
+                region: "cn-north-4".to_owned(),
+                ..EmulatorConfig::default()
+            });
+            let proxy = CountingProxy::start(emulator.local_addr());
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let endpoint = format!("http://{host}:8080");
+            let mut ws = workspace(
+                &tf,
+                &format!(
+                    "  region       = \"cn-north-4\"\n  endpoint     = \"{endpoint}\"\n  iam_endpoint = \"{endpoint}\""
+                ),
+                &job,
+            );
+            ws.env("HTTP_PROXY", &proxy.url());
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            let asked = proxy.asked();
+            let kill = format!(
+                "POST {endpoint}/v2/{}/clusters/{CLUSTER}/job-executions/{job}/kill HTTP/1.1",
+                emulator.project_id()
+            );
+            assert!(asked.contains(&kill), "{kill:?} not in {asked:?}");
+            assert!(
+                asked.iter().any(|l| l.starts_with(&format!("GET {endpoint}/v3/projects"))),
+                "{asked:?}"
+            );
+        });
+}
+
+#[test]
+fn a_resource_region_other_than_the_fixed_endpoints_fails_at_plan_naming_both() {
+    // No request is made: the plan is refused first. The endpoint is a closed loopback port in
+    // case it ever were.
+    let Some(tf) = terraform() else { return };
+    let mut ws = Workspace::new(
+        &tf,
+        &format!(
+            "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\
+             provider \"mrs\" {{\n  region     = \"cn-north-4\"\n  project_id = \"0a1b2c3d4e5f40aa8f0e1d2c3b4a5968\"\n  \
+             endpoint   = \"https://127.0.0.1:9\"\n  iam_endpoint = \"https://127.0.0.1:9\"\n}}\n{}",
+            kill_config(
+                "k",
+                "6b7c8d9e-0000-4111-8222-333344445555",
+                "  region = \"eu-west-101\"\n"
+            )
+        ),
+    );
+    ws.env("HW_ACCESS_KEY", ACCESS_KEY)
+        .env("HW_SECRET_KEY", SECRET_KEY);
+    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    assert!(!run.success, "{}", run.all());
+    let text = run.all().replace('\n', " ");
+    for words in [
+        "Region differs from the provider's fixed endpoint",
+        "eu-west-101",
+        "cn-north-4",
+        "https://127.0.0.1:9",
+        "alias",
+    ] {
+        assert!(
+            text.contains(words),
+            "{words:?} missing from: {}",
+            run.all()
+        );
+    }
+}
+
+#[test]
+fn a_ca_cert_file_without_a_certificate_fails_at_plan_on_that_attribute() {
+    let Some(tf) = terraform() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not-a-ca.pem");
+    std::fs::write(&not_pem, "this is not a certificate\n").unwrap();
+    let missing = dir.path().join("missing.pem");
+    for path in [not_pem, missing] {
+        let mut ws = Workspace::new(
+            &tf,
+            &format!(
+                "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\
+                 provider \"mrs\" {{\n  region       = \"cn-north-4\"\n  endpoint     = \"https://127.0.0.1:9\"\n  \
+                 iam_endpoint = \"https://127.0.0.1:9\"\n  ca_cert_file = \"{}\"\n}}\n{}",
+                hcl_path(&path),
+                kill_config("k", "6b7c8d9e-0000-4111-8222-333344445555", "")
+            ),
+        );
+        ws.env("HW_ACCESS_KEY", ACCESS_KEY)
+            .env("HW_SECRET_KEY", SECRET_KEY);
+        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!run.success, "{}", run.all());
+        let text = run.all();
+        assert!(
+            text.contains("Unusable CA certificate file"),
+            "{}",
+            run.all()
+        );
+        assert!(text.contains(&path.display().to_string()), "{}", run.all());
+        assert!(text.contains("ca_cert_file"), "{}", run.all());
+    }
+}
