@@ -127,19 +127,25 @@ fn job_finished_before_the_apply_is_success_with_a_warning_and_final_state_finis
     }
 }
 
-/// The postcondition docs/resources/job_kill.md shows; preconditions and postconditions
-/// exist from Terraform 1.2.
-const POSTCONDITION: &str = r#"  wait_for_termination = true
-  lifecycle {
-    postcondition {
-      condition     = self.final_job_state == "KILLED"
-      error_message = "Job ${self.job_execution_id} was not killed by this configuration: it ended as ${self.final_job_state}."
-    }
-  }
-"#;
+/// The postcondition example (examples/resources/mrs_job_kill/postcondition.tf, shown in
+/// docs/resources/job_kill.md) aimed at `job`. Its cluster is the scenarios' [`CLUSTER`].
+fn postcondition_example(job: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example =
+        std::fs::read_to_string(root.join("examples/resources/mrs_job_kill/postcondition.tf"))
+            .expect("postcondition example");
+    let docs = std::fs::read_to_string(root.join("docs/resources/job_kill.md")).expect("docs page");
+    assert!(
+        docs.contains(&example),
+        "the docs page shows the example as it is"
+    );
+    assert!(example.contains(CLUSTER));
+    example.replace("8e1b3c5d-7f9a-4b2c-9d4e-6f8a0b2c4d6e", job)
+}
 
 #[test]
 fn documented_postcondition_turns_a_job_that_had_finished_into_an_error() {
+    // Preconditions and postconditions exist from Terraform 1.2.
     let Some(tf) = newest_at_least((1, 2)) else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -150,21 +156,14 @@ fn documented_postcondition_turns_a_job_that_had_finished_into_an_error() {
     };
     let emulator = RunningEmulator::start_default();
     let finished = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
-    let ws = workspace(
-        tf,
-        &emulator,
-        &kill_config("strict", &finished, POSTCONDITION),
-    );
+    let ws = workspace(tf, &emulator, &postcondition_example(&finished));
     let run = ws.apply(&[]);
     assert!(!run.success, "the postcondition fails");
     let out = run.all();
     assert!(out.contains("it ended as FINISHED"), "{out}");
 
     let running = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    ws.write_config(&format!(
-        "{HEADER}{}",
-        kill_config("strict", &running, POSTCONDITION)
-    ));
+    ws.write_config(&format!("{HEADER}{}", postcondition_example(&running)));
     let run = ws.apply(&[]);
     assert!(run.success, "a real kill passes it: {}", run.all());
 }

@@ -90,12 +90,19 @@ impl Resource<Clients> for JobKillResource {
         .attribute(
             Attribute::string("request_id")
                 .computed()
-                .describe("X-Request-Id of the accepted kill.", "`X-Request-Id` MRS returned with the accepted kill; quote it to support."),
+                .describe(
+                    "X-Request-Id of the accepted kill (or of the 0175 answer when the job had already ended).",
+                    "`X-Request-Id` MRS returned with the accepted kill, or with its `0175` answer when the job had already \
+                     ended; quote it to support.",
+                ),
         )
         .attribute(
             Attribute::string("killed_at")
                 .computed()
-                .describe("When MRS accepted the kill (RFC 3339, UTC).", "When MRS accepted the kill, RFC 3339 in UTC."),
+                .describe(
+                    "When MRS accepted the kill, or the job was found already ended (RFC 3339, UTC).",
+                    "When MRS accepted the kill, or when the provider found the job already ended; RFC 3339 in UTC.",
+                ),
         )
         .attribute(Attribute::string("final_job_state").computed().describe(
             "The terminal job state the provider saw (KILLED, FAILED or FINISHED): after waiting, or when the job had already ended. Null otherwise.",
