@@ -38,6 +38,12 @@ fn fault_rate_30_percent_apply_of_100_kills_converges_with_lost_answers_and_0175
         );
         assert!(!request_id.is_empty(), "job {job} has a request id");
     }
+    // Kills accepted at the end of the apply take the kill delay to show.
+    let all_killed = poll(100, || {
+        jobs.iter()
+            .all(|job| emulator.job(CLUSTER, job).expect("job").state == JobState::Killed)
+    });
+    assert!(all_killed, "every job ends KILLED");
     let mut refused = 0;
     for job in &jobs {
         let snapshot = emulator.job(CLUSTER, job).expect("job");
