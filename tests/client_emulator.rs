@@ -108,11 +108,13 @@ async fn unknown_job_is_a_404_naming_job_and_cluster() {
         .await
         .expect("emulator");
     let client = client(&emulator, Some(emulator.project_id()));
+    emulator.add_job(CLUSTER, None, Some(EmulatedState::Running));
     let err = client
         .kill_job(emulator.project_id(), CLUSTER, "no-such-job", deadline())
         .await
         .expect_err("404");
     assert_eq!(err.status, Some(404));
+    assert!(err.is_job_not_found(), "{err}");
     let text = err.to_string();
     assert!(
         text.contains("no-such-job") && text.contains(CLUSTER),
@@ -148,4 +150,55 @@ async fn tampered_credentials_are_rejected_with_advice() {
         err.detail()
     );
     assert_eq!(emulator.stats().rejected_signatures, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeat_kill_during_the_kill_window_is_0175_and_unknown_cluster_is_12000003() {
+    let emulator = Emulator::start(EmulatorConfig {
+        kill_delay: Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let client = client(&emulator, Some(emulator.project_id()));
+    let job = emulator.add_job(CLUSTER, None, Some(EmulatedState::Running));
+    let accepted = client
+        .kill_job(emulator.project_id(), CLUSTER, &job, deadline())
+        .await
+        .expect("first kill");
+    assert_eq!(accepted.status, 202);
+    let repeat = client
+        .kill_job(emulator.project_id(), CLUSTER, &job, deadline())
+        .await
+        .expect_err("a job being killed cannot be killed again");
+    assert!(repeat.is_job_not_running(), "{repeat}");
+    assert_eq!(repeat.status, Some(400));
+    assert_eq!(repeat.attempts, 1, "a 0175 is not retried");
+    let still = client
+        .show_job(emulator.project_id(), CLUSTER, &job, deadline())
+        .await
+        .expect("show");
+    assert_eq!(still.job_state, Some(JobState::Running), "still dying");
+
+    let err = client
+        .show_job(emulator.project_id(), "no-such-cluster", &job, deadline())
+        .await
+        .expect_err("no cluster");
+    assert!(err.is_cluster_not_found(), "{err}");
+    assert!(
+        err.detail().contains("check cluster_id"),
+        "{}",
+        err.detail()
+    );
+    let err = client
+        .show_job(emulator.project_id(), CLUSTER, "no-such-job", deadline())
+        .await
+        .expect_err("no job");
+    assert!(err.is_job_not_found(), "{err}");
+    let stats = emulator.stats();
+    assert_eq!(
+        stats.rejected_signatures, 0,
+        "the client's X-Project-Id matches the path"
+    );
+    assert_eq!(stats.kills_accepted_for(&job), 1);
 }

@@ -539,24 +539,29 @@ async fn action_kills_and_streams_progress_until_killed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn action_on_an_ended_job_completes_with_the_mrs_error() {
+async fn action_on_an_ended_job_completes_with_a_warning_naming_its_state() {
     let emulator = start_emulator(EmulatorConfig::default()).await;
     let job = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
     let plugin = PluginProcess::launch().await;
     configure(&plugin, &emulator).await;
-    let (_, diagnostics) = invoke(&plugin, &job, false).await;
-    let errs = errors(&diagnostics);
-    assert_eq!(errs.len(), 1, "{diagnostics:?}");
-    let text = format!("{} {}", errs[0].summary, errs[0].detail);
+    let (progress, diagnostics) = invoke(&plugin, &job, false).await;
+    assert!(errors(&diagnostics).is_empty(), "{diagnostics:?}");
     assert!(
-        text.contains("0175") && text.contains("Failed to terminate the job."),
-        "{text}"
+        diagnostics
+            .iter()
+            .any(|d| d.summary.contains("already ended") && d.detail.contains("FINISHED")),
+        "{diagnostics:?}"
     );
+    assert!(
+        progress.iter().any(|m| m.contains("ended as FINISHED")),
+        "{progress:?}"
+    );
+    assert_eq!(emulator.stats().requests.kill, 1, "no second kill");
     plugin.shutdown_and_wait().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stop_provider_ends_the_wait_and_keeps_the_accepted_kill() {
+async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error() {
     // The job would take an hour to die: only StopProvider can end this apply.
     let emulator = start_emulator(EmulatorConfig {
         kill_delay: std::time::Duration::from_secs(3600),
@@ -615,15 +620,11 @@ async fn stop_provider_ends_the_wait_and_keeps_the_accepted_kill() {
         .await
         .expect("stop");
     let resp = apply.await.expect("apply task");
+    // An error together with the state: Terraform saves the kill, tainted.
     assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
-    assert!(
-        resp.diagnostics
+        errors(&resp.diagnostics)
             .iter()
-            .any(|d| d.summary.contains("Stopped waiting")),
+            .any(|d| d.summary.contains("Stopped waiting") && d.detail.contains("tainted")),
         "{:?}",
         resp.diagnostics
     );

@@ -86,22 +86,6 @@ fn apply_kills_each_job_once_then_plan_is_empty_and_destroy_sends_nothing() {
 }
 
 #[test]
-fn kill_of_ended_job_surfaces_seed_error_0175_and_saves_nothing() {
-    for tf in terraforms() {
-        let emulator = RunningEmulator::start_default();
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
-        let ws = workspace(tf, &emulator, &kill_config("done", &job, ""));
-        let run = ws.apply(&[]);
-        assert!(!run.success, "apply must fail");
-        let out = run.all();
-        assert!(out.contains("Failed to terminate the job."), "{out}");
-        assert!(out.contains("0175"), "{out}");
-        assert!(out.contains(&job), "the message names the job: {out}");
-        assert_eq!(kill_resources_in_state(&ws), 0, "nothing saved in state");
-    }
-}
-
-#[test]
 fn throttled_and_unavailable_kill_is_retried_until_accepted() {
     for tf in terraforms() {
         let emulator = RunningEmulator::start_default();
@@ -299,10 +283,7 @@ fn fifty_kills_at_parallelism_twenty() {
 #[test]
 fn changing_triggers_sends_the_kill_again() {
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: std::time::Duration::from_secs(3600),
-            ..EmulatorConfig::default()
-        });
+        let emulator = RunningEmulator::start_default();
         let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let ws = workspace(
             tf,
@@ -314,9 +295,18 @@ fn changing_triggers_sends_the_kill_again() {
             "{HEADER}{}",
             kill_config("t", &job, "  triggers = { round = \"2\" }\n")
         ));
+        // The job is KILLED by now (the emulator's kill delay is 300 ms), so MRS refuses the
+        // second kill with 0175, as it would, and the provider finds the job ended.
         let run = ws.apply(&[]);
         assert!(run.success, "{}", run.all());
-        assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 2);
+        assert!(run.all().contains("already killed"), "{}", run.all());
+        let stats = emulator.stats();
+        assert_eq!(
+            stats.requests.kill, 2,
+            "the replacement sent the kill again"
+        );
+        assert_eq!(stats.kills_accepted_for(&job), 1);
+        assert_eq!(stats.kills_refused.get(&job), Some(&1));
     }
 }
 

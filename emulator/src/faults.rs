@@ -26,8 +26,11 @@ pub enum FaultStep {
         /// Exact response body; `None` picks a JSON error naming the status.
         body: Option<String>,
     },
-    /// Close the TCP connection without writing any response.
+    /// Close the TCP connection without writing any response; the request never reaches MRS.
     Drop,
+    /// Carry the request out (a kill is accepted or refused, a job submitted), then close the
+    /// connection without the answer: the lost answer after the work was done.
+    DropAfter,
     /// Wait this long, then handle the request normally.
     Delay(Duration),
     /// Never answer: the request stays open until the client gives up or the emulator stops.
@@ -52,7 +55,8 @@ pub struct FaultPlan {
     /// Steps per route, used one per request in order; once a queue is empty the route behaves normally.
     pub per_route: HashMap<Route, VecDeque<FaultStep>>,
     /// Probability (0..=1) that a request without a scripted step fails at random with
-    /// 500, 502, 503, 504, 429 or a dropped connection.
+    /// 500, 502, 503, 504, 429, a dropped connection or an answer dropped after the request
+    /// was carried out.
     pub failure_rate: f64,
     /// Seed of the random generator behind `failure_rate`, so a run can be replayed.
     pub seed: u64,
@@ -82,9 +86,24 @@ impl FaultPlan {
     }
 }
 
-/// The statuses (and the dropped connection) that `failure_rate` chooses from, as a flaky gateway would.
-const RANDOM_FAILURES: [Option<u16>; 6] =
-    [Some(500), Some(502), Some(503), Some(504), Some(429), None];
+/// One of the failures `failure_rate` chooses from.
+#[derive(Debug, Clone, Copy)]
+enum RandomFailure {
+    Status(u16),
+    Drop,
+    DropAfter,
+}
+
+/// What `failure_rate` chooses from, as a flaky gateway and network would fail.
+const RANDOM_FAILURES: [RandomFailure; 7] = [
+    RandomFailure::Status(500),
+    RandomFailure::Status(502),
+    RandomFailure::Status(503),
+    RandomFailure::Status(504),
+    RandomFailure::Status(429),
+    RandomFailure::Drop,
+    RandomFailure::DropAfter,
+];
 
 /// A fault plan being used up, with its random generator.
 pub(crate) struct FaultState {
@@ -120,13 +139,14 @@ impl FaultState {
         }
         let pick = RANDOM_FAILURES[self.rng.random_range(0..RANDOM_FAILURES.len())];
         Some(match pick {
-            Some(429) => FaultStep::Status {
+            RandomFailure::Status(429) => FaultStep::Status {
                 status: 429,
                 retry_after: Some("1".to_owned()),
                 body: None,
             },
-            Some(status) => FaultPlan::status(status),
-            None => FaultStep::Drop,
+            RandomFailure::Status(status) => FaultPlan::status(status),
+            RandomFailure::Drop => FaultStep::Drop,
+            RandomFailure::DropAfter => FaultStep::DropAfter,
         })
     }
 }
@@ -172,6 +192,7 @@ enum FaultStepSpec {
         body: Option<String>,
     },
     Drop,
+    DropAfter,
     Delay {
         ms: u64,
     },
@@ -206,6 +227,7 @@ impl FaultStepSpec {
                 body,
             },
             Self::Drop => FaultStep::Drop,
+            Self::DropAfter => FaultStep::DropAfter,
             Self::Delay { ms } => FaultStep::Delay(Duration::from_millis(ms)),
             Self::Hang => FaultStep::Hang,
             Self::HugeBody { status, bytes } => FaultStep::HugeBody {
@@ -270,7 +292,17 @@ mod tests {
         };
         let first = run(plan.clone());
         assert!(first.iter().all(Option::is_some));
-        assert_eq!(first, run(plan));
+        assert_eq!(first, run(plan.clone()));
+        let many = {
+            let mut state = FaultState::new(plan);
+            (0..500)
+                .filter_map(|_| state.next_fault(Route::Kill))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            many.contains(&FaultStep::DropAfter) && many.contains(&FaultStep::Drop),
+            "random faults include lost answers both before and after the work"
+        );
     }
 
     #[test]
@@ -283,7 +315,7 @@ mod tests {
     fn admin_json_plan_parses_every_step_kind() {
         let plan = parse_fault_plan(
             br#"{"per_route":{"kill":[{"kind":"status","status":429,"retry_after":"2"},
-                {"kind":"drop"},{"kind":"delay","ms":5},{"kind":"hang"},
+                {"kind":"drop"},{"kind":"drop_after"},{"kind":"delay","ms":5},{"kind":"hang"},
                 {"kind":"huge_body","status":200,"bytes":10},{"kind":"garbage","status":200}],
                 "iam_projects":[{"kind":"status","status":500,"body":"oops"}]},
                 "failure_rate":0.25,"seed":9,"latency_ms":3}"#,
@@ -299,6 +331,7 @@ mod tests {
                     body: None
                 },
                 FaultStep::Drop,
+                FaultStep::DropAfter,
                 FaultStep::Delay(Duration::from_millis(5)),
                 FaultStep::Hang,
                 FaultStep::HugeBody {

@@ -165,10 +165,15 @@ pub struct JobSnapshot {
     pub result: JobResult,
     /// True between an accepted kill and the job becoming KILLED.
     pub killing: bool,
-    /// Kill requests answered 202 (the first and any repeats while killing).
+    /// Kill requests answered 202: at most one per job, as with MRS.
     pub kill_requests: u32,
-    /// Of those, the ones that arrived while a kill was already under way.
+    /// Kill requests that arrived while an accepted kill was still under way (answered 0175).
     pub repeat_kill_requests: u32,
+    /// Kill requests answered 400 / 0175: repeats during the kill and kills of an ended job.
+    pub refused_kill_requests: u32,
+    /// Kill requests that arrived after a 0175 answer for this job had been delivered; a client
+    /// that reconciles instead of insisting keeps this at 0.
+    pub kills_after_refusal: u32,
 }
 
 /// The body of a submit request (MRS v2 `job-executions`), as far as the emulator uses it.
@@ -222,6 +227,10 @@ struct Job {
     kill: Option<KillRecord>,
     kill_requests: u32,
     repeat_kill_requests: u32,
+    refused_kill_requests: u32,
+    /// Set once a 0175 answer for this job reached the client.
+    refusal_delivered: bool,
+    kills_after_refusal: u32,
 }
 
 impl Job {
@@ -298,6 +307,8 @@ impl Job {
             killing: phase.killing,
             kill_requests: self.kill_requests,
             repeat_kill_requests: self.repeat_kill_requests,
+            refused_kill_requests: self.refused_kill_requests,
+            kills_after_refusal: self.kills_after_refusal,
         }
     }
 
@@ -351,7 +362,7 @@ impl Job {
     }
 }
 
-/// Why a job lookup failed; each maps to an MRS-style 404.
+/// Why a job lookup failed; each maps to the MRS error for it (12000003, 0176).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum LookupError {
     #[error("cluster {0} does not exist")]
@@ -363,10 +374,28 @@ pub(crate) enum LookupError {
 /// What a kill request did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KillOutcome {
-    /// 202: the job will be KILLED after the kill delay. `repeat` when a kill was already under way.
-    Accepted { repeat: bool },
-    /// 400: the job had already ended in this state.
-    AlreadyEnded(JobState),
+    /// 202: the job will be KILLED after the kill delay.
+    Accepted,
+    /// 400 / 0175, as MRS answers a kill of a job that is being killed (`killing`, the job still
+    /// shows `state`) or has ended in `state`.
+    NotRunning {
+        /// The state the job shows.
+        state: JobState,
+        /// An accepted kill is still under way.
+        killing: bool,
+    },
+}
+
+/// One kill request as the job store needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KillRequest {
+    /// When it arrived.
+    pub(crate) now: Instant,
+    /// Time from an accepted kill to KILLED.
+    pub(crate) kill_delay: Duration,
+    /// Whether the answer reaches the client (false when a `drop_after` fault closes the
+    /// connection after the request was carried out).
+    pub(crate) answer_delivered: bool,
 }
 
 /// All clusters and jobs of one emulator.
@@ -402,6 +431,9 @@ impl JobStore {
             kill: None,
             kill_requests: 0,
             repeat_kill_requests: 0,
+            refused_kill_requests: 0,
+            refusal_delivered: false,
+            kills_after_refusal: 0,
         }
     }
 
@@ -483,15 +515,14 @@ impl JobStore {
         Ok(jobs.into_iter().map(|job| job.detail(now, clock)).collect())
     }
 
-    /// Applies a kill request: accepted while the job runs (or is already being killed),
-    /// refused once it has ended.
+    /// Applies a kill request as MRS does: accepted once while the job is pending, refused
+    /// (0175) while that kill is under way and after the job has ended.
     pub(crate) fn kill(
         &mut self,
         cluster_id: &str,
         job_id: &str,
-        now: Instant,
         clock: &JobClock,
-        kill_delay: Duration,
+        request: KillRequest,
     ) -> Result<KillOutcome, LookupError> {
         let not_found = || LookupError::JobNotFound {
             cluster_id: cluster_id.to_owned(),
@@ -503,20 +534,27 @@ impl JobStore {
             .ok_or_else(|| LookupError::ClusterNotFound(cluster_id.to_owned()))?
             .get_mut(job_id)
             .ok_or_else(not_found)?;
-        let phase = job.phase_at(now, clock);
-        if phase.state.is_terminal() && !phase.killing {
-            return Ok(KillOutcome::AlreadyEnded(phase.state));
+        if job.refusal_delivered {
+            job.kills_after_refusal += 1;
+        }
+        let phase = job.phase_at(request.now, clock);
+        if phase.killing || phase.state.is_terminal() {
+            job.refused_kill_requests += 1;
+            if phase.killing {
+                job.repeat_kill_requests += 1;
+            }
+            job.refusal_delivered |= request.answer_delivered;
+            return Ok(KillOutcome::NotRunning {
+                state: phase.state,
+                killing: phase.killing,
+            });
         }
         job.kill_requests += 1;
-        if phase.killing {
-            job.repeat_kill_requests += 1;
-            return Ok(KillOutcome::Accepted { repeat: true });
-        }
         job.kill = Some(KillRecord {
             state_at_kill: phase.state,
-            completes_at: now + kill_delay,
+            completes_at: request.now + request.kill_delay,
         });
-        Ok(KillOutcome::Accepted { repeat: false })
+        Ok(KillOutcome::Accepted)
     }
 
     /// What a test sees of one job.
@@ -585,6 +623,14 @@ mod tests {
         )
     }
 
+    fn kill_at(at: Instant, delay: Duration) -> KillRequest {
+        KillRequest {
+            now: at,
+            kill_delay: delay,
+            answer_delivered: true,
+        }
+    }
+
     fn state(store: &JobStore, job: &str, at: Instant) -> (JobState, JobResult) {
         let snap = store.snapshot("c1", job, at, &CLOCK).expect("job exists");
         (snap.state, snap.result)
@@ -622,14 +668,18 @@ mod tests {
         let at = |ms| t0 + Duration::from_millis(ms);
         let delay = Duration::from_secs(3);
         assert_eq!(
-            store.kill("c1", &job, at(3_000), &CLOCK, delay),
-            Ok(KillOutcome::Accepted { repeat: false })
+            store.kill("c1", &job, &CLOCK, kill_at(at(3_000), delay)),
+            Ok(KillOutcome::Accepted)
         );
         let snap = store.snapshot("c1", &job, at(4_000), &CLOCK).expect("job");
         assert_eq!((snap.state, snap.killing), (JobState::Running, true));
         assert_eq!(
-            store.kill("c1", &job, at(5_000), &CLOCK, delay),
-            Ok(KillOutcome::Accepted { repeat: true })
+            store.kill("c1", &job, &CLOCK, kill_at(at(5_000), delay)),
+            Ok(KillOutcome::NotRunning {
+                state: JobState::Running,
+                killing: true
+            }),
+            "a repeat during the kill window is refused, as MRS does"
         );
         // The natural clock would finish it at 10 s; the kill wins.
         assert_eq!(
@@ -641,10 +691,20 @@ mod tests {
             (JobState::Killed, JobResult::Killed)
         );
         let snap = store.snapshot("c1", &job, at(6_000), &CLOCK).expect("job");
-        assert_eq!((snap.kill_requests, snap.repeat_kill_requests), (2, 1));
+        assert_eq!((snap.kill_requests, snap.repeat_kill_requests), (1, 1));
+        assert_eq!(snap.kills_after_refusal, 0);
         assert_eq!(
-            store.kill("c1", &job, at(7_000), &CLOCK, delay),
-            Ok(KillOutcome::AlreadyEnded(JobState::Killed))
+            store.kill("c1", &job, &CLOCK, kill_at(at(7_000), delay)),
+            Ok(KillOutcome::NotRunning {
+                state: JobState::Killed,
+                killing: false
+            })
+        );
+        let snap = store.snapshot("c1", &job, at(7_000), &CLOCK).expect("job");
+        assert_eq!(
+            (snap.refused_kill_requests, snap.kills_after_refusal),
+            (2, 1),
+            "the kill after a delivered 0175 is counted"
         );
     }
 
@@ -657,11 +717,37 @@ mod tests {
             store.kill(
                 "c1",
                 &job,
-                t0 + Duration::from_secs(11),
                 &CLOCK,
-                Duration::ZERO
+                kill_at(t0 + Duration::from_secs(11), Duration::ZERO)
             ),
-            Ok(KillOutcome::AlreadyEnded(JobState::Finished))
+            Ok(KillOutcome::NotRunning {
+                state: JobState::Finished,
+                killing: false
+            })
+        );
+    }
+
+    #[test]
+    fn refusal_whose_answer_was_lost_does_not_count_later_kills() {
+        let mut store = JobStore::default();
+        let t0 = Instant::now();
+        let job = store.insert("c1", Some("j"), Some(JobState::Finished), t0);
+        let lost = KillRequest {
+            answer_delivered: false,
+            ..kill_at(t0, Duration::ZERO)
+        };
+        assert!(matches!(
+            store.kill("c1", &job, &CLOCK, lost),
+            Ok(KillOutcome::NotRunning { .. })
+        ));
+        assert!(matches!(
+            store.kill("c1", &job, &CLOCK, kill_at(t0, Duration::ZERO)),
+            Ok(KillOutcome::NotRunning { .. })
+        ));
+        let snap = store.snapshot("c1", &job, t0, &CLOCK).expect("job");
+        assert_eq!(
+            (snap.refused_kill_requests, snap.kills_after_refusal),
+            (2, 0)
         );
     }
 
@@ -687,7 +773,7 @@ mod tests {
         );
         store.insert("c1", Some("j"), None, now);
         assert!(matches!(
-            store.kill("c1", "other", now, &CLOCK, Duration::ZERO),
+            store.kill("c1", "other", &CLOCK, kill_at(now, Duration::ZERO)),
             Err(LookupError::JobNotFound { .. })
         ));
     }

@@ -20,12 +20,13 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use super::auth::{AuthPolicy, RequestParts, authenticate};
+use super::auth::{AuthPolicy, RequestParts, authenticate, check_project_header};
 use super::faults::{FaultStep, parse_fault_plan};
-use super::jobs::{JobState, KillOutcome, LookupError, SubmitJob};
+use super::jobs::{JobState, KillOutcome, KillRequest, LookupError, SubmitJob};
 
 /// The body a failed kill returns, byte for byte as the official API page shows it
-/// (note: not valid JSON, there is no comma between the members).
+/// (note: not valid JSON, there is no comma between the members). MRS sends it for a kill of a
+/// job that is being killed or has ended.
 pub const KILL_FAILED_BODY: &str =
     "{\n\"error_msg\": \"Failed to terminate the job.\"\n\"error_code\":\"0175\"\n}";
 
@@ -210,18 +211,19 @@ fn mrs_error(status: StatusCode, code: &str, message: &str) -> Response<Full<Byt
     json_response(status, &json!({"error_code": code, "error_msg": message}))
 }
 
+/// MRS's answers for a cluster or job it does not know (REFERENCE.md §6; the huaweicloud
+/// provider maps a 400 with 12000003 to "cluster gone"). Like MRS, the message names no ID:
+/// saying which one is wrong is the client's job.
 fn lookup_error(err: &LookupError) -> Response<Full<Bytes>> {
     match err {
         LookupError::ClusterNotFound(_) => mrs_error(
-            StatusCode::NOT_FOUND,
-            "0023",
-            &format!("Failed to obtain cluster details: {err}."),
+            StatusCode::BAD_REQUEST,
+            "12000003",
+            "The MRS cluster does not exist.",
         ),
-        LookupError::JobNotFound { .. } => mrs_error(
-            StatusCode::NOT_FOUND,
-            "0162",
-            &format!("Failed to query the job: {err}."),
-        ),
+        LookupError::JobNotFound { .. } => {
+            mrs_error(StatusCode::NOT_FOUND, "0176", "The job does not exist.")
+        }
     }
 }
 
@@ -329,6 +331,12 @@ async fn api_with_faults(
                 // The connection task drops this future together with the connection.
                 std::future::pending::<()>().await;
             }
+            FaultStep::DropAfter => {
+                let _carried_out = api(shared, call, parts, body, request_id, false);
+                shared.stats.answer_dropped_after_handling();
+                drop_connection.cancel();
+                return std::future::pending().await;
+            }
             FaultStep::Delay(delay) => tokio::time::sleep(delay).await,
             FaultStep::Hang => {
                 shared.shutdown.cancelled().await;
@@ -354,16 +362,18 @@ async fn api_with_faults(
             }
         }
     }
-    api(shared, call, parts, body, request_id)
+    api(shared, call, parts, body, request_id, true)
 }
 
-/// Authenticates and handles an API call.
+/// Authenticates and handles an API call. `answer_delivered` is false when a `drop_after`
+/// fault will lose the answer.
 fn api(
     shared: &Shared,
     call: ApiCall,
     parts: &Parts,
     body: &Bytes,
     request_id: &str,
+    answer_delivered: bool,
 ) -> Response<Full<Bytes>> {
     let config = &shared.config;
     let policy = AuthPolicy {
@@ -400,6 +410,15 @@ fn api(
             cluster_id,
             op,
         } => {
+            if let Err(err) = check_project_header(&request, &project_id) {
+                shared.stats.rejected_signature();
+                return apig_error(
+                    StatusCode::UNAUTHORIZED,
+                    err.code(),
+                    &format!("Incorrect IAM authentication information: {err}"),
+                    request_id,
+                );
+            }
             if project_id != config.project_id {
                 return apig_error(
                     StatusCode::FORBIDDEN,
@@ -413,7 +432,7 @@ fn api(
                 );
             }
             match op {
-                MrsOp::Kill(job_id) => kill_job(shared, &cluster_id, &job_id),
+                MrsOp::Kill(job_id) => kill_job(shared, &cluster_id, &job_id, answer_delivered),
                 MrsOp::Show(job_id) => show_job(shared, &cluster_id, &job_id),
                 MrsOp::List => list_jobs(shared, &cluster_id, parts.uri.query()),
                 MrsOp::Submit => submit_job(shared, &cluster_id, body),
@@ -449,20 +468,29 @@ fn iam_projects(shared: &Shared, query: Option<&str>) -> Response<Full<Bytes>> {
     json_response(StatusCode::OK, &json!({"projects": projects}))
 }
 
-fn kill_job(shared: &Shared, cluster_id: &str, job_id: &str) -> Response<Full<Bytes>> {
+fn kill_job(
+    shared: &Shared,
+    cluster_id: &str,
+    job_id: &str,
+    answer_delivered: bool,
+) -> Response<Full<Bytes>> {
     let outcome = shared.lock_jobs().kill(
         cluster_id,
         job_id,
-        Instant::now(),
         &shared.config.job_clock,
-        shared.config.kill_delay,
+        KillRequest {
+            now: Instant::now(),
+            kill_delay: shared.config.kill_delay,
+            answer_delivered,
+        },
     );
     match outcome {
-        Ok(KillOutcome::Accepted { .. }) => {
+        Ok(KillOutcome::Accepted) => {
             shared.stats.kill_accepted(job_id);
             response(StatusCode::ACCEPTED, None, Bytes::new())
         }
-        Ok(KillOutcome::AlreadyEnded(_)) => {
+        Ok(KillOutcome::NotRunning { .. }) => {
+            shared.stats.kill_refused(job_id);
             response(StatusCode::BAD_REQUEST, Some(JSON), KILL_FAILED_BODY)
         }
         Err(err) => lookup_error(&err),

@@ -71,13 +71,17 @@ pub struct Stats {
     pub tcp_connections_accepted: u64,
     /// Kill requests answered 202, per job id.
     pub kills_accepted: BTreeMap<String, u64>,
+    /// Kill requests answered 400 / 0175 (job being killed or ended), per job id.
+    pub kills_refused: BTreeMap<String, u64>,
     /// Requests that met a scripted or random fault.
     pub faults_injected: u64,
-    /// Connections closed without an answer by a `Drop` fault.
+    /// Connections closed without an answer by a `Drop` fault (the request was not carried out).
     pub dropped_connections: u64,
     /// Requests per route, per `Host` header as sent (`""` when absent): which endpoint the
     /// client picked, for tests that serve several real host names from one emulator.
     pub hosts: BTreeMap<String, RouteCounts>,
+    /// Answers lost by a `DropAfter` fault: the request was carried out, then the connection closed.
+    pub answers_dropped_after_handling: u64,
 }
 
 impl Stats {
@@ -146,6 +150,14 @@ impl StatsRecorder {
 
     pub(crate) fn kill_accepted(&self, job_id: &str) {
         self.with(|s| *s.kills_accepted.entry(job_id.to_owned()).or_default() += 1);
+    }
+
+    pub(crate) fn kill_refused(&self, job_id: &str) {
+        self.with(|s| *s.kills_refused.entry(job_id.to_owned()).or_default() += 1);
+    }
+
+    pub(crate) fn answer_dropped_after_handling(&self) {
+        self.with(|s| s.answers_dropped_after_handling += 1);
     }
 
     pub(crate) fn fault_injected(&self) {

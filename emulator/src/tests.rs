@@ -236,7 +236,7 @@ async fn kill_with_seed_error_body_reports_code_0175() {
 }
 
 #[tokio::test]
-async fn repeated_kill_while_killing_is_accepted_and_counted_separately() {
+async fn repeated_kill_while_killing_is_refused_with_the_seed_0175_body() {
     let emu = start(EmulatorConfig {
         kill_delay: Duration::from_secs(3600),
         ..EmulatorConfig::default()
@@ -247,18 +247,85 @@ async fn repeated_kill_while_killing_is_accepted_and_counted_separately() {
         send(&emu, kill(&emu, &job)).await.status,
         StatusCode::ACCEPTED
     );
-    assert_eq!(
-        send(&emu, kill(&emu, &job)).await.status,
-        StatusCode::ACCEPTED
-    );
+    let repeat = send(&emu, kill(&emu, &job)).await;
+    assert_eq!(repeat.status, StatusCode::BAD_REQUEST);
+    assert_eq!(repeat.body, KILL_FAILED_BODY);
     let snapshot = emu.job(CLUSTER, &job).expect("job");
-    assert_eq!(snapshot.state, JobState::Running);
+    assert_eq!(snapshot.state, JobState::Running, "still dying");
     assert!(snapshot.killing);
     assert_eq!(
-        (snapshot.kill_requests, snapshot.repeat_kill_requests),
-        (2, 1)
+        (
+            snapshot.kill_requests,
+            snapshot.repeat_kill_requests,
+            snapshot.refused_kill_requests
+        ),
+        (1, 1, 1)
     );
-    assert_eq!(emu.stats().kills_accepted_for(&job), 2);
+    let stats = emu.stats();
+    assert_eq!(stats.kills_accepted_for(&job), 1);
+    assert_eq!(stats.kills_refused.get(&job), Some(&1));
+}
+
+#[tokio::test]
+async fn drop_after_fault_carries_the_kill_out_and_loses_the_answer() {
+    let emu = start(EmulatorConfig {
+        kill_delay: Duration::from_secs(3600),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    emu.set_faults(FaultPlan::none().on(Route::Kill, [FaultStep::DropAfter]));
+    let lost = send_with(&client(), &emu, kill(&emu, &job), |_, _| {}).await;
+    assert!(
+        lost.is_err(),
+        "no answer arrives: {:?}",
+        lost.map(|s| s.status)
+    );
+    let snapshot = emu.job(CLUSTER, &job).expect("job");
+    assert!(snapshot.killing, "the kill was carried out");
+    assert_eq!(snapshot.kill_requests, 1);
+    let retry = send(&emu, kill(&emu, &job)).await;
+    assert_eq!(retry.status, StatusCode::BAD_REQUEST);
+    assert_eq!(retry.body, KILL_FAILED_BODY);
+    let stats = emu.stats();
+    assert_eq!(stats.answers_dropped_after_handling, 1);
+    assert_eq!(stats.dropped_connections, 0);
+    assert_eq!(stats.kills_accepted_for(&job), 1);
+}
+
+#[tokio::test]
+async fn project_header_naming_another_project_is_refused_on_mrs_routes() {
+    let emu = start(EmulatorConfig::default()).await;
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    let other = "ffffffffffffffffffffffffffffffff";
+    let honest = send(
+        &emu,
+        TestRequest {
+            extra_headers: vec![("X-Project-Id", DEFAULT_PROJECT_ID)],
+            ..TestRequest::new(Method::GET, job_path(&emu, &job))
+        },
+    )
+    .await;
+    assert_eq!(honest.status, StatusCode::OK);
+    let mismatched = send(
+        &emu,
+        TestRequest {
+            extra_headers: vec![("X-Project-Id", other)],
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(mismatched.status, StatusCode::UNAUTHORIZED);
+    let message = mismatched.json()["error_msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains(other) && message.contains(DEFAULT_PROJECT_ID),
+        "{message}"
+    );
+    assert_eq!(emu.job(CLUSTER, &job).expect("job").kill_requests, 0);
+    assert_eq!(emu.stats().rejected_signatures, 1);
 }
 
 #[tokio::test]
@@ -291,17 +358,13 @@ async fn unknown_cluster_job_project_and_path_are_refused() {
         ),
     )
     .await;
-    assert_eq!(no_cluster.status, StatusCode::NOT_FOUND);
-    assert_eq!(no_cluster.json()["error_code"], "0023");
+    assert_eq!(no_cluster.status, StatusCode::BAD_REQUEST);
+    assert_eq!(no_cluster.json()["error_code"], "12000003");
     emu.add_job(CLUSTER, Some("known"), Some(JobState::Running));
     let no_job = send(&emu, kill(&emu, "unknown-job")).await;
     assert_eq!(no_job.status, StatusCode::NOT_FOUND);
-    assert_eq!(no_job.json()["error_code"], "0162");
-    assert!(
-        no_job.json()["error_msg"]
-            .as_str()
-            .is_some_and(|m| m.contains("unknown-job"))
-    );
+    assert_eq!(no_job.json()["error_code"], "0176");
+    assert_eq!(no_job.json()["error_msg"], "The job does not exist.");
     let other_project = send(
         &emu,
         TestRequest::new(

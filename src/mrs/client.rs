@@ -16,8 +16,8 @@ use url::Url;
 use super::config::{ClientConfig, ConfigError, Credentials};
 use super::error::{ApiError, ApiErrorKind};
 use super::model::{
-    JobDetail, JobState, ListJobsResponse, ProjectsResponse, ShowJobResponse, SubmitJob,
-    SubmitJobResponse, SubmitJobResult,
+    JobDetail, ListJobsResponse, ProjectsResponse, ShowJobResponse, SubmitJob, SubmitJobResponse,
+    SubmitJobResult,
 };
 use super::signer;
 #[cfg(test)]
@@ -29,7 +29,7 @@ use super::transport::{Call, RetryOn, Transport, decode, decode_error};
 pub struct KillAccepted {
     /// `X-Request-Id` of the answer.
     pub request_id: Option<String>,
-    /// HTTP status of the answer: 202, another 2xx, or the 4xx of a confirmed earlier kill.
+    /// HTTP status of the answer: 202, or another 2xx.
     pub status: u16,
     /// Set when the outcome is success with a caveat (see the text).
     pub warning: Option<String>,
@@ -175,9 +175,10 @@ impl MrsClient {
 
     /// Asks MRS to kill a job (`POST .../job-executions/{job_id}/kill`).
     ///
-    /// 202 is success; another 2xx is success with a warning. If the request had to be retried
-    /// and MRS then says the job is not running (an earlier attempt probably killed it), the job
-    /// is looked up: when it is `KILLED` that is success with a warning.
+    /// 202 is success; another 2xx is success with a warning. A refusal because the job is not
+    /// running (0175, [`ApiError::is_job_not_running`]) is returned as the error it is, first
+    /// attempt or retry: what it means (an earlier kill, the job ended by itself) depends on the
+    /// job's state, which the caller looks at (`provider::kill`).
     pub async fn kill_job(
         &self,
         project_id: &str,
@@ -205,34 +206,17 @@ impl MrsClient {
             body: None,
             retry_on: RetryOn::Transient,
         };
-        match self.inner.transport.execute(&call, deadline).await {
-            Ok(answer) => Ok(KillAccepted {
-                request_id: answer.request_id,
-                status: answer.status,
-                warning: (answer.status != 202).then(|| {
-                    format!(
-                        "MRS answered HTTP {} instead of 202 Accepted; the kill request was taken as accepted",
-                        answer.status
-                    )
-                }),
+        let answer = self.inner.transport.execute(&call, deadline).await?;
+        Ok(KillAccepted {
+            request_id: answer.request_id,
+            status: answer.status,
+            warning: (answer.status != 202).then(|| {
+                format!(
+                    "MRS answered HTTP {} instead of 202 Accepted; the kill request was taken as accepted",
+                    answer.status
+                )
             }),
-            Err(err) if retried_kill_found_job_not_running(&err) => {
-                match self.show_job(project_id, cluster_id, job_id, deadline).await {
-                    Ok(job) if job.job_state == Some(JobState::Killed) => Ok(KillAccepted {
-                        request_id: err.request_id.clone(),
-                        status: err.status.unwrap_or_default(),
-                        warning: Some(format!(
-                            "job was already killed: an earlier attempt of this request most likely \
-                             succeeded, and the retry was answered HTTP {} ({})",
-                            err.status.unwrap_or_default(),
-                            err.error_msg.as_deref().unwrap_or("job not running")
-                        )),
-                    }),
-                    _ => Err(err),
-                }
-            }
-            Err(err) => Err(err),
-        }
+        })
     }
 
     /// Reads one job (`GET .../job-executions/{job_id}`).
@@ -351,14 +335,6 @@ impl MrsClient {
         segments.extend_from_slice(tail);
         join_url(&self.inner.mrs_base, &segments, &[])
     }
-}
-
-/// A kill that was retried and then told "not running" may have succeeded on an earlier try.
-fn retried_kill_found_job_not_running(err: &ApiError) -> bool {
-    err.kind == ApiErrorKind::Http
-        && err.attempts > 1
-        && matches!(err.status, Some(400..=499))
-        && (err.is_job_not_running() || err.status == Some(400))
 }
 
 /// The error for the first unusable ID, if any. IDs must be non-empty and not `.`/`..`:

@@ -1,6 +1,7 @@
 //! Client tests against a tiny HTTP(S) stub on 127.0.0.1 serving canned responses.
 
 use super::*;
+use crate::mrs::JobState;
 use crate::mrs::signer::{AccessKey, SigningInput};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -310,46 +311,23 @@ async fn retries_stop_at_max_retries_with_the_last_status() {
 }
 
 #[tokio::test]
-async fn retried_kill_told_not_running_is_success_when_job_is_killed() {
+async fn retried_kill_told_not_running_reports_0175_and_leaves_the_look_to_the_caller() {
     let stub = stub(vec![
         response(503, &[], ""),
         response(400, &[("X-Request-Id", "again")], SEED_BODY),
-        response(
-            200,
-            &[],
-            r#"{"job_detail":{"job_id":"j1","job_state":"KILLED","job_result":"KILLED"}}"#,
-        ),
-    ])
-    .await;
-    let accepted = client(&stub.base)
-        .kill_job("p1", "c1", "j1", far_deadline())
-        .await
-        .unwrap();
-    assert_eq!(accepted.status, 400);
-    assert_eq!(accepted.request_id.as_deref(), Some("again"));
-    assert!(accepted.warning.unwrap().contains("already killed"));
-    let seen = stub.requests();
-    assert_eq!(seen[2].method, "GET");
-    assert_eq!(seen[2].target, "/v2/p1/clusters/c1/job-executions/j1");
-}
-
-#[tokio::test]
-async fn retried_kill_told_not_running_stays_an_error_when_job_finished() {
-    let stub = stub(vec![
-        response(500, &[], ""),
-        response(400, &[], SEED_BODY),
-        response(
-            200,
-            &[],
-            r#"{"job_detail":{"job_id":"j1","job_state":"FINISHED"}}"#,
-        ),
+        response(202, &[], ""),
     ])
     .await;
     let err = client(&stub.base)
         .kill_job("p1", "c1", "j1", far_deadline())
         .await
         .unwrap_err();
-    assert_eq!(err.error_code.as_deref(), Some("0175"));
+    assert!(err.is_job_not_running(), "{err}");
+    assert_eq!(err.attempts, 2);
+    assert_eq!(err.request_id.as_deref(), Some("again"));
+    let seen = stub.requests();
+    assert_eq!(seen.len(), 2, "no third request: neither a kill nor a look");
+    assert!(seen.iter().all(|r| r.method == "POST"));
 }
 
 #[tokio::test]

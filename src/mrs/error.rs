@@ -13,8 +13,12 @@ use std::fmt;
 /// Longest body excerpt kept in an error, in bytes.
 pub const MAX_EXCERPT_BYTES: usize = 512;
 
-/// MRS error code for "the job could not be terminated" (it is no longer running).
+/// MRS error code for "the job could not be terminated": it is being killed or has ended.
 pub const CODE_JOB_NOT_RUNNING: &str = "0175";
+/// MRS error code for "the job does not exist".
+pub const CODE_JOB_NOT_FOUND: &str = "0176";
+/// MRS error code for "the cluster does not exist".
+pub const CODE_CLUSTER_NOT_FOUND: &str = "12000003";
 
 /// Which stage of a call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,9 +97,20 @@ impl ApiError {
         }
     }
 
-    /// True when MRS says the job is not running (code 0175); a kill then had nothing to do.
+    /// True when MRS refused a kill because the job is not running (code 0175): it is being
+    /// killed (an earlier kill, perhaps ours) or has ended. Only the job's state tells which.
     pub fn is_job_not_running(&self) -> bool {
         self.error_code.as_deref() == Some(CODE_JOB_NOT_RUNNING)
+    }
+
+    /// True when MRS says the job does not exist (code 0176).
+    pub fn is_job_not_found(&self) -> bool {
+        self.error_code.as_deref() == Some(CODE_JOB_NOT_FOUND)
+    }
+
+    /// True when MRS says the cluster does not exist (code 12000003).
+    pub fn is_cluster_not_found(&self) -> bool {
+        self.error_code.as_deref() == Some(CODE_CLUSTER_NOT_FOUND)
     }
 
     /// One line: what failed and the gist of why.
@@ -187,6 +202,18 @@ impl ApiError {
             return Some(
                 "MRS could not terminate the job, usually because it is no longer running \
                  (it already finished, failed or was killed). Check the job's state before retrying.",
+            );
+        }
+        if self.is_job_not_found() {
+            return Some(
+                "MRS has no such job on this cluster: check job_execution_id, and that cluster_id, \
+                 region and project_id are those of the job.",
+            );
+        }
+        if self.is_cluster_not_found() {
+            return Some(
+                "MRS has no such cluster: check cluster_id, and that region and project_id are \
+                 those of the cluster.",
             );
         }
         match (self.kind, self.status) {
@@ -528,6 +555,34 @@ mod tests {
         let body = br#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: the request time is expired"}"#;
         let err = ApiError::from_response("kill job", 401, None, body);
         assert!(err.detail().contains("clock"), "{}", err.detail());
+    }
+
+    #[test]
+    fn job_and_cluster_not_found_codes_name_the_id_to_check() {
+        let job = ApiError::from_response(
+            "show job j on cluster c",
+            404,
+            None,
+            br#"{"error_code":"0176","error_msg":"The job does not exist."}"#,
+        );
+        assert!(job.is_job_not_found() && !job.is_cluster_not_found());
+        assert!(
+            job.detail().contains("check job_execution_id"),
+            "{}",
+            job.detail()
+        );
+        let cluster = ApiError::from_response(
+            "show job j on cluster c",
+            400,
+            None,
+            br#"{"error_code":"12000003","error_msg":"The MRS cluster does not exist."}"#,
+        );
+        assert!(cluster.is_cluster_not_found());
+        assert!(
+            cluster.detail().contains("check cluster_id"),
+            "{}",
+            cluster.detail()
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Data source `mrs_job_execution`: one job's details, so a configuration can look before it kills
-//! (for example `count = data.mrs_job_execution.etl.job_state == "RUNNING" ? 1 : 0`).
+//! (for example `count = data.mrs_job_execution.etl.job_state == "RUNNING" ? 1 : 0`). A job or
+//! cluster MRS does not know (0176, 12000003) is an error on the attribute that names it.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::add_api_error;
+use super::kill::add_job_error;
 use super::{Clients, job_location_attributes};
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
 
@@ -115,7 +116,7 @@ impl DataSource<Clients> for JobExecutionDataSource {
         let detail = match detail {
             Ok(detail) => detail,
             Err(e) => {
-                add_api_error(&e, diags);
+                add_job_error(&e, &model.cluster_id, &model.job_execution_id, diags);
                 return None;
             }
         };

@@ -1,5 +1,10 @@
 //! Resource `mrs_job_kill`: creating it kills an MRS job.
 //!
+//! Creating converges (see [`super::kill`]): a job that had already ended (killed earlier by
+//! this configuration, out of band, or finished by itself) is success with a warning, and a
+//! kill MRS accepted is saved even when the wait after it failed, tainted, so the next apply
+//! replaces it and converges.
+//!
 //! The resource records a kill that happened. Reading it makes no request (a job that MRS has
 //! purged from its history must not make Terraform plan a new kill); destroying it only forgets
 //! the record. Changing `cluster_id`, `job_execution_id`, `project_id`, `region` or `triggers`
@@ -15,7 +20,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::{DEFAULT_TIMEOUT, KillJob, kill_job};
+use super::kill::{Caller, DEFAULT_TIMEOUT, KillJob, kill_job};
 use super::{Clients, job_location_attributes};
 use crate::framework::duration::{parse_duration, validate_duration};
 use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Resource, Schema};
@@ -44,7 +49,8 @@ pub struct JobKillModel {
     pub request_id: Option<String>,
     /// When MRS accepted the kill.
     pub killed_at: Option<String>,
-    /// Terminal state seen when waiting.
+    /// The terminal state the provider saw: after waiting, or when MRS refused the kill (0175)
+    /// because the job had already ended.
     pub final_job_state: Option<String>,
     /// `timeouts { create = "10m" }`.
     pub timeouts: Option<Timeouts>,
@@ -84,16 +90,26 @@ impl Resource<Clients> for JobKillResource {
         .attribute(
             Attribute::string("request_id")
                 .computed()
-                .describe("X-Request-Id of the accepted kill.", "`X-Request-Id` MRS returned with the accepted kill; quote it to support."),
+                .describe(
+                    "X-Request-Id of the accepted kill (or of the 0175 answer when the job had already ended).",
+                    "`X-Request-Id` MRS returned with the accepted kill, or with its `0175` answer when the job had already \
+                     ended; quote it to support.",
+                ),
         )
         .attribute(
             Attribute::string("killed_at")
                 .computed()
-                .describe("When MRS accepted the kill (RFC 3339, UTC).", "When MRS accepted the kill, RFC 3339 in UTC."),
+                .describe(
+                    "When MRS accepted the kill, or the job was found already ended (RFC 3339, UTC).",
+                    "When MRS accepted the kill, or when the provider found the job already ended; RFC 3339 in UTC.",
+                ),
         )
         .attribute(Attribute::string("final_job_state").computed().describe(
-            "Terminal job state seen when waiting; null when not waiting.",
-            "The terminal `job_state` seen when `wait_for_termination` is true (`KILLED`, `FAILED` or `FINISHED`); null otherwise.",
+            "The terminal job state the provider saw (KILLED, FAILED or FINISHED): after waiting, or when the job had already ended. Null otherwise.",
+            "The terminal `job_state` the provider saw: `KILLED`, `FAILED` or `FINISHED`. Set when \
+             `wait_for_termination` is true and the wait ended, and whenever MRS refused the kill (error `0175`) \
+             because the job had already ended (killed earlier, or finished or failed by itself). Null when the kill \
+             was accepted and not waited for. A `postcondition` on it can require `KILLED`.",
         ))
         .block(
             "timeouts",
@@ -108,11 +124,9 @@ impl Resource<Clients> for JobKillResource {
     }
 
     /// Shows region and project in the plan when the provider's configuration already says them,
-    /// instead of "(known after apply)".
+    /// instead of "(known after apply)". `final_job_state` stays unknown even when not waiting:
+    /// a job found already ended sets it.
     fn modify_plan(&self, ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
-        if plan.bool("wait_for_termination") == Attr::Known(false) {
-            plan.fill_unknown("final_job_state", Value::Null);
-        }
         let Some(clients) = ctx.configured() else {
             return;
         };
@@ -158,6 +172,7 @@ impl Resource<Clients> for JobKillResource {
             wait,
             deadline,
             stop: ctx.stop_token(),
+            caller: Caller::Resource,
         };
         let report = kill_job(
             job,

@@ -1,12 +1,14 @@
 //! Action `mrs_job_kill` (Terraform 1.14+): kill a job from a plan without keeping anything in
 //! state — `terraform apply -invoke=action.mrs_job_kill.stop_etl`, or an `action_trigger` in a
-//! resource's lifecycle. Same validation, client and errors as the resource.
+//! resource's lifecycle. Same validation, client and convergence as the resource (a job that
+//! had already ended is success with a warning and a progress line saying what was found); its
+//! messages speak of the action and its `timeout`.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::{DEFAULT_TIMEOUT, KillJob, kill_job};
+use super::kill::{Caller, DEFAULT_TIMEOUT, KillJob, kill_job};
 use super::{Clients, job_location_attributes};
 use crate::framework::duration::{parse_duration, validate_duration};
 use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
@@ -98,8 +100,47 @@ impl Action<Clients> for JobKillAction {
             wait: config.wait_for_termination.unwrap_or(false),
             deadline,
             stop: ctx.stop_token(),
+            caller: Caller::Action,
         };
         let report_line = |line: String| progress.report(line);
         let _ = kill_job(job, &report_line, diags).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::framework::validate_against_schema;
+    use crate::tfvalue::{AttributePath, Value};
+
+    fn config_with_timeout(timeout: Value) -> Value {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("cluster_id".to_owned(), Value::String("c".into()));
+        attrs.insert("job_execution_id".to_owned(), Value::String("j".into()));
+        attrs.insert("timeout".to_owned(), timeout);
+        Value::Object(attrs)
+    }
+
+    #[test]
+    fn bad_timeout_is_an_error_on_timeout_at_validate_and_unknown_is_not() {
+        let schema = JobKillAction.schema();
+        for bad in ["garbage", "10", "-5s", "ten minutes", ""] {
+            let mut diags = Diagnostics::new();
+            validate_against_schema(
+                &schema,
+                &config_with_timeout(Value::String(bad.into())),
+                &mut diags,
+            );
+            let errors: Vec<_> = diags.iter().collect();
+            assert_eq!(errors.len(), 1, "{bad:?}: {diags:?}");
+            assert_eq!(errors[0].attribute, Some(AttributePath::attr("timeout")));
+        }
+        for fine in [Value::Unknown, Value::Null, Value::String("90s".into())] {
+            let mut diags = Diagnostics::new();
+            validate_against_schema(&schema, &config_with_timeout(fine.clone()), &mut diags);
+            assert!(diags.is_empty(), "{fine:?}: {diags:?}");
+        }
     }
 }

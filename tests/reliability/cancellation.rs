@@ -141,3 +141,72 @@ fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keep
         );
     }
 }
+
+#[test]
+fn ctrl_c_during_the_wait_leaves_a_tainted_kill_and_the_next_apply_converges() {
+    for tf in common::terraform::terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(4),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let ws = workspace(
+            tf,
+            &emulator,
+            &kill_config("wait", &job, "  wait_for_termination = true\n"),
+        );
+        let env = emulator_env(&emulator);
+        let mut child = apply_command(&ws, &env, &[])
+            .process_group(0)
+            .spawn()
+            .expect("start terraform apply");
+        let terraform_pid = child.id();
+        let polling = poll(600, || {
+            let stats = emulator.stats();
+            stats.kills_accepted.contains_key(&job) && stats.requests.show_job >= 1
+        });
+        assert!(polling, "never reached the wait: {}", apply_output(&ws));
+        // SAFETY: kill(2) on the process group our own child leads; no memory is involved.
+        let rc = unsafe { libc::kill(-(terraform_pid as libc::pid_t), libc::SIGINT) };
+        assert_eq!(rc, 0, "send SIGINT to the process group");
+        let status = wait_bounded(&mut child, 300, "terraform after SIGINT", ws.path());
+        let out = apply_output(&ws);
+        assert!(!status.success(), "{out}");
+        let state = ws.state_json().expect("state");
+        let instance = &state["resources"][0]["instances"][0];
+        assert_eq!(
+            instance["status"], "tainted",
+            "terraform {}: the interrupted kill is kept, tainted: {out}",
+            tf.version
+        );
+
+        let killed = poll(300, || {
+            emulator.job(CLUSTER, &job).expect("job").state == JobState::Killed
+        });
+        assert!(killed, "the job ends on its own time");
+        let run = ws.apply(&[]);
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        assert!(run.all().contains("already killed"), "{}", run.all());
+        assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+        let snapshot = emulator.job(CLUSTER, &job).expect("job");
+        assert_eq!(
+            (
+                snapshot.kill_requests,
+                snapshot.refused_kill_requests,
+                snapshot.kills_after_refusal
+            ),
+            (1, 1, 0),
+            "one accepted kill, one 0175 for the replacement, nothing after it"
+        );
+        report(
+            "ctrl_c_then_converge",
+            format!(
+                "terraform {}: interrupted apply left the kill tainted (request id {}); after the job was KILLED the next apply succeeded with 1 kill POST answered 0175 and the plan after it was empty",
+                tf.version,
+                instance["attributes"]["request_id"]
+                    .as_str()
+                    .unwrap_or("none")
+            ),
+        );
+    }
+}

@@ -67,7 +67,8 @@ struct Args {
     #[arg(long, value_name = "ACCEPTED,RUNNING,FINISHED", default_value = "200,500,600000", value_parser = parse_job_clock)]
     job_clock_ms: JobClock,
 
-    /// Probability (0 to 1) that an API request fails at random (500/502/503/504/429 or a dropped connection).
+    /// Probability (0 to 1) that an API request fails at random (500/502/503/504/429, a dropped
+    /// connection, or an answer dropped after the request was carried out).
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     failure_rate: f64,
 
@@ -81,7 +82,8 @@ struct Args {
 
     /// Scripted faults for one route, used in order before it behaves normally; repeatable.
     /// ROUTE is kill, show_job, list_jobs, submit_job or iam_projects; STEP is a status (503),
-    /// STATUS:RETRY_AFTER (429:2), drop, hang, delay:MS, huge:STATUS:BYTES or garbage:STATUS.
+    /// STATUS:RETRY_AFTER (429:2), drop (closed before MRS sees it), drop_after (carried out,
+    /// then closed without the answer), hang, delay:MS, huge:STATUS:BYTES or garbage:STATUS.
     /// Example: --fault kill=503,429:1,drop
     #[arg(long = "fault", value_name = "ROUTE=STEP[,STEP...]", value_parser = parse_fault)]
     faults: Vec<(Route, Vec<FaultStep>)>,
@@ -171,6 +173,7 @@ fn parse_step(text: &str) -> Result<FaultStep, String> {
     let number = |s: &str| s.parse::<u64>().map_err(|e| format!("{s:?}: {e}"));
     Ok(match parts[..] {
         ["drop"] => FaultStep::Drop,
+        ["drop_after"] => FaultStep::DropAfter,
         ["hang"] => FaultStep::Hang,
         ["delay", ms] => FaultStep::Delay(Duration::from_millis(number(ms)?)),
         ["garbage", status] => FaultStep::Garbage {
@@ -348,7 +351,8 @@ mod tests {
     #[test]
     fn fault_flag_parses_route_and_every_step_form() {
         let (route, steps) =
-            parse_fault("kill=503,429:2,drop,hang,delay:5,huge:200:10,garbage:502").expect("valid");
+            parse_fault("kill=503,429:2,drop,drop_after,hang,delay:5,huge:200:10,garbage:502")
+                .expect("valid");
         assert_eq!(route, Route::Kill);
         assert_eq!(
             steps,
@@ -360,6 +364,7 @@ mod tests {
                     body: None
                 },
                 FaultStep::Drop,
+                FaultStep::DropAfter,
                 FaultStep::Hang,
                 FaultStep::Delay(Duration::from_millis(5)),
                 FaultStep::HugeBody {
