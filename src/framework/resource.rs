@@ -17,7 +17,7 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// The resource's values as a plain struct; field names are attribute names.
     type Model: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Full type name, e.g. `mrs_job_kill`.
+    /// Full type name: the provider's name, `_`, the resource's, e.g. `example_thing`.
     fn type_name(&self) -> &'static str;
 
     /// The resource's schema.
@@ -31,8 +31,8 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
     /// Creates the resource. `None` (with an error) leaves nothing in state. `Some` together
-    /// with an error is saved, and Terraform marks it tainted: what really happened (a kill MRS
-    /// accepted before a wait failed) is never lost, as with terraform-plugin-framework's
+    /// with an error is saved, and Terraform marks it tainted: what really happened (a request
+    /// the remote system accepted before a later step failed) is never lost, as with terraform-plugin-framework's
     /// `resp.State` on errors.
     async fn create(
         &self,
@@ -83,7 +83,7 @@ pub trait DataSource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// The data source's values as a plain struct.
     type Model: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Full type name, e.g. `mrs_job_execution`.
+    /// Full type name, e.g. `example_lookup`.
     fn type_name(&self) -> &'static str;
 
     /// The data source's schema.
@@ -124,7 +124,7 @@ pub trait Action<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// The action's configuration as a plain struct.
     type Model: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Full type name, e.g. `mrs_job_kill`.
+    /// Full type name, e.g. `example_restart`.
     fn type_name(&self) -> &'static str;
 
     /// The action's schema.

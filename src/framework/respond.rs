@@ -12,6 +12,7 @@ use tonic::{Response, Status};
 use super::convert::{decode_dynamic, diagnostics_to_proto, encode_dynamic};
 use super::validate::validate_against_schema;
 use super::{Config, Described, Diagnostics};
+use crate::plugin::ProviderIdentity;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::tfvalue::{Type, Value};
 
@@ -104,11 +105,16 @@ pub(super) async fn guarded<T: WithDiagnostics>(
     }
 }
 
-pub(super) fn unsupported(kind: &str, name: &str) -> Vec<pb::Diagnostic> {
+pub(super) fn unsupported(
+    provider: &ProviderIdentity,
+    kind: &str,
+    name: &str,
+) -> Vec<pb::Diagnostic> {
     error_diagnostic(
         &format!("Unsupported {kind}"),
         format!(
-            "The mrs provider has no {kind} named {name:?}. Check the type name in your configuration."
+            "The {} provider has no {kind} named {name:?}. Check the type name in your configuration.",
+            provider.name
         ),
     )
 }
@@ -152,13 +158,14 @@ pub(super) fn encode(
 /// Validation shared by resources, data sources and actions: the type must exist, the
 /// configuration must decode, then the schema's validators and the owner's own checks run.
 pub(super) fn validate_request(
+    provider: &ProviderIdentity,
     owner: Option<&dyn Described>,
     kind: &str,
     type_name: &str,
     config: Option<&pb::DynamicValue>,
 ) -> Vec<pb::Diagnostic> {
     let Some(owner) = owner else {
-        return unsupported(kind, type_name);
+        return unsupported(provider, kind, type_name);
     };
     let mut diags = Diagnostics::new();
     if let Some(config) = decode(config, owner.value_type(), "configuration", &mut diags) {

@@ -23,6 +23,7 @@ use super::{
     AnyAction, AnyDataSource, AnyResource, Config, ConfigureRequest, Ctx, Described, Diagnostics,
     Progress, Provider,
 };
+use crate::plugin::ProviderIdentity;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::tfvalue::{self, Type, Value};
 
@@ -50,6 +51,7 @@ struct Inner<P: Provider> {
     metadata_response: pb::get_metadata::Response,
     client: RwLock<Option<P::Client>>,
     stop: CancellationToken,
+    identity: ProviderIdentity,
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -71,6 +73,7 @@ fn index<T: Described + ?Sized>(items: Vec<Box<T>>) -> HashMap<&'static str, Box
 impl<P: Provider> ProviderService<P> {
     /// Builds every schema once. `stop` is cancelled by StopProvider and by process shutdown.
     pub fn new(provider: P, stop: CancellationToken) -> Self {
+        let identity = provider.identity();
         let provider_schema = provider.schema();
         let provider_type = provider_schema.value_type();
         let resources = index(provider.resources());
@@ -122,6 +125,7 @@ impl<P: Provider> ProviderService<P> {
                 metadata_response,
                 client: RwLock::new(None),
                 stop,
+                identity,
             }),
         }
     }
@@ -136,7 +140,7 @@ fn sorted_names<T: ?Sized>(map: &HashMap<&'static str, Box<T>>) -> impl Iterator
 impl<P: Provider> Inner<P> {
     fn ctx(&self) -> Ctx<P::Client> {
         let client = self.client.read().ok().and_then(|guard| guard.clone());
-        Ctx::new(client, self.stop.clone())
+        Ctx::new(client, self.stop.clone(), self.identity)
     }
 }
 
@@ -225,6 +229,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(req.type_name.as_str())
                 .map(|o| o.as_ref() as &dyn Described);
             pb::validate_resource_config::Response::from_diagnostics(validate_request(
+                &inner.identity,
                 owner,
                 "resource type",
                 &req.type_name,
@@ -246,6 +251,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(req.type_name.as_str())
                 .map(|o| o.as_ref() as &dyn Described);
             pb::validate_data_resource_config::Response::from_diagnostics(validate_request(
+                &inner.identity,
                 owner,
                 "data source",
                 &req.type_name,
@@ -263,7 +269,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         guarded("UpgradeResourceState", async move {
             let req = request.into_inner();
             let Some(resource) = inner.resources.get(req.type_name.as_str()) else {
-                return pb::upgrade_resource_state::Response::from_diagnostics(unsupported("resource type", &req.type_name));
+                return pb::upgrade_resource_state::Response::from_diagnostics(unsupported(&inner.identity, "resource type", &req.type_name));
             };
             let mut diags = Diagnostics::new();
             let current = resource.schema().version;
@@ -307,9 +313,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let inner = &self.inner;
         guarded("UpgradeResourceIdentity", async move {
             let req = request.into_inner();
             pb::upgrade_resource_identity::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "resource identity",
                 &req.type_name,
             ))
@@ -326,6 +334,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = request.into_inner();
             let Some(resource) = inner.resources.get(req.type_name.as_str()) else {
                 return pb::read_resource::Response::from_diagnostics(unsupported(
+                    &inner.identity,
                     "resource type",
                     &req.type_name,
                 ));
@@ -361,6 +370,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = request.into_inner();
             let Some(resource) = inner.resources.get(req.type_name.as_str()) else {
                 return pb::plan_resource_change::Response::from_diagnostics(unsupported(
+                    &inner.identity,
                     "resource type",
                     &req.type_name,
                 ));
@@ -419,6 +429,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = request.into_inner();
             let Some(resource) = inner.resources.get(req.type_name.as_str()) else {
                 return pb::apply_resource_change::Response::from_diagnostics(unsupported(
+                    &inner.identity,
                     "resource type",
                     &req.type_name,
                 ));
@@ -466,6 +477,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = request.into_inner();
             let Some(resource) = inner.resources.get(req.type_name.as_str()) else {
                 return pb::import_resource_state::Response::from_diagnostics(unsupported(
+                    &inner.identity,
                     "resource type",
                     &req.type_name,
                 ));
@@ -497,13 +509,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let inner = &self.inner;
         guarded("MoveResourceState", async move {
             let req = request.into_inner();
             pb::move_resource_state::Response::from_diagnostics(error_diagnostic(
                 "Moving resource state is not supported",
                 format!(
-                    "The mrs provider cannot move state from {} {:?} into {:?}. Remove the `moved` block \
+                    "The {} provider cannot move state from {} {:?} into {:?}. Remove the `moved` block \
                      and create the resource anew.",
+                    inner.identity.name,
                     req.source_provider_address, req.source_type_name, req.target_type_name
                 ),
             ))
@@ -520,6 +534,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = request.into_inner();
             let Some(data_source) = inner.data_sources.get(req.type_name.as_str()) else {
                 return pb::read_data_source::Response::from_diagnostics(unsupported(
+                    &inner.identity,
                     "data source",
                     &req.type_name,
                 ));
@@ -572,8 +587,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let inner = &self.inner;
         guarded("ValidateEphemeralResourceConfig", async move {
             pb::validate_ephemeral_resource_config::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "ephemeral resource type",
                 &request.into_inner().type_name,
             ))
@@ -585,8 +602,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        let inner = &self.inner;
         guarded("OpenEphemeralResource", async move {
             pb::open_ephemeral_resource::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "ephemeral resource type",
                 &request.into_inner().type_name,
             ))
@@ -598,8 +617,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        let inner = &self.inner;
         guarded("RenewEphemeralResource", async move {
             pb::renew_ephemeral_resource::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "ephemeral resource type",
                 &request.into_inner().type_name,
             ))
@@ -611,8 +632,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::close_ephemeral_resource::Request>,
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        let inner = &self.inner;
         guarded("CloseEphemeralResource", async move {
             pb::close_ephemeral_resource::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "ephemeral resource type",
                 &request.into_inner().type_name,
             ))
@@ -624,9 +647,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::list_resource::Request>,
     ) -> Result<Response<EventStream<pb::list_resource::Event>>, Status> {
+        let inner = &self.inner;
         let type_name = request.into_inner().type_name;
         Ok(Response::new(single_event(pb::list_resource::Event {
-            diagnostic: unsupported("list resource type", &type_name),
+            diagnostic: unsupported(&inner.identity, "list resource type", &type_name),
             ..Default::default()
         })))
     }
@@ -635,8 +659,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::validate_list_resource_config::Request>,
     ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let inner = &self.inner;
         guarded("ValidateListResourceConfig", async move {
             pb::validate_list_resource_config::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "list resource type",
                 &request.into_inner().type_name,
             ))
@@ -659,7 +685,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
-                text: format!("The mrs provider has no function named {name:?}."),
+                text: format!(
+                    "The {} provider has no function named {name:?}.",
+                    self.inner.identity.name
+                ),
                 function_argument: None,
             }),
         }))
@@ -677,6 +706,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(req.action_type.as_str())
                 .map(|o| o.as_ref() as &dyn Described);
             pb::validate_action_config::Response::from_diagnostics(validate_request(
+                &inner.identity,
                 owner,
                 "action type",
                 &req.action_type,
@@ -695,6 +725,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let req = request.into_inner();
             let Some(action) = inner.actions.get(req.action_type.as_str()) else {
                 return pb::plan_action::Response::from_diagnostics(unsupported(
+                    &inner.identity,
                     "action type",
                     &req.action_type,
                 ));
@@ -724,6 +755,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = request.into_inner();
         if !self.inner.actions.contains_key(req.action_type.as_str()) {
             return Ok(Response::new(single_event(completed(unsupported(
+                &self.inner.identity,
                 "action type",
                 &req.action_type,
             )))));
@@ -774,8 +806,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::validate_state_store_config::Request>,
     ) -> Result<Response<pb::validate_state_store_config::Response>, Status> {
+        let inner = &self.inner;
         guarded("ValidateStateStoreConfig", async move {
             pb::validate_state_store_config::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &request.into_inner().type_name,
             ))
@@ -787,8 +821,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::configure_state_store::Request>,
     ) -> Result<Response<pb::configure_state_store::Response>, Status> {
+        let inner = &self.inner;
         guarded("ConfigureStateStore", async move {
             pb::configure_state_store::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &request.into_inner().type_name,
             ))
@@ -800,9 +836,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::read_state_bytes::Request>,
     ) -> Result<Response<EventStream<pb::read_state_bytes::ResponseChunk>>, Status> {
+        let inner = &self.inner;
         let type_name = request.into_inner().type_name;
         Ok(Response::new(single_event(
             pb::read_state_bytes::ResponseChunk::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &type_name,
             )),
@@ -813,6 +851,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<Streaming<pb::write_state_bytes::RequestChunk>>,
     ) -> Result<Response<pb::write_state_bytes::Response>, Status> {
+        let inner = &self.inner;
         guarded("WriteStateBytes", async move {
             let mut chunks = request.into_inner();
             let mut type_name = String::new();
@@ -822,6 +861,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 }
             }
             pb::write_state_bytes::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &type_name,
             ))
@@ -833,8 +873,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::lock_state::Request>,
     ) -> Result<Response<pb::lock_state::Response>, Status> {
+        let inner = &self.inner;
         guarded("LockState", async move {
             pb::lock_state::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &request.into_inner().type_name,
             ))
@@ -846,8 +888,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::unlock_state::Request>,
     ) -> Result<Response<pb::unlock_state::Response>, Status> {
+        let inner = &self.inner;
         guarded("UnlockState", async move {
             pb::unlock_state::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &request.into_inner().type_name,
             ))
@@ -859,8 +903,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::get_states::Request>,
     ) -> Result<Response<pb::get_states::Response>, Status> {
+        let inner = &self.inner;
         guarded("GetStates", async move {
             pb::get_states::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &request.into_inner().type_name,
             ))
@@ -872,8 +918,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::delete_state::Request>,
     ) -> Result<Response<pb::delete_state::Response>, Status> {
+        let inner = &self.inner;
         guarded("DeleteState", async move {
             pb::delete_state::Response::from_diagnostics(unsupported(
+                &inner.identity,
                 "state store",
                 &request.into_inner().type_name,
             ))

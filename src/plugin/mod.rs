@@ -8,12 +8,13 @@
 pub mod debug;
 pub mod goplugin_services;
 pub mod handshake;
+pub mod identity;
 pub mod listener;
 pub mod logging;
 pub mod serve;
 pub mod tls;
 
-pub use handshake::PROVIDER_ADDRESS;
+pub use identity::ProviderIdentity;
 pub use serve::{ServeContext, run};
 
 /// Code generated from `proto/` by the build script.
