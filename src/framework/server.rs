@@ -16,7 +16,7 @@ use super::convert::{diagnostics_to_proto, path_to_proto, schema_to_proto};
 use super::plan::plan_resource;
 use super::respond::{
     EventStream, WithDiagnostics, async_stream, decode, encode, error_diagnostic, guarded,
-    single_event, unsupported, validate_request,
+    single_event, unsupported, validate_request, what_a_panic_leaves,
 };
 use super::validate::validate_against_schema;
 use super::{
@@ -793,7 +793,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 Err(e) => error_diagnostic(
                     "Provider bug: internal error",
                     format!(
-                        "The action stopped unexpectedly: {e}. Please report this to the provider's maintainers."
+                        "The action stopped unexpectedly: {e}. {} Please report this to the \
+                         provider's maintainers.",
+                        what_a_panic_leaves("InvokeAction")
                     ),
                 ),
             };
