@@ -19,6 +19,8 @@ mod resource;
 mod respond;
 mod schema;
 mod server;
+#[cfg(test)]
+mod service_tests;
 mod validate;
 
 pub use config::{Attr, Config};
