@@ -16,7 +16,7 @@ use super::convert::{diagnostics_to_proto, path_to_proto, schema_to_proto};
 use super::plan::plan_resource;
 use super::respond::{
     EventStream, WithDiagnostics, async_stream, decode, encode, error_diagnostic, guarded,
-    single_event, unsupported, validate_request, what_a_panic_leaves,
+    single_event, unsupported, validate_config, validate_request, what_a_panic_leaves,
 };
 use super::validate::validate_against_schema;
 use super::{
@@ -139,8 +139,13 @@ fn sorted_names<T: ?Sized>(map: &HashMap<&'static str, Box<T>>) -> impl Iterator
 
 impl<P: Provider> Inner<P> {
     fn ctx(&self) -> Ctx<P::Client> {
+        self.ctx_with_stop(self.stop.clone())
+    }
+
+    /// A context whose stop token is `stop` (a child of the service's, for one invocation).
+    fn ctx_with_stop(&self, stop: CancellationToken) -> Ctx<P::Client> {
         let client = self.client.read().ok().and_then(|guard| guard.clone());
-        Ctx::new(client, self.stop.clone(), self.identity)
+        Ctx::new(client, stop, self.identity)
     }
 }
 
@@ -744,6 +749,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         .await
     }
 
+    /// Runs an action and streams its progress, as Terraform 1.14 expects: the configuration is
+    /// validated again now that every value is known; after StopProvider only the final
+    /// `completed` event is sent (Terraform's stop hook stops reading progress, and a later event
+    /// makes it panic); when Terraform drops the stream, the invocation is cancelled.
     async fn invoke_action(
         &self,
         request: Request<pb::invoke_action::Request>,
@@ -753,38 +762,64 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             r#type: Some(event::Type::Completed(event::Completed { diagnostics })),
         };
         let req = request.into_inner();
-        if !self.inner.actions.contains_key(req.action_type.as_str()) {
+        let Some(action) = self.inner.actions.get(req.action_type.as_str()) else {
             return Ok(Response::new(single_event(completed(unsupported(
                 &self.inner.identity,
                 "action type",
                 &req.action_type,
             )))));
+        };
+        let mut checks = Diagnostics::new();
+        let Some(config) = decode(
+            req.config.as_ref(),
+            action.value_type(),
+            "action configuration",
+            &mut checks,
+        ) else {
+            return Ok(Response::new(single_event(completed(
+                diagnostics_to_proto(checks),
+            ))));
+        };
+        // An ID unknown at plan is known now: it gets the same checks a known one got at validate.
+        validate_config(action.as_ref(), config.clone(), &mut checks);
+        if checks.has_errors() {
+            return Ok(Response::new(single_event(completed(
+                diagnostics_to_proto(checks),
+            ))));
         }
+
+        let stop = self.inner.stop.clone();
+        let invocation = stop.child_token();
         let (progress, mut messages) = Progress::channel();
         let inner = Arc::clone(&self.inner);
+        let ctx = inner.ctx_with_stop(invocation.clone());
         let run = tokio::spawn(async move {
-            let Some(action) = inner.actions.get(req.action_type.as_str()) else {
-                return Vec::new();
-            };
             let mut diags = Diagnostics::new();
-            if let Some(config) = decode(
-                req.config.as_ref(),
-                action.value_type(),
-                "action configuration",
-                &mut diags,
-            ) {
-                action
-                    .invoke(&inner.ctx(), &config, &progress, &mut diags)
-                    .await;
+            if let Some(action) = inner.actions.get(req.action_type.as_str()) {
+                action.invoke(&ctx, &config, &progress, &mut diags).await;
             }
             diagnostics_to_proto(diags)
         });
         let events = async_stream(move |tx| async move {
-            while let Some(message) = messages.recv().await {
+            loop {
+                let message = tokio::select! {
+                    biased;
+                    () = tx.closed() => {
+                        tracing::debug!("Terraform dropped the action's stream; cancelling the invocation");
+                        invocation.cancel();
+                        return;
+                    }
+                    message = messages.recv() => message,
+                };
+                let Some(message) = message else { break };
+                if stop.is_cancelled() {
+                    continue;
+                }
                 let event = Event {
                     r#type: Some(event::Type::Progress(event::Progress { message })),
                 };
                 if tx.send(Ok(event)).await.is_err() {
+                    invocation.cancel();
                     return;
                 }
             }
