@@ -4,11 +4,10 @@
 //! model struct, and so on for [`DataSource`] and [`Action`]. Schemas are built with
 //! [`Schema`] and [`Attribute`]; problems are reported as [`Diagnostics`]. [`ProviderService`]
 //! turns all of it into the tfplugin6 gRPC service. Protocol types and msgpack never leave
-//! `convert.rs` and `server.rs`.
+//! `server/`: everything else here speaks [`crate::tfvalue::Value`] and the framework's own types.
 
 mod config;
 mod context;
-mod convert;
 mod diagnostics;
 pub mod docs;
 pub mod duration;
@@ -16,11 +15,8 @@ mod model;
 mod plan;
 mod provider;
 mod resource;
-mod respond;
 mod schema;
 mod server;
-#[cfg(test)]
-mod service_tests;
 mod validate;
 
 pub use config::{Attr, Config};

@@ -10,8 +10,8 @@ use futures::{FutureExt, Stream};
 use tonic::{Response, Status};
 
 use super::convert::{decode_dynamic, diagnostics_to_proto, encode_dynamic};
-use super::validate::validate_against_schema;
-use super::{Config, Described, Diagnostics};
+use crate::framework::validate_against_schema;
+use crate::framework::{Config, Described, Diagnostics};
 use crate::plugin::ProviderIdentity;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::tfvalue::{Type, Value};

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tonic::Request;
 
-use super::{
+use crate::framework::{
     Action, AnyAction, AnyResource, Attribute, Config, ConfigureRequest, Ctx, Diagnostics,
     Progress, Provider, ProviderService, Resource, Schema, action, resource,
 };
