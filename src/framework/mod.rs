@@ -13,6 +13,7 @@ pub mod docs;
 pub mod duration;
 mod model;
 mod plan;
+mod plan_edit;
 mod provider;
 mod resource;
 mod schema;
@@ -22,7 +23,8 @@ mod validate;
 pub use config::{Attr, Config};
 pub use context::Ctx;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
-pub use plan::{Plan, PlanEdit, plan_resource};
+pub use plan::{Plan, plan_resource};
+pub use plan_edit::PlanEdit;
 pub use provider::{ConfigureRequest, Provider};
 pub use resource::{
     Action, AnyAction, AnyDataSource, AnyResource, DataSource, Described, Progress, Resource,

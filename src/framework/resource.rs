@@ -27,7 +27,8 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     fn validate(&self, _config: &Config, _diags: &mut Diagnostics) {}
 
     /// Fills in computed values that are already known at plan time (the framework has applied
-    /// defaults and marked the rest unknown). Runs for creates, updates and replacements.
+    /// defaults and marked the rest unknown), and may add diagnostics or require a replacement
+    /// through [`PlanEdit`]. Runs for creates, updates and replacements.
     fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
     /// Creates the resource. `None` (with an error) leaves nothing in state. `Some` together
@@ -159,7 +160,7 @@ pub trait Described {
 #[async_trait]
 pub trait AnyResource<C>: Described + Send + Sync {
     /// See [`Resource::modify_plan`].
-    fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value);
+    fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>);
     /// See [`Resource::create`]; null when nothing was created.
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
     /// See [`Resource::read`].
@@ -264,8 +265,8 @@ forward_described!(ActionTag, Action);
 
 #[async_trait]
 impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<ResourceTag<R>, C> {
-    fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value) {
-        self.inner.0.modify_plan(ctx, &mut PlanEdit::new(planned));
+    fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>) {
+        self.inner.0.modify_plan(ctx, plan);
     }
 
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value {

@@ -5,7 +5,7 @@ use super::convert::{diagnostics_to_proto, path_to_proto};
 use super::respond::{WithDiagnostics, decode, encode, unsupported, validate_request};
 use super::{Inner, pb};
 use crate::framework::{
-    AnyResource, Described, Diagnostics, Provider, plan_resource, validate_against_schema,
+    AnyResource, Described, Diagnostics, PlanEdit, Provider, plan_resource, validate_against_schema,
 };
 use crate::tfvalue::{self, Value};
 
@@ -157,7 +157,18 @@ pub(super) async fn plan<P: Provider>(
     }
     let mut plan = plan_resource(resource.schema(), &prior, &proposed, &config);
     if !plan.planned.is_null() {
-        resource.modify_plan(&inner.ctx(), &mut plan.planned);
+        let mut edit = PlanEdit::new(&mut plan.planned);
+        resource.modify_plan(&inner.ctx(), &mut edit);
+        let (edit_diags, replace) = edit.finish();
+        diags.extend(edit_diags);
+        // A create replaces nothing; Terraform expects no replace paths for it.
+        if !prior.is_null() {
+            for path in replace {
+                if !plan.requires_replace.contains(&path) {
+                    plan.requires_replace.push(path);
+                }
+            }
+        }
     }
     pb::plan_resource_change::Response {
         planned_state: encode(&plan.planned, ty, &mut diags),
