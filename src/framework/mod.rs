@@ -6,6 +6,7 @@
 //! turns all of it into the tfplugin6 gRPC service. Protocol types and msgpack never leave
 //! `server/`: everything else here speaks [`crate::tfvalue::Value`] and the framework's own types.
 
+mod attr;
 mod config;
 mod context;
 mod diagnostics;
@@ -20,7 +21,8 @@ mod schema;
 mod server;
 mod validate;
 
-pub use config::{Attr, Config};
+pub use attr::Attr;
+pub use config::Config;
 pub use context::Ctx;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use plan::{Plan, plan_resource};
