@@ -96,7 +96,9 @@ pub(super) fn invoke<P: Provider>(
     let ctx = inner.ctx_with_stop(invocation.clone());
     let inner = Arc::clone(inner);
     let run = tokio::spawn(async move {
-        let mut diags = Diagnostics::new();
+        // Warnings from the checks above stay with the outcome: their values may have been
+        // unknown at validate time, so Terraform has not shown them yet.
+        let mut diags = checks;
         if let Some(action) = inner.actions.get(req.action_type.as_str()) {
             action.invoke(&ctx, &config, &progress, &mut diags).await;
         }
@@ -114,16 +116,19 @@ pub(super) fn invoke<P: Provider>(
                 message = messages.recv() => message,
             };
             let Some(message) = message else { break };
-            if stop.is_cancelled() {
-                continue;
-            }
-            let event = Event {
-                r#type: Some(event::Type::Progress(event::Progress { message })),
+            // Wait for room in the stream, but drop the message if the stop comes first.
+            let permit = tokio::select! {
+                biased;
+                () = stop.cancelled() => continue,
+                permit = tx.reserve() => permit,
             };
-            if tx.send(Ok(event)).await.is_err() {
+            let Ok(permit) = permit else {
                 invocation.cancel();
                 return;
-            }
+            };
+            permit.send(Ok(Event {
+                r#type: Some(event::Type::Progress(event::Progress { message })),
+            }));
         }
         let diagnostics = match run.await {
             Ok(diagnostics) => diagnostics,

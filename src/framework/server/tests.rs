@@ -340,6 +340,9 @@ impl Action<()> for Waiter {
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {
+        if config.string("mode").known().as_deref() == Some("noisy") {
+            diags.add_warning("Noisy mode", "The mode \"noisy\" is allowed, but loud.");
+        }
         if config.string("mode").known().as_deref() == Some("forbidden") {
             diags.add_attribute_error(
                 crate::tfvalue::AttributePath::attr("mode"),
@@ -430,6 +433,31 @@ async fn after_stop_provider_an_action_sends_only_its_completed_event() {
     };
     assert_eq!(done.diagnostics.len(), 1, "{:?}", done.diagnostics);
     assert_eq!(done.diagnostics[0].summary, "Stopped");
+}
+
+#[tokio::test]
+async fn warnings_of_the_checks_at_invoke_reach_the_completed_event() {
+    use pb::invoke_action::event::Type as Event;
+    let waiter = Waiter::default();
+    let service = waiter_service(&waiter, CancellationToken::new());
+    let mut events = invoke(&service, "noisy").await;
+    assert!(matches!(
+        next_event(&mut events).await,
+        Some(Event::Progress(_))
+    ));
+    service
+        .stop_provider(Request::new(pb::stop_provider::Request {}))
+        .await
+        .expect("stop");
+    let Some(Event::Completed(done)) = next_event(&mut events).await else {
+        panic!("expected the completed event");
+    };
+    let summaries: Vec<_> = done
+        .diagnostics
+        .iter()
+        .map(|d| d.summary.as_str())
+        .collect();
+    assert_eq!(summaries, ["Noisy mode", "Stopped"]);
 }
 
 #[tokio::test]
