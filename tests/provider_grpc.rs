@@ -746,3 +746,42 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
     );
     plugin.shutdown_and_wait().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
+    use pb::invoke_action::event::Type as EventType;
+    let emulator = start_emulator(EmulatorConfig {
+        kill_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await;
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    let mut stream = invoke_stream(&plugin, &waiting_action(&job)).await;
+    loop {
+        let event = stream.message().await.expect("event").expect("an event");
+        match event.r#type {
+            Some(EventType::Progress(p)) if p.message.contains("RUNNING") => break,
+            Some(EventType::Progress(_)) => {}
+            other => panic!("the action ended early: {other:?}"),
+        }
+    }
+    // Terraform goes away from this invocation (the provider keeps serving).
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let polls = emulator.stats().requests.show_job;
+    // Left running, the wait would look at the job again after 1 s and 3 s.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(
+        emulator.stats().requests.show_job,
+        polls,
+        "the action kept polling after its stream was dropped"
+    );
+    plugin
+        .provider()
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("still serving");
+    plugin.shutdown_and_wait().await;
+}
