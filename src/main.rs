@@ -4,10 +4,12 @@
 
 use std::process::ExitCode;
 
-use terraform_provider_mrs::framework::ProviderService;
+use terraform_provider_mrs::framework::{Provider as _, ProviderService};
 use terraform_provider_mrs::plugin;
 use terraform_provider_mrs::provider::MrsProvider;
 
 fn main() -> ExitCode {
-    plugin::run(|context| ProviderService::new(MrsProvider, context.shutdown.child_token()))
+    plugin::run(MrsProvider.identity(), |context| {
+        ProviderService::new(MrsProvider, context.shutdown.child_token())
+    })
 }

@@ -637,3 +637,152 @@ async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error
     assert_eq!(state.attr("final_job_state"), Some(&Value::Null));
     plugin.shutdown_and_wait().await;
 }
+
+/// The `mrs_job_kill` action's configuration for `job`, waiting for the job to end.
+fn waiting_action(job: &str) -> Value {
+    object(
+        &action_type(),
+        &[
+            ("cluster_id", s(CLUSTER)),
+            ("job_execution_id", s(job)),
+            ("wait_for_termination", Value::Bool(true)),
+        ],
+    )
+}
+
+async fn invoke_stream(
+    plugin: &PluginProcess,
+    config: &Value,
+) -> tonic::Streaming<pb::invoke_action::Event> {
+    plugin
+        .provider()
+        .invoke_action(pb::invoke_action::Request {
+            action_type: "mrs_job_kill".into(),
+            config: dynamic(config, &action_type()),
+            client_capabilities: None,
+        })
+        .await
+        .expect("invoke")
+        .into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_stop_provider_an_invoked_action_sends_only_one_completed_event() {
+    use pb::invoke_action::event::Type as EventType;
+    // The job would take an hour to die: the action waits until StopProvider.
+    let emulator = start_emulator(EmulatorConfig {
+        kill_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await;
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    let mut stream = invoke_stream(&plugin, &waiting_action(&job)).await;
+    // Wait until the action is watching the running job.
+    loop {
+        let event = stream.message().await.expect("event").expect("an event");
+        match event.r#type {
+            Some(EventType::Progress(p)) if p.message.contains("RUNNING") => break,
+            Some(EventType::Progress(_)) => {}
+            other => panic!("the action ended before the stop: {other:?}"),
+        }
+    }
+    plugin
+        .provider()
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .expect("stop");
+    let mut after_stop = Vec::new();
+    while let Some(event) = stream.message().await.expect("event") {
+        after_stop.push(event.r#type.expect("a typed event"));
+    }
+    assert_eq!(after_stop.len(), 1, "{after_stop:?}");
+    assert!(
+        matches!(after_stop[0], EventType::Completed(_)),
+        "a progress event after StopProvider: {after_stop:?}"
+    );
+    assert_eq!(emulator.job(CLUSTER, &job).expect("job").kill_requests, 1);
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
+    use pb::invoke_action::event::Type as EventType;
+    let emulator = start_emulator(EmulatorConfig::default()).await;
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    // As if the ID had been unknown at validate and plan time: only InvokeAction sees it.
+    let config = waiting_action("job.1");
+    let validated = plugin
+        .provider()
+        .validate_action_config(pb::validate_action_config::Request {
+            action_type: "mrs_job_kill".into(),
+            config: dynamic(&config, &action_type()),
+        })
+        .await
+        .expect("validate")
+        .into_inner()
+        .diagnostics;
+    assert_eq!(errors(&validated).len(), 1, "{validated:?}");
+    assert!(
+        validated[0].attribute.is_some(),
+        "on the attribute: {validated:?}"
+    );
+    let mut stream = invoke_stream(&plugin, &config).await;
+    let event = stream.message().await.expect("event").expect("an event");
+    let Some(EventType::Completed(done)) = event.r#type else {
+        panic!("expected only a completed event, got {event:?}");
+    };
+    assert_eq!(
+        done.diagnostics, validated,
+        "the same diagnostic as at validate"
+    );
+    assert!(stream.message().await.expect("end").is_none());
+    let requests = emulator.stats().requests;
+    assert_eq!(
+        (requests.kill, requests.show_job, requests.other),
+        (0, 0, 0),
+        "nothing reached MRS"
+    );
+    plugin.shutdown_and_wait().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
+    use pb::invoke_action::event::Type as EventType;
+    let emulator = start_emulator(EmulatorConfig {
+        kill_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await;
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let plugin = PluginProcess::launch().await;
+    configure(&plugin, &emulator).await;
+    let mut stream = invoke_stream(&plugin, &waiting_action(&job)).await;
+    loop {
+        let event = stream.message().await.expect("event").expect("an event");
+        match event.r#type {
+            Some(EventType::Progress(p)) if p.message.contains("RUNNING") => break,
+            Some(EventType::Progress(_)) => {}
+            other => panic!("the action ended early: {other:?}"),
+        }
+    }
+    // Terraform goes away from this invocation (the provider keeps serving).
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let polls = emulator.stats().requests.show_job;
+    // Left running, the wait would look at the job again after 1 s and 3 s.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(
+        emulator.stats().requests.show_job,
+        polls,
+        "the action kept polling after its stream was dropped"
+    );
+    plugin
+        .provider()
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("still serving");
+    plugin.shutdown_and_wait().await;
+}

@@ -1,38 +1,13 @@
 //! A read-only view of a configuration in which values may still be unknown.
 //!
 //! Validation and configure steps run before Terraform knows every value (an ID may come from
-//! another resource). This view makes the three cases — null, unknown, known — explicit, so a
-//! check can only reject what it actually sees.
+//! another resource). This view makes the three cases — null, unknown, known — explicit (as
+//! [`Attr`]), so a check can only reject what it actually sees.
 
 use std::collections::BTreeMap;
 
+use super::Attr;
 use crate::tfvalue::{AttributePath, Value};
-
-/// One attribute as the configuration has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attr<T> {
-    /// Not set.
-    Null,
-    /// Set, but only known after apply.
-    Unknown,
-    /// Set and known.
-    Known(T),
-}
-
-impl<T> Attr<T> {
-    /// The known value, if any.
-    pub fn known(self) -> Option<T> {
-        match self {
-            Attr::Known(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// True when the value is not known yet.
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Attr::Unknown)
-    }
-}
 
 /// A configuration object (provider, resource, data source or action) as Terraform sent it.
 #[derive(Debug, Clone)]

@@ -1,30 +1,39 @@
 //! A small provider framework shaped like HashiCorp's terraform-plugin-framework.
 //!
-//! A provider implements [`Provider`]; each resource implements [`Resource`] with a plain serde
-//! model struct, and so on for [`DataSource`] and [`Action`]. Schemas are built with
-//! [`Schema`] and [`Attribute`]; problems are reported as [`Diagnostics`]. [`ProviderService`]
-//! turns all of it into the tfplugin6 gRPC service. Protocol types and msgpack never leave
-//! `convert.rs` and `server.rs`.
+//! A provider implements [`Provider`] (which also says who it is, as a
+//! [`crate::plugin::ProviderIdentity`], for the framework's messages); each resource implements
+//! [`Resource`] with a plain serde model struct, and so on for [`DataSource`] and [`Action`].
+//! A model field is an `Option<T>` (unknown reads as null) or an [`Attr<T>`] (null, unknown or
+//! known); `model.rs` reads and writes models straight from Terraform values. Schemas are built
+//! with [`Schema`] and [`Attribute`]; plans follow `plan.rs`, refined by a resource through
+//! [`PlanEdit`] (values, diagnostics, replacements); problems are reported as [`Diagnostics`].
+//!
+//! [`ProviderService`] turns all of it into the tfplugin6 gRPC service, in `server/`: one file
+//! per kind of RPC (provider, resources, data sources, actions, the unsupported ones), routed
+//! in `server/service.rs`. Protocol types and msgpack never leave `server/`: everything else
+//! here speaks [`crate::tfvalue::Value`] and the framework's own types, and names no provider.
 
+mod attr;
 mod config;
 mod context;
-mod convert;
 mod diagnostics;
 pub mod docs;
 pub mod duration;
 mod model;
 mod plan;
+mod plan_edit;
 mod provider;
 mod resource;
-mod respond;
 mod schema;
 mod server;
 mod validate;
 
-pub use config::{Attr, Config};
+pub use attr::Attr;
+pub use config::Config;
 pub use context::Ctx;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
-pub use plan::{Plan, PlanEdit, plan_resource};
+pub use plan::{Plan, plan_resource};
+pub use plan_edit::PlanEdit;
 pub use provider::{ConfigureRequest, Provider};
 pub use resource::{
     Action, AnyAction, AnyDataSource, AnyResource, DataSource, Described, Progress, Resource,

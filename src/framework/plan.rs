@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Attr, Schema};
+use super::Schema;
 use crate::tfvalue::{AttributePath, Value};
 
 /// The outcome of planning one resource change.
@@ -220,63 +220,5 @@ mod tests {
         let prior = obj(&[("id", s("x"))]);
         let plan = plan_resource(&schema(), &prior, &Value::Null, &Value::Null);
         assert_eq!(plan.planned, Value::Null);
-    }
-}
-
-/// A planned state a resource may refine: it can fill in values that would otherwise be
-/// "(known after apply)", so the plan shows them. Only unknown values can be filled; what the
-/// configuration set stays as it is. A plan that cannot work is refused with a diagnostic.
-#[derive(Debug)]
-pub struct PlanEdit<'a> {
-    planned: &'a mut Value,
-    diags: &'a mut super::Diagnostics,
-}
-
-impl<'a> PlanEdit<'a> {
-    pub(crate) fn new(planned: &'a mut Value, diags: &'a mut super::Diagnostics) -> Self {
-        Self { planned, diags }
-    }
-
-    /// Refuses the plan with an error on a top-level attribute.
-    pub fn add_attribute_error(
-        &mut self,
-        name: &str,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
-        self.diags
-            .add_attribute_error(crate::tfvalue::AttributePath::attr(name), summary, detail);
-    }
-
-    /// The planned value of a top-level string attribute.
-    pub fn string(&self, name: &str) -> Attr<String> {
-        match self.planned.attr(name) {
-            Some(Value::Unknown) => Attr::Unknown,
-            Some(v) => v.as_str().map_or(Attr::Null, |s| Attr::Known(s.to_owned())),
-            None => Attr::Null,
-        }
-    }
-
-    /// The planned value of a top-level bool attribute.
-    pub fn bool(&self, name: &str) -> Attr<bool> {
-        match self.planned.attr(name) {
-            Some(Value::Unknown) => Attr::Unknown,
-            Some(v) => v.as_bool().map_or(Attr::Null, Attr::Known),
-            None => Attr::Null,
-        }
-    }
-
-    /// Sets a top-level attribute that is still unknown; returns whether it was set.
-    pub fn fill_unknown(&mut self, name: &str, value: Value) -> bool {
-        match self.planned {
-            Value::Object(attrs) => match attrs.get_mut(name) {
-                Some(slot @ Value::Unknown) => {
-                    *slot = value;
-                    true
-                }
-                _ => false,
-            },
-            _ => false,
-        }
     }
 }

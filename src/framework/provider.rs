@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::{AnyAction, AnyDataSource, AnyResource, Config, Diagnostics, Schema};
+use crate::plugin::ProviderIdentity;
 
 /// What Terraform hands to `configure`.
 #[derive(Debug, Clone)]
@@ -20,8 +21,14 @@ pub trait Provider: Send + Sync + 'static {
     /// What `configure` builds and every call of a resource receives.
     type Client: Clone + Send + Sync + 'static;
 
-    /// The provider's local name, e.g. `mrs`; resource type names start with it.
-    fn type_name(&self) -> &'static str;
+    /// Who the provider is: its names and the API it calls, used in the framework's messages
+    /// (and handed to [`crate::plugin::run`] by `main`).
+    fn identity(&self) -> ProviderIdentity;
+
+    /// The provider's local name; resource type names start with it.
+    fn type_name(&self) -> &'static str {
+        self.identity().name
+    }
 
     /// The schema of the provider block.
     fn schema(&self) -> Schema;

@@ -17,7 +17,7 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// The resource's values as a plain struct; field names are attribute names.
     type Model: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Full type name, e.g. `mrs_job_kill`.
+    /// Full type name: the provider's name, `_`, the resource's, e.g. `example_thing`.
     fn type_name(&self) -> &'static str;
 
     /// The resource's schema.
@@ -27,13 +27,13 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     fn validate(&self, _config: &Config, _diags: &mut Diagnostics) {}
 
     /// Fills in computed values that are already known at plan time (the framework has applied
-    /// defaults and marked the rest unknown), or refuses a plan that cannot work
-    /// ([`PlanEdit::add_attribute_error`]). Runs for creates, updates and replacements.
+    /// defaults and marked the rest unknown), and may add diagnostics or require a replacement
+    /// through [`PlanEdit`]. Runs for creates, updates and replacements.
     fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
     /// Creates the resource. `None` (with an error) leaves nothing in state. `Some` together
-    /// with an error is saved, and Terraform marks it tainted: what really happened (a kill MRS
-    /// accepted before a wait failed) is never lost, as with terraform-plugin-framework's
+    /// with an error is saved, and Terraform marks it tainted: what really happened (a request
+    /// the remote system accepted before a later step failed) is never lost, as with terraform-plugin-framework's
     /// `resp.State` on errors.
     async fn create(
         &self,
@@ -84,7 +84,7 @@ pub trait DataSource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// The data source's values as a plain struct.
     type Model: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Full type name, e.g. `mrs_job_execution`.
+    /// Full type name, e.g. `example_lookup`.
     fn type_name(&self) -> &'static str;
 
     /// The data source's schema.
@@ -125,7 +125,7 @@ pub trait Action<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// The action's configuration as a plain struct.
     type Model: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Full type name, e.g. `mrs_job_kill`.
+    /// Full type name, e.g. `example_restart`.
     fn type_name(&self) -> &'static str;
 
     /// The action's schema.
@@ -160,7 +160,7 @@ pub trait Described {
 #[async_trait]
 pub trait AnyResource<C>: Described + Send + Sync {
     /// See [`Resource::modify_plan`].
-    fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value, diags: &mut Diagnostics);
+    fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>);
     /// See [`Resource::create`]; null when nothing was created.
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
     /// See [`Resource::read`].
@@ -265,10 +265,8 @@ forward_described!(ActionTag, Action);
 
 #[async_trait]
 impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<ResourceTag<R>, C> {
-    fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value, diags: &mut Diagnostics) {
-        self.inner
-            .0
-            .modify_plan(ctx, &mut PlanEdit::new(planned, diags));
+    fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>) {
+        self.inner.0.modify_plan(ctx, plan);
     }
 
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value {

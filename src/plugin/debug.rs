@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::handshake::{PLUGIN_PROTOCOL_VERSION, PROVIDER_ADDRESS, ServeAddr};
+use super::handshake::{PLUGIN_PROTOCOL_VERSION, ServeAddr};
 
 /// The environment variable Terraform reads reattach configurations from.
 pub const REATTACH_ENV_KEY: &str = "TF_REATTACH_PROVIDERS";
@@ -29,8 +29,9 @@ struct ReattachAddr<'a> {
     string: &'a str,
 }
 
-/// The `TF_REATTACH_PROVIDERS` JSON value for this provider listening at `addr` in process `pid`.
-pub fn reattach_json(addr: &ServeAddr, pid: u32) -> String {
+/// The `TF_REATTACH_PROVIDERS` JSON value for the provider at registry address `provider`,
+/// listening at `addr` in process `pid`.
+pub fn reattach_json(provider: &str, addr: &ServeAddr, pid: u32) -> String {
     let address = addr.to_string();
     let config = ReattachConfig {
         protocol: "grpc",
@@ -42,14 +43,14 @@ pub fn reattach_json(addr: &ServeAddr, pid: u32) -> String {
             string: &address,
         },
     };
-    let providers = std::collections::BTreeMap::from([(PROVIDER_ADDRESS, config)]);
+    let providers = std::collections::BTreeMap::from([(provider, config)]);
     // Plain strings, numbers and a bool: serialization cannot fail.
     serde_json::to_string(&providers).unwrap_or_default()
 }
 
 /// The text printed on stdout in debug mode: what to export, quoted for a POSIX shell.
-pub fn reattach_instructions(addr: &ServeAddr, pid: u32) -> String {
-    let quoted = reattach_json(addr, pid).replace('\'', r#"'"'"'"#);
+pub fn reattach_instructions(provider: &str, addr: &ServeAddr, pid: u32) -> String {
+    let quoted = reattach_json(provider, addr, pid).replace('\'', r#"'"'"'"#);
     format!(
         "Provider started. To attach Terraform CLI, set the {REATTACH_ENV_KEY} environment variable \
          with the following:\n\n\t{REATTACH_ENV_KEY}='{quoted}'\n\n\
@@ -62,11 +63,13 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
+    const ADDRESS: &str = "registry.terraform.io/huaweicloud/mrs";
+
     #[test]
     fn reattach_json_matches_terraform_plugin_go_layout() {
         let addr = ServeAddr::Unix(PathBuf::from("/tmp/d/plugin1"));
         assert_eq!(
-            reattach_json(&addr, 42),
+            reattach_json(ADDRESS, &addr, 42),
             r#"{"registry.terraform.io/huaweicloud/mrs":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/d/plugin1"}}}"#
         );
     }
@@ -74,7 +77,7 @@ mod tests {
     #[test]
     fn instructions_hold_a_shell_ready_export_line() {
         let addr = ServeAddr::Tcp("127.0.0.1:4000".parse().unwrap());
-        let text = reattach_instructions(&addr, 7);
+        let text = reattach_instructions(ADDRESS, &addr, 7);
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with("TF_REATTACH_PROVIDERS='"))
@@ -93,7 +96,7 @@ mod tests {
     #[test]
     fn single_quotes_in_paths_are_escaped_for_the_shell() {
         let addr = ServeAddr::Unix(PathBuf::from("/tmp/it's/plugin1"));
-        let text = reattach_instructions(&addr, 1);
+        let text = reattach_instructions(ADDRESS, &addr, 1);
         assert!(text.contains(r#"/tmp/it'"'"'s/plugin1"#), "{text}");
     }
 }

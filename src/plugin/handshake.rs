@@ -11,6 +11,8 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
+use super::identity::ProviderIdentity;
+
 /// Name of the environment variable carrying go-plugin's magic cookie for Terraform providers.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 
@@ -23,9 +25,6 @@ pub const CORE_PROTOCOL_VERSION: u32 = 1;
 
 /// The Terraform plugin protocol version this provider speaks (tfplugin6).
 pub const PLUGIN_PROTOCOL_VERSION: u32 = 6;
-
-/// Where this provider lives in the registry; the key Terraform uses in `TF_REATTACH_PROVIDERS`.
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/huaweicloud/mrs";
 
 /// Environment variable listing the plugin protocol versions the client accepts, comma separated.
 pub const PROTOCOL_VERSIONS_KEY: &str = "PLUGIN_PROTOCOL_VERSIONS";
@@ -45,14 +44,13 @@ pub const MAX_PORT_KEY: &str = "PLUGIN_MAX_PORT";
 /// Why the environment Terraform gave us cannot be served.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HandshakeError {
-    /// The magic cookie is missing or wrong: a person ran the binary by hand.
+    /// The magic cookie is missing or wrong: a person ran the binary by hand. [`not_started_advice`]
+    /// says the same with the provider's own names.
     #[error(
-        "This binary is a Terraform provider plugin (terraform-provider-mrs); it is meant to be started \
-         by Terraform or OpenTofu, not run directly.\n\
-         To use a local build, point Terraform at it with a `provider_installation {{ dev_overrides {{ \
-         \"huaweicloud/mrs\" = \"<directory holding this binary>\" }} }}` block in a CLI config file \
-         (TF_CLI_CONFIG_FILE), then run `terraform plan` / `terraform apply`.\n\
-         To debug it, run it with `--debug` and export the TF_REATTACH_PROVIDERS line it prints."
+        "This binary is a Terraform provider plugin; it is meant to be started by Terraform or \
+         OpenTofu, not run directly. To use a local build, point Terraform at it with a \
+         `provider_installation {{ dev_overrides {{ ... }} }}` block in a CLI config file; to debug it, \
+         run it with `--debug`."
     )]
     NotStartedByTerraform,
     /// The client does not speak protocol 6.
@@ -86,6 +84,20 @@ pub enum HandshakeError {
         /// Which variable.
         key: &'static str,
     },
+}
+
+/// What a person who ran the binary by hand should do, with the provider's own names.
+pub fn not_started_advice(identity: &ProviderIdentity) -> String {
+    format!(
+        "This binary is a Terraform provider plugin ({binary}); it is meant to be started by Terraform \
+         or OpenTofu, not run directly.\n\
+         To use a local build, point Terraform at it with a `provider_installation {{ dev_overrides {{ \
+         \"{source}\" = \"<directory holding this binary>\" }} }}` block in a CLI config file \
+         (TF_CLI_CONFIG_FILE), then run `terraform plan` / `terraform apply`.\n\
+         To debug it, run it with `--debug` and export the TF_REATTACH_PROVIDERS line it prints.",
+        binary = identity.binary,
+        source = identity.source(),
+    )
 }
 
 /// Checks that Terraform started us. Debug mode skips this check.
@@ -261,6 +273,23 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("Terraform"), "{text}");
         assert!(text.contains("dev_overrides"), "{text}");
+    }
+
+    #[test]
+    fn advice_for_a_person_names_the_binary_and_its_dev_overrides_source() {
+        let identity = ProviderIdentity {
+            name: "example",
+            address: "registry.terraform.io/acme/example",
+            binary: "terraform-provider-example",
+            version: "0.1.0",
+            description: "An example.",
+            api: "Example",
+            log_target: "terraform_provider_example",
+        };
+        let text = not_started_advice(&identity);
+        assert!(text.contains("(terraform-provider-example)"), "{text}");
+        assert!(text.contains("\"acme/example\" = "), "{text}");
+        assert!(text.contains("--debug"), "{text}");
     }
 
     #[test]

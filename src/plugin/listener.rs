@@ -87,9 +87,14 @@ pub enum PluginListener {
 
 impl PluginListener {
     /// Binds a unix socket in `socket_dir` (or a fresh private directory), falling back to TCP on
-    /// 127.0.0.1 within `ports`. Must run inside a tokio runtime.
-    pub fn bind(socket_dir: Option<&Path>, ports: &PortRange) -> Result<Self, ListenError> {
-        let unix_error = match bind_unix(socket_dir) {
+    /// 127.0.0.1 within `ports`. A private directory's name starts with `dir_prefix`, so a
+    /// person looking in `/tmp` can tell whose it is. Must run inside a tokio runtime.
+    pub fn bind(
+        socket_dir: Option<&Path>,
+        ports: &PortRange,
+        dir_prefix: &str,
+    ) -> Result<Self, ListenError> {
+        let unix_error = match bind_unix(socket_dir, dir_prefix) {
             Ok(listener) => return Ok(listener),
             Err(err) => err,
         };
@@ -195,12 +200,12 @@ impl PluginListener {
     }
 }
 
-fn bind_unix(socket_dir: Option<&Path>) -> io::Result<PluginListener> {
+fn bind_unix(socket_dir: Option<&Path>, dir_prefix: &str) -> io::Result<PluginListener> {
     let (dir, private_dir) = match socket_dir {
         Some(dir) => (dir.to_path_buf(), None),
         None => {
             let private = tempfile::Builder::new()
-                .prefix("tf-provider-mrs-")
+                .prefix(dir_prefix)
                 .permissions(std::fs::Permissions::from_mode(PRIVATE_DIR_MODE))
                 .tempdir()?;
             (private.path().to_path_buf(), Some(private))
@@ -360,9 +365,11 @@ mod tests {
     use super::*;
     use std::os::unix::fs::FileTypeExt as _;
 
+    const TEST_PREFIX: &str = "tf-provider-mrs-";
+
     #[tokio::test]
     async fn default_socket_lives_in_a_private_dir_with_mode_0600_and_is_removed_on_drop() {
-        let listener = PluginListener::bind(None, &PortRange::any()).unwrap();
+        let listener = PluginListener::bind(None, &PortRange::any(), TEST_PREFIX).unwrap();
         let ServeAddr::Unix(path) = listener.addr().unwrap() else {
             panic!("expected a unix socket");
         };
@@ -383,7 +390,8 @@ mod tests {
     #[tokio::test]
     async fn socket_goes_into_the_directory_terraform_chose_which_is_kept() {
         let chosen = tempfile::tempdir().unwrap();
-        let listener = PluginListener::bind(Some(chosen.path()), &PortRange::any()).unwrap();
+        let listener =
+            PluginListener::bind(Some(chosen.path()), &PortRange::any(), TEST_PREFIX).unwrap();
         let ServeAddr::Unix(path) = listener.addr().unwrap() else {
             panic!("expected a unix socket");
         };
@@ -398,6 +406,7 @@ mod tests {
         let listener = PluginListener::bind(
             Some(Path::new("/nonexistent/dir/for/sure")),
             &PortRange::any(),
+            TEST_PREFIX,
         )
         .unwrap();
         let ServeAddr::Tcp(addr) = listener.addr().unwrap() else {

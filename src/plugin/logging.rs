@@ -21,9 +21,6 @@ pub const PROVIDER_LOG_LEVEL_KEY: &str = "TF_LOG_PROVIDER";
 /// Terraform's general log level variable.
 pub const LOG_LEVEL_KEY: &str = "TF_LOG";
 
-/// Our crate's name as it appears in `tracing` targets.
-const CRATE_TARGET: &str = "terraform_provider_mrs";
-
 /// hclog's timestamp layout: RFC 3339 with microseconds.
 const TIMESTAMP_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
@@ -59,20 +56,27 @@ type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
 pub struct JsonLogLayer {
     sink: Sink,
     own_level: LevelFilter,
+    own_crate: &'static str,
 }
 
 impl JsonLogLayer {
-    /// A layer writing to `sink`, keeping our own events up to `own_level`; events from other
-    /// crates (hyper, h2, rustls…) are kept only at WARN and above, whatever the level.
-    pub fn new(sink: Box<dyn Write + Send>, own_level: LevelFilter) -> Self {
+    /// A layer writing to `sink`, keeping the events of `own_crate` (the provider's crate, as
+    /// `tracing` targets name it) up to `own_level`; events from other crates (hyper, h2,
+    /// rustls…) are kept only at WARN and above, whatever the level.
+    pub fn new(
+        sink: Box<dyn Write + Send>,
+        own_level: LevelFilter,
+        own_crate: &'static str,
+    ) -> Self {
         JsonLogLayer {
             sink: Arc::new(Mutex::new(sink)),
             own_level,
+            own_crate,
         }
     }
 
     fn wanted(&self, metadata: &Metadata<'_>) -> bool {
-        let ceiling = if is_ours(metadata.target()) {
+        let ceiling = if is_within(self.own_crate, metadata.target()) {
             self.own_level
         } else {
             self.own_level.min(LevelFilter::WARN)
@@ -81,17 +85,17 @@ impl JsonLogLayer {
     }
 }
 
-fn is_ours(target: &str) -> bool {
-    target == CRATE_TARGET
+fn is_within(own_crate: &str, target: &str) -> bool {
+    target == own_crate
         || target
-            .strip_prefix(CRATE_TARGET)
+            .strip_prefix(own_crate)
             .is_some_and(|rest| rest.starts_with("::"))
 }
 
-/// hclog module name for a `tracing` target: our modules lose the crate prefix and use dots
-/// (`terraform_provider_mrs::mrs::client` → `mrs.client`); the crate root is `provider`.
-pub fn module_name(target: &str) -> String {
-    let within_crate = target.strip_prefix(CRATE_TARGET).and_then(|rest| {
+/// hclog module name for a `tracing` target: the modules of `own_crate` lose the crate prefix
+/// and use dots (`my_provider::api::client` → `api.client`); the crate root is `provider`.
+pub fn module_name(own_crate: &str, target: &str) -> String {
+    let within_crate = target.strip_prefix(own_crate).and_then(|rest| {
         if rest.is_empty() {
             Some("")
         } else {
@@ -153,13 +157,16 @@ impl Visit for FieldCollector<'_> {
     }
 }
 
-/// Renders one event as an hclog JSON line (without the newline).
-pub fn render_event(event: &Event<'_>, now: time::OffsetDateTime) -> String {
+/// Renders one event as an hclog JSON line (without the newline); see [`module_name`] for `own_crate`.
+pub fn render_event(own_crate: &str, event: &Event<'_>, now: time::OffsetDateTime) -> String {
     let metadata = event.metadata();
     let mut object = Map::new();
     object.insert("@level".into(), level_name(metadata.level()).into());
     object.insert("@message".into(), Value::from(""));
-    object.insert("@module".into(), module_name(metadata.target()).into());
+    object.insert(
+        "@module".into(),
+        module_name(own_crate, metadata.target()).into(),
+    );
     let timestamp = now
         .to_offset(time::UtcOffset::UTC)
         .format(TIMESTAMP_FORMAT)
@@ -178,7 +185,7 @@ impl<S: Subscriber> Layer<S> for JsonLogLayer {
         if !self.wanted(event.metadata()) {
             return;
         }
-        let mut line = render_event(event, time::OffsetDateTime::now_utc());
+        let mut line = render_event(self.own_crate, event, time::OffsetDateTime::now_utc());
         line.push('\n');
         // A poisoned lock only means another thread panicked mid-write; keep logging.
         let mut sink = self
@@ -190,17 +197,20 @@ impl<S: Subscriber> Layer<S> for JsonLogLayer {
     }
 }
 
-/// Installs the JSON stderr logger for the whole process, level from the environment.
+/// Installs the JSON stderr logger for the whole process, level from the environment, with
+/// `own_crate` as the provider's crate (see [`JsonLogLayer::new`]).
 /// Does nothing if a global subscriber is already set (e.g. by a test harness).
-pub fn init_from_env() {
+pub fn init_from_env(own_crate: &'static str) {
     let level = level_from_env(|key| std::env::var(key).ok());
-    let layer = JsonLogLayer::new(Box::new(std::io::stderr()), level);
+    let layer = JsonLogLayer::new(Box::new(std::io::stderr()), level, own_crate);
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const OWN_CRATE: &str = "terraform_provider_mrs";
 
     /// A clonable in-memory sink.
     #[derive(Clone, Default)]
@@ -229,7 +239,7 @@ mod tests {
 
     fn capture(level: LevelFilter, body: impl FnOnce()) -> Vec<Value> {
         let captured = Captured::default();
-        let layer = JsonLogLayer::new(Box::new(captured.clone()), level);
+        let layer = JsonLogLayer::new(Box::new(captured.clone()), level, OWN_CRATE);
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, body);
         captured.lines()
@@ -282,13 +292,13 @@ mod tests {
 
     #[test]
     fn crate_root_target_is_module_provider() {
-        assert_eq!(module_name("terraform_provider_mrs"), "provider");
+        assert_eq!(module_name(OWN_CRATE, "terraform_provider_mrs"), "provider");
         assert_eq!(
-            module_name("terraform_provider_mrs::plugin::serve"),
+            module_name(OWN_CRATE, "terraform_provider_mrs::plugin::serve"),
             "plugin.serve"
         );
         assert_eq!(
-            module_name("terraform_provider_mrsx"),
+            module_name(OWN_CRATE, "terraform_provider_mrsx"),
             "terraform_provider_mrsx"
         );
     }

@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -19,7 +19,8 @@ use tonic_health::ServingStatus;
 
 use super::debug::reattach_instructions;
 use super::goplugin_services::{Broker, Controller, Stdio};
-use super::handshake::{HandshakeError, PluginEnv, PortRange, handshake_line};
+use super::handshake::{HandshakeError, PluginEnv, PortRange, handshake_line, not_started_advice};
+use super::identity::ProviderIdentity;
 use super::listener::{ListenError, PluginListener};
 use super::logging;
 use super::proto::goplugin::grpc_broker_server::GrpcBrokerServer;
@@ -49,13 +50,9 @@ pub struct ServeContext {
     pub shutdown: CancellationToken,
 }
 
-/// Command-line arguments. Terraform passes none.
+/// Command-line arguments. Terraform passes none. Name, version and help text come from the
+/// provider's [`ProviderIdentity`].
 #[derive(Debug, Parser)]
-#[command(
-    name = "terraform-provider-mrs",
-    version,
-    about = "Terraform provider for Huawei Cloud MapReduce Service (started by Terraform, not by hand)"
-)]
 struct Args {
     /// Start without Terraform and print a TF_REATTACH_PROVIDERS line to attach Terraform to this process.
     #[arg(long)]
@@ -94,14 +91,31 @@ enum Mode {
     Debug,
 }
 
+impl Args {
+    /// Parses the process's arguments, with `--help` and `--version` speaking for `identity`.
+    fn parse_for(identity: &ProviderIdentity) -> Result<Self, clap::Error> {
+        let about = format!(
+            "{} (started by Terraform, not by hand)",
+            identity.description
+        );
+        let command = Args::command()
+            .name(identity.binary)
+            .bin_name(identity.binary)
+            .version(identity.version)
+            .about(about);
+        Args::from_arg_matches(&command.try_get_matches()?)
+    }
+}
+
 /// Everything `main` needs: parse arguments (`--debug`), check the handshake, listen, announce,
 /// serve the provider built by `make_provider` until asked to stop, clean up, and return the
-/// process exit code. Errors are printed to stderr as sentences.
-pub fn run<S>(make_provider: impl FnOnce(ServeContext) -> S) -> ExitCode
+/// process exit code. Errors are printed to stderr as sentences. `identity` names the provider
+/// wherever the runtime has to (see [`ProviderIdentity`]).
+pub fn run<S>(identity: ProviderIdentity, make_provider: impl FnOnce(ServeContext) -> S) -> ExitCode
 where
     S: Provider,
 {
-    let args = match Args::try_parse() {
+    let args = match Args::parse_for(&identity) {
         Ok(args) => args,
         Err(err) => {
             // Prints help/version to stdout, usage errors to stderr.
@@ -113,19 +127,23 @@ where
             };
         }
     };
-    logging::init_from_env();
+    logging::init_from_env(identity.log_target);
     let mode = if args.debug {
         Mode::Debug
     } else {
         match PluginEnv::from_process_env() {
             Ok(env) => Mode::Managed(env),
+            Err(HandshakeError::NotStartedByTerraform) => {
+                eprintln!("{}", not_started_advice(&identity));
+                return ExitCode::FAILURE;
+            }
             Err(err) => {
                 eprintln!("{err}");
                 return ExitCode::FAILURE;
             }
         }
     };
-    match serve_blocking(mode, make_provider) {
+    match serve_blocking(&identity, mode, make_provider) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "provider stopped");
@@ -136,6 +154,7 @@ where
 }
 
 fn serve_blocking<S: Provider>(
+    identity: &ProviderIdentity,
     mode: Mode,
     make_provider: impl FnOnce(ServeContext) -> S,
 ) -> Result<(), ServeError> {
@@ -145,7 +164,7 @@ fn serve_blocking<S: Provider>(
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
-    let result = runtime.block_on(serve(mode, make_provider));
+    let result = runtime.block_on(serve(identity, mode, make_provider));
     // Dropping the runtime drops the accept task and with it the socket file; don't let a stuck
     // task hold the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -153,6 +172,7 @@ fn serve_blocking<S: Provider>(
 }
 
 async fn serve<S: Provider>(
+    identity: &ProviderIdentity,
     mode: Mode,
     make_provider: impl FnOnce(ServeContext) -> S,
 ) -> Result<(), ServeError> {
@@ -164,15 +184,18 @@ async fn serve<S: Provider>(
             ..
         }) => {
             let client_certs = parse_client_certs(pem)?;
-            let identity = ServerIdentity::generate()?;
-            let acceptor = TlsAcceptor::from(server_config(&identity, client_certs)?);
-            (Some(acceptor), Some(identity.handshake_encoding()))
+            let certificate = ServerIdentity::generate(identity.binary)?;
+            let acceptor = TlsAcceptor::from(server_config(&certificate, client_certs)?);
+            (Some(acceptor), Some(certificate.handshake_encoding()))
         }
         _ => (None, None),
     };
+    let dir_prefix = format!("tf-provider-{}-", identity.name);
     let listener = match &mode {
-        Mode::Managed(env) => PluginListener::bind(env.unix_socket_dir.as_deref(), &env.ports)?,
-        Mode::Debug => PluginListener::bind(None, &PortRange::any())?,
+        Mode::Managed(env) => {
+            PluginListener::bind(env.unix_socket_dir.as_deref(), &env.ports, &dir_prefix)?
+        }
+        Mode::Debug => PluginListener::bind(None, &PortRange::any(), &dir_prefix)?,
     };
     let addr = listener.addr().map_err(ServeError::Runtime)?;
     watch_for_stop(matches!(mode, Mode::Debug), shutdown.clone()).map_err(ServeError::Runtime)?;
@@ -203,7 +226,7 @@ async fn serve<S: Provider>(
                 handshake_line(env.protocol_version, &addr, server_cert.as_deref())
             )
         }
-        Mode::Debug => reattach_instructions(&addr, std::process::id()),
+        Mode::Debug => reattach_instructions(identity.address, &addr, std::process::id()),
     };
     let mut stdout = std::io::stdout().lock();
     stdout

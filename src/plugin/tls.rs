@@ -21,9 +21,6 @@ use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme,
 };
 
-/// Organization written into our server certificate's subject (go-plugin writes "HashiCorp").
-pub const CERT_ORGANIZATION: &str = "terraform-provider-mrs";
-
 /// Host name our certificate is issued for; go-plugin clients verify the server as "localhost".
 pub const CERT_HOST: &str = "localhost";
 
@@ -61,8 +58,9 @@ pub struct ServerIdentity {
 
 impl ServerIdentity {
     /// Creates a self-signed ECDSA P-256 certificate shaped like go-plugin's: CA, usable for
-    /// server and client auth, issued to `localhost`, valid from 30 s ago.
-    pub fn generate() -> Result<Self, TlsError> {
+    /// server and client auth, issued to `localhost`, valid from 30 s ago. `organization` goes
+    /// into the subject (go-plugin writes "HashiCorp"; we write the provider's binary name).
+    pub fn generate(organization: &str) -> Result<Self, TlsError> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = rcgen::CertificateParams::new(vec![CERT_HOST.to_owned()])?;
         params.distinguished_name = rcgen::DistinguishedName::new();
@@ -71,7 +69,7 @@ impl ServerIdentity {
             .push(rcgen::DnType::CommonName, CERT_HOST);
         params
             .distinguished_name
-            .push(rcgen::DnType::OrganizationName, CERT_ORGANIZATION);
+            .push(rcgen::DnType::OrganizationName, organization);
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::DigitalSignature,
@@ -255,12 +253,14 @@ pub fn server_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TEST_ORGANIZATION: &str = "terraform-provider-mrs";
     use x509_parser::extensions::GeneralName;
     use x509_parser::prelude::{FromDer as _, X509Certificate};
 
     #[test]
     fn generated_certificate_is_a_localhost_ca_for_server_and_client_auth() {
-        let identity = ServerIdentity::generate().unwrap();
+        let identity = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let (_, cert) = X509Certificate::from_der(identity.cert_der.as_ref()).unwrap();
 
         let constraints = cert.basic_constraints().unwrap().unwrap().value;
@@ -287,15 +287,15 @@ mod tests {
 
     #[test]
     fn each_generation_is_a_fresh_key_and_serial() {
-        let a = ServerIdentity::generate().unwrap();
-        let b = ServerIdentity::generate().unwrap();
+        let a = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
+        let b = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         assert_ne!(a.cert_der, b.cert_der);
         assert_ne!(a.key_der.secret_pkcs8_der(), b.key_der.secret_pkcs8_der());
     }
 
     #[test]
     fn handshake_encoding_is_unpadded_standard_base64_of_der() {
-        let identity = ServerIdentity::generate().unwrap();
+        let identity = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let encoded = identity.handshake_encoding();
         assert!(!encoded.ends_with('='));
         let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn client_pem_parses_back_to_the_same_der() {
-        let identity = ServerIdentity::generate().unwrap();
+        let identity = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let certs = parse_client_certs(&pem_of(&identity)).unwrap();
         assert_eq!(certs, vec![identity.cert_der.clone()]);
     }
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn verifier_accepts_the_pinned_certificate() {
-        let client = ServerIdentity::generate().unwrap();
+        let client = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let verifier = verifier_pinning(&client.cert_der);
         assert!(verifier.client_auth_mandatory());
         assert!(
@@ -350,8 +350,8 @@ mod tests {
 
     #[test]
     fn verifier_rejects_any_other_certificate() {
-        let client = ServerIdentity::generate().unwrap();
-        let intruder = ServerIdentity::generate().unwrap();
+        let client = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
+        let intruder = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let verifier = verifier_pinning(&client.cert_der);
         let err = verifier
             .verify_client_cert(&intruder.cert_der, &[], UnixTime::now())
@@ -405,7 +405,7 @@ mod tests {
 
     #[test]
     fn p521_check_refuses_a_p256_certificate_key() {
-        let p256 = ServerIdentity::generate().unwrap();
+        let p256 = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let err = verify_p521_signature(b"m", &p256.cert_der, &[0x30, 0x00]).unwrap_err();
         assert_eq!(
             err,
@@ -415,7 +415,7 @@ mod tests {
 
     #[test]
     fn verifier_offers_p521_for_go_plugin_clients() {
-        let client = ServerIdentity::generate().unwrap();
+        let client = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let verifier = verifier_pinning(&client.cert_der);
         let schemes = verifier.supported_verify_schemes();
         assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
@@ -424,8 +424,8 @@ mod tests {
 
     #[test]
     fn server_config_offers_h2_and_requires_a_client_certificate() {
-        let server = ServerIdentity::generate().unwrap();
-        let client = ServerIdentity::generate().unwrap();
+        let server = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
+        let client = ServerIdentity::generate(TEST_ORGANIZATION).unwrap();
         let config = server_config(&server, vec![client.cert_der.clone()]).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
     }

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::framework::Attr;
-use crate::framework::PlanEdit;
+use crate::framework::{Attr, PlanEdit};
 use crate::mrs::{ClientConfig, ConfigError, MrsClient};
+use crate::tfvalue::AttributePath;
 
 /// What the `mrs` provider's configure step builds; cheap to clone.
 #[derive(Clone)]
@@ -77,7 +77,7 @@ impl Clients {
             && let Err(detail) = self.check_region(Some(&region))
         {
             plan.add_attribute_error(
-                "region",
+                AttributePath::attr("region"),
                 "Region differs from the provider's fixed endpoint",
                 detail,
             );
@@ -146,7 +146,6 @@ impl Clients {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::Diagnostics;
     use crate::mrs::Credentials;
     use crate::tfvalue::Value;
 
@@ -188,8 +187,9 @@ mod tests {
                 .into_iter()
                 .collect(),
         );
-        let mut diags = Diagnostics::new();
-        clients.check_planned_region(&mut PlanEdit::new(&mut planned, &mut diags));
+        let mut edit = PlanEdit::new(&mut planned);
+        clients.check_planned_region(&mut edit);
+        let (diags, _) = edit.finish();
         let errors: Vec<_> = diags.iter().collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use crate::framework::{
     self, AnyAction, AnyDataSource, AnyResource, Attribute, ConfigureRequest, Diagnostics, Schema,
 };
+use crate::plugin::ProviderIdentity;
 pub use clients::Clients;
 pub use job_execution::JobExecutionDataSource;
 pub use job_kill::JobKillResource;
@@ -24,12 +25,23 @@ pub use job_kill_action::JobKillAction;
 #[derive(Debug, Default)]
 pub struct MrsProvider;
 
+/// Who the `mrs` provider is, for the plugin runtime and the framework's messages.
+pub const IDENTITY: ProviderIdentity = ProviderIdentity {
+    name: "mrs",
+    address: "registry.terraform.io/huaweicloud/mrs",
+    binary: "terraform-provider-mrs",
+    version: env!("CARGO_PKG_VERSION"),
+    description: "Terraform provider for Huawei Cloud MapReduce Service",
+    api: "MRS",
+    log_target: env!("CARGO_CRATE_NAME"),
+};
+
 #[async_trait]
 impl framework::Provider for MrsProvider {
     type Client = Clients;
 
-    fn type_name(&self) -> &'static str {
-        "mrs"
+    fn identity(&self) -> ProviderIdentity {
+        IDENTITY
     }
 
     fn schema(&self) -> Schema {

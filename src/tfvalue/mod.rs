@@ -7,8 +7,8 @@
 //!
 //! Files by idea: [`types`] (types and their JSON syntax), [`value`], [`number`]
 //! (arbitrary-precision decimals), [`path`] (attribute paths), `msgpack` / `msgpack_wire`,
-//! `json` / `json_text`, `flatmap`, `serde_bridge` (to and from `serde_json::Value` for typed
-//! structs), [`error`].
+//! `json` / `json_text`, `flatmap`, [`serde_value`] (typed structs read and written straight
+//! from values, unknowns included), `serde_bridge` (to and from `serde_json::Value`), [`error`].
 //!
 //! The property tests in `proptests` fuzz every codec with arbitrary types and values. They
 //! use proptest's default configuration, so a long fuzz run is
@@ -23,6 +23,7 @@ mod msgpack_wire;
 pub mod number;
 pub mod path;
 mod serde_bridge;
+pub mod serde_value;
 pub mod types;
 pub mod value;
 
@@ -36,5 +37,6 @@ pub use msgpack::{decode_msgpack, encode_msgpack};
 pub use number::{Number, NumberParseError};
 pub use path::{AttributePath, PathStep};
 pub use serde_bridge::{from_json_value, to_json_value};
+pub use serde_value::{SerdeError, from_value, to_value};
 pub use types::Type;
 pub use value::Value;

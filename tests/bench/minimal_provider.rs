@@ -26,7 +26,7 @@ pub const SERVE_ENV: &str = "MRS_BENCH_SERVE_MINIMAL_PROVIDER";
 /// Serves the provider when the benchmark started this process for Terraform.
 pub fn serve_if_asked() -> Option<ExitCode> {
     std::env::var_os(SERVE_ENV)?;
-    Some(plugin::run(|context| {
+    Some(plugin::run(MrsProvider.identity(), |context| {
         ProviderService::new(MinimalProvider, context.shutdown.child_token())
     }))
 }
@@ -38,8 +38,8 @@ struct MinimalProvider;
 impl Provider for MinimalProvider {
     type Client = Clients;
 
-    fn type_name(&self) -> &'static str {
-        "mrs"
+    fn identity(&self) -> plugin::ProviderIdentity {
+        MrsProvider.identity()
     }
 
     fn schema(&self) -> Schema {

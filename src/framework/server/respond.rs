@@ -10,8 +10,9 @@ use futures::{FutureExt, Stream};
 use tonic::{Response, Status};
 
 use super::convert::{decode_dynamic, diagnostics_to_proto, encode_dynamic};
-use super::validate::validate_against_schema;
-use super::{Config, Described, Diagnostics};
+use crate::framework::validate_against_schema;
+use crate::framework::{Config, Described, Diagnostics};
+use crate::plugin::ProviderIdentity;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::tfvalue::{Type, Value};
 
@@ -96,19 +97,45 @@ pub(super) async fn guarded<T: WithDiagnostics>(
             Ok(Response::new(T::from_diagnostics(error_diagnostic(
                 "Provider bug: internal error",
                 format!(
-                    "The provider panicked while handling {rpc}: {text}. Nothing was changed by this \
-                     request. Please report this to the provider's maintainers."
+                    "The provider panicked while handling {rpc}: {text}. {} Please report this to \
+                     the provider's maintainers.",
+                    what_a_panic_leaves(rpc)
                 ),
             ))))
         }
     }
 }
 
-pub(super) fn unsupported(kind: &str, name: &str) -> Vec<pb::Diagnostic> {
+/// What is known about the remote system after a panic in `rpc`: only the RPCs that carry out
+/// changes can have changed anything, and for them the panic may have come after a request went out.
+pub(super) fn what_a_panic_leaves(rpc: &str) -> &'static str {
+    match rpc {
+        "ApplyResourceChange" => {
+            "The change may or may not have been made remotely: the panic may have come after a \
+             request was sent. Check the remote system before applying again; Terraform keeps the \
+             resource's prior state (none, for a new resource)."
+        }
+        "InvokeAction" => {
+            "The action may or may not have been carried out remotely: the panic may have come \
+             after a request was sent. Check the remote system before invoking it again."
+        }
+        _ => {
+            "This request only validates, plans or reads, so the provider changed nothing \
+             remotely; nothing was written to state."
+        }
+    }
+}
+
+pub(super) fn unsupported(
+    provider: &ProviderIdentity,
+    kind: &str,
+    name: &str,
+) -> Vec<pb::Diagnostic> {
     error_diagnostic(
         &format!("Unsupported {kind}"),
         format!(
-            "The mrs provider has no {kind} named {name:?}. Check the type name in your configuration."
+            "The {} provider has no {kind} named {name:?}. Check the type name in your configuration.",
+            provider.name
         ),
     )
 }
@@ -152,13 +179,14 @@ pub(super) fn encode(
 /// Validation shared by resources, data sources and actions: the type must exist, the
 /// configuration must decode, then the schema's validators and the owner's own checks run.
 pub(super) fn validate_request(
+    provider: &ProviderIdentity,
     owner: Option<&dyn Described>,
     kind: &str,
     type_name: &str,
     config: Option<&pb::DynamicValue>,
 ) -> Vec<pb::Diagnostic> {
     let Some(owner) = owner else {
-        return unsupported(kind, type_name);
+        return unsupported(provider, kind, type_name);
     };
     let mut diags = Diagnostics::new();
     if let Some(config) = decode(config, owner.value_type(), "configuration", &mut diags) {
@@ -218,6 +246,11 @@ mod tests {
             diagnostics[0]
         );
         assert!(diagnostics[0].detail.contains("ReadResource"));
+        assert!(
+            diagnostics[0].detail.contains("changed nothing"),
+            "{:?}",
+            diagnostics[0]
+        );
 
         // The next request is served as usual.
         let next = guarded("ReadResource", async {
@@ -225,5 +258,24 @@ mod tests {
         })
         .await;
         assert!(next.expect("answer").into_inner().diagnostics.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_panic_during_apply_does_not_claim_that_nothing_changed() {
+        let handler = async {
+            if std::hint::black_box(true) {
+                panic!("boom after the request went out");
+            }
+            pb::apply_resource_change::Response::default()
+        };
+        let response = guarded("ApplyResourceChange", handler)
+            .await
+            .expect("an answer, not a gRPC error");
+        let detail = &response.into_inner().diagnostics[0].detail;
+        assert!(!detail.contains("Nothing was changed"), "{detail}");
+        assert!(!detail.contains("changed nothing"), "{detail}");
+        assert!(detail.contains("may or may not have been made"), "{detail}");
+        assert!(detail.contains("Check the remote system"), "{detail}");
+        assert!(detail.contains("prior state"), "{detail}");
     }
 }

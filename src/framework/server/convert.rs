@@ -1,7 +1,7 @@
 //! Translation between the framework's types and the generated tfplugin6 messages.
-//! This file and `server.rs` are the only framework files that see protocol types.
+//! Together with the rest of `server/`, the only part of the framework that sees protocol types.
 
-use super::{Diagnostic, Diagnostics, Nesting, Schema, Severity};
+use crate::framework::{Diagnostic, Diagnostics, Nesting, Schema, Severity};
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::tfvalue::{self, AttributePath, PathStep, Type, Value, ValueError};
 

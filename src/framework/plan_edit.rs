@@ -1,0 +1,168 @@
+//! What a resource's `modify_plan` may do to a plan, as terraform-plugin-framework's
+//! `ModifyPlan` may: fill in computed values already known, add diagnostics, and ask for a
+//! replacement. The framework has applied its own plan rules before; the edit comes last.
+
+use super::{Attr, Diagnostics};
+use crate::tfvalue::{AttributePath, Value};
+
+/// A planned state a resource may refine: it can fill in values that would otherwise be
+/// "(known after apply)", so the plan shows them, add warnings and errors Terraform shows with
+/// the plan, and mark attributes whose change needs a replacement. Only unknown values can be
+/// filled; what the configuration set stays as it is.
+#[derive(Debug)]
+pub struct PlanEdit<'a> {
+    planned: &'a mut Value,
+    diags: Diagnostics,
+    requires_replace: Vec<AttributePath>,
+}
+
+impl<'a> PlanEdit<'a> {
+    pub(crate) fn new(planned: &'a mut Value) -> Self {
+        Self {
+            planned,
+            diags: Diagnostics::new(),
+            requires_replace: Vec::new(),
+        }
+    }
+
+    /// The planned value of a top-level string attribute.
+    pub fn string(&self, name: &str) -> Attr<String> {
+        match self.planned.attr(name) {
+            Some(Value::Unknown) => Attr::Unknown,
+            Some(v) => v.as_str().map_or(Attr::Null, |s| Attr::Known(s.to_owned())),
+            None => Attr::Null,
+        }
+    }
+
+    /// The planned value of a top-level bool attribute.
+    pub fn bool(&self, name: &str) -> Attr<bool> {
+        match self.planned.attr(name) {
+            Some(Value::Unknown) => Attr::Unknown,
+            Some(v) => v.as_bool().map_or(Attr::Null, Attr::Known),
+            None => Attr::Null,
+        }
+    }
+
+    /// Sets a top-level attribute that is still unknown; returns whether it was set.
+    pub fn fill_unknown(&mut self, name: &str, value: Value) -> bool {
+        match self.planned {
+            Value::Object(attrs) => match attrs.get_mut(name) {
+                Some(slot @ Value::Unknown) => {
+                    *slot = value;
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A warning Terraform shows with the plan; the plan goes ahead.
+    pub fn add_warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        self.diags.add_warning(summary, detail);
+    }
+
+    /// An error: Terraform shows it and the plan fails.
+    pub fn add_error(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        self.diags.add_error(summary, detail);
+    }
+
+    /// A warning about one attribute, underlined in the configuration.
+    pub fn add_attribute_warning(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.diags.add_attribute_warning(path, summary, detail);
+    }
+
+    /// An error about one attribute, underlined in the configuration; the plan fails.
+    pub fn add_attribute_error(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.diags.add_attribute_error(path, summary, detail);
+    }
+
+    /// Marks the change of `path` as one that destroys and recreates the resource, beside the
+    /// schema's `requires_replace` attributes. Has no effect on a create, which replaces nothing.
+    pub fn require_replace(&mut self, path: AttributePath) {
+        if !self.requires_replace.contains(&path) {
+            self.requires_replace.push(path);
+        }
+    }
+
+    /// True when an error was added.
+    pub fn has_errors(&self) -> bool {
+        self.diags.has_errors()
+    }
+
+    /// The diagnostics added and the paths marked for replacement, in the order they came.
+    pub(crate) fn finish(self) -> (Diagnostics, Vec<AttributePath>) {
+        (self.diags, self.requires_replace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::Severity;
+
+    fn planned() -> Value {
+        Value::Object(
+            [
+                ("id".to_owned(), Value::Unknown),
+                ("name".to_owned(), Value::from("a")),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    #[test]
+    fn an_edit_collects_diagnostics_and_replacements_in_order_without_repeats() {
+        let mut value = planned();
+        let mut edit = PlanEdit::new(&mut value);
+        edit.add_warning("Heads up", "the job is already ending");
+        edit.add_attribute_error(AttributePath::attr("name"), "Bad name", "pick another");
+        edit.require_replace(AttributePath::attr("name"));
+        edit.require_replace(AttributePath::attr("name"));
+        edit.require_replace(AttributePath::attr("id"));
+        assert!(edit.has_errors());
+        let (diags, replace) = edit.finish();
+        let found: Vec<_> = diags
+            .iter()
+            .map(|d| (d.severity, d.summary.as_str(), d.attribute.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Severity::Warning, "Heads up", None),
+                (
+                    Severity::Error,
+                    "Bad name",
+                    Some(AttributePath::attr("name"))
+                ),
+            ]
+        );
+        assert_eq!(
+            replace,
+            [AttributePath::attr("name"), AttributePath::attr("id")]
+        );
+    }
+
+    #[test]
+    fn only_unknown_values_can_be_filled() {
+        let mut value = planned();
+        let mut edit = PlanEdit::new(&mut value);
+        assert!(edit.fill_unknown("id", Value::from("x")));
+        assert!(!edit.fill_unknown("name", Value::from("b")));
+        assert_eq!(edit.string("id"), Attr::Known("x".to_owned()));
+        assert_eq!(edit.string("name"), Attr::Known("a".to_owned()));
+        let (diags, replace) = edit.finish();
+        assert!(diags.is_empty() && replace.is_empty());
+    }
+}

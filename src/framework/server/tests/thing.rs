@@ -1,0 +1,113 @@
+//! `test_thing`, the resource the apply and plan tests drive, and its values.
+
+use super::*;
+
+/// `test_thing`: a name the configuration sets and an ID the provider assigns.
+pub(super) struct Thing {
+    pub(super) create: Ending,
+    pub(super) update: Ending,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ThingModel {
+    id: Option<String>,
+    name: String,
+}
+
+#[async_trait]
+impl Resource<()> for Thing {
+    type Model = ThingModel;
+
+    fn type_name(&self) -> &'static str {
+        "test_thing"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::default()
+            .attribute(Attribute::string("id").computed())
+            .attribute(Attribute::string("name").required())
+    }
+
+    // A name asks for what the test wants to see: a warning and a replacement, or an error.
+    fn modify_plan(&self, _: &Ctx<()>, plan: &mut PlanEdit<'_>) {
+        match plan.string("name") {
+            Attr::Known(name) if name == "replace me" => {
+                plan.add_warning("Replacing", "this name needs a new thing");
+                plan.require_replace(AttributePath::attr("name"));
+            }
+            Attr::Known(name) if name == "refuse me" => {
+                plan.add_attribute_error(
+                    AttributePath::attr("name"),
+                    "Name refused",
+                    "pick another name",
+                );
+            }
+            _ => {}
+        }
+    }
+
+    async fn create(
+        &self,
+        _: &Ctx<()>,
+        planned: ThingModel,
+        diags: &mut Diagnostics,
+    ) -> Option<ThingModel> {
+        let created = ThingModel {
+            id: Some("thing-1".into()),
+            name: planned.name,
+        };
+        match self.create {
+            Ending::Clean => Some(created),
+            Ending::StateWithError => {
+                diags.add_error("Wait failed", "the thing was created, then the wait failed");
+                Some(created)
+            }
+            Ending::NothingWithError => {
+                diags.add_error("Create refused", "nothing was created");
+                None
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        _: &Ctx<()>,
+        state: ThingModel,
+        _: &mut Diagnostics,
+    ) -> Option<ThingModel> {
+        Some(state)
+    }
+
+    async fn update(
+        &self,
+        _: &Ctx<()>,
+        prior: ThingModel,
+        planned: ThingModel,
+        diags: &mut Diagnostics,
+    ) -> ThingModel {
+        if let Ending::StateWithError | Ending::NothingWithError = self.update {
+            diags.add_error("Update half done", "the name changed, the rest failed");
+        }
+        ThingModel {
+            id: Some(format!("{}-renamed", prior.id.unwrap_or_default())),
+            name: planned.name,
+        }
+    }
+
+    async fn delete(&self, _: &Ctx<()>, _: ThingModel, _: &mut Diagnostics) {}
+}
+
+pub(super) fn thing_type() -> Type {
+    Type::object([("id", Type::String), ("name", Type::String)])
+}
+
+pub(super) fn thing(id: Value, name: &str) -> Value {
+    Value::Object(
+        [
+            ("id".to_owned(), id),
+            ("name".to_owned(), Value::from(name)),
+        ]
+        .into_iter()
+        .collect(),
+    )
+}
