@@ -10,10 +10,13 @@
 //! loop, bounded bodies), which uses `tls` (how servers are checked;
 //! the system CA roots are loaded once, in the background), [`retry`] (when to try
 //! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
-//! [`model`] (job shapes); [`config`] holds settings and endpoint building.
+//! [`model`] (job shapes); [`config`] holds settings and endpoint building, [`credentials`] the
+//! temporary keys that are fetched and renewed (ECS metadata, assumed agencies) and KooCLI's
+//! shared config file.
 
 pub mod client;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod model;
 pub mod retry;
@@ -23,6 +26,7 @@ mod transport;
 
 pub use client::{KillAccepted, MrsClient};
 pub use config::{ClientConfig, ConfigError, Credentials};
+pub use credentials::{SessionKeys, TemporaryCredentials};
 pub use error::{ApiError, ApiErrorKind};
 pub use model::{JobDetail, JobState, SubmitJob, SubmitJobResult};
 pub use retry::RetryPolicy;

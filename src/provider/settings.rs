@@ -4,9 +4,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::framework::duration::{parse_duration, validate_duration};
-use crate::framework::{Attr, Attribute, Config, Diagnostics, Schema};
-use crate::mrs::{ClientConfig, Credentials};
-use crate::tfvalue::AttributePath;
+use crate::framework::{Attr, Attribute, Config, Diagnostics, Nesting, Schema};
+use crate::mrs::credentials::shared_config::{self, ProfileSettings};
+use crate::mrs::credentials::{
+    AgencyDomain, AssumeRole, DEFAULT_ASSUME_ROLE_DURATION_S, DEFAULT_METADATA_ENDPOINT,
+    metadata_url,
+};
+use crate::mrs::{ClientConfig, Credentials, TemporaryCredentials};
+use crate::tfvalue::{AttributePath, Value};
 
 use super::validators::{
     validate_cloud, validate_credential, validate_endpoint, validate_id, validate_region,
@@ -49,6 +54,14 @@ pub fn schema() -> Schema {
         "IAM token, used instead of AK/SK. Environment: HW_AUTH_TOKEN.",
         "IAM token, sent as `X-Auth-Token` instead of AK/SK signing. Falls back to `HW_AUTH_TOKEN`.",
     ))
+    .attribute(Attribute::string("shared_config_file").optional().describe(
+        "Path of KooCLI's shared config file; default ~/.hcloud/config.json when profile is set. Environment: HW_SHARED_CONFIG_FILE.",
+        "Path of KooCLI's shared config file (`hcloud configure`). Read when this or `profile` is set; default `~/.hcloud/config.json`. Its keys take the place of `access_key`/`secret_key`. Falls back to `HW_SHARED_CONFIG_FILE`.",
+    ))
+    .attribute(Attribute::string("profile").optional().describe(
+        "Profile of the shared config file; default its current profile. Environment: HW_PROFILE.",
+        "Profile of the shared config file to sign with; default the file's `current` profile. The profile's `region` and `projectId` apply when the provider block sets none. Falls back to `HW_PROFILE`.",
+    ))
     .attribute(Attribute::string("endpoint").optional().validate_string(validate_endpoint).describe(
         "MRS endpoint URL override. Environment: HW_MRS_ENDPOINT.",
         "MRS endpoint URL; overrides `https://mrs.{region}.{cloud}`. `http://` is accepted for a local emulator. Falls back to `HW_MRS_ENDPOINT`.",
@@ -76,6 +89,30 @@ pub fn schema() -> Schema {
     .attribute(Attribute::string("request_timeout").optional().validate_string(validate_duration).describe(
         "Timeout of one HTTP request, e.g. 30s; default 30s.",
         "Timeout of one HTTP request as a duration string, e.g. `\"30s\"`; default `\"30s\"`.",
+    ))
+    .block("assume_role", Nesting::Single, assume_role_schema())
+}
+
+fn assume_role_schema() -> Schema {
+    Schema::new(
+        "Assume an IAM agency with the credentials configured otherwise.",
+        "Assume an IAM agency (`POST /v3.0/OS-CREDENTIAL/securitytokens`) with the credentials configured otherwise; requests are then signed with the agency's temporary keys, renewed before they expire.",
+    )
+    .attribute(Attribute::string("agency_name").optional().describe(
+        "Name of the agency. Environment: HW_ASSUME_ROLE_AGENCY_NAME.",
+        "Name of the agency to assume (required in the block or through `HW_ASSUME_ROLE_AGENCY_NAME`).",
+    ))
+    .attribute(Attribute::string("domain_name").optional().describe(
+        "Account that created the agency. Environment: HW_ASSUME_ROLE_DOMAIN_NAME.",
+        "Name of the account (domain) that created the agency; this or `domain_id`. Falls back to `HW_ASSUME_ROLE_DOMAIN_NAME`.",
+    ))
+    .attribute(Attribute::string("domain_id").optional().describe(
+        "ID of the account that created the agency. Environment: HW_ASSUME_ROLE_DOMAIN_ID.",
+        "ID of the account (domain) that created the agency; this or `domain_name`. Falls back to `HW_ASSUME_ROLE_DOMAIN_ID`.",
+    ))
+    .attribute(Attribute::number("duration").optional().describe(
+        "Lifetime of the temporary keys in seconds, 900 to 86400; default 3600. Environment: HW_ASSUME_ROLE_DURATION.",
+        "Lifetime of the agency's temporary keys in seconds, `900` to `86400`; default `3600`. They are renewed when fewer than 10 minutes remain. Falls back to `HW_ASSUME_ROLE_DURATION`.",
     ))
 }
 
@@ -110,16 +147,117 @@ fn check_retries(retries: Result<i64, String>, diags: &mut Diagnostics) -> Optio
     }
 }
 
+/// Environment variable pointing the ECS metadata lookup elsewhere. Meant for tests only: the
+/// test suite points it at a closed loopback port so that no test reaches 169.254.169.254.
+pub const METADATA_ENDPOINT_ENV: &str = "HW_METADATA_ENDPOINT";
+
+/// Largest and smallest agency key lifetime IAM grants, in seconds.
+const ASSUME_ROLE_DURATION_RANGE: std::ops::RangeInclusive<i64> = 900..=86_400;
+
 /// The provider's settings after merging configuration and environment.
 #[derive(Debug)]
 pub struct Settings {
     config: ClientConfig,
+    temporary: Option<TemporarySource>,
+}
+
+/// Credentials that must be fetched before the first request (at configure, so that a problem
+/// shows up in `plan`).
+#[derive(Debug)]
+enum TemporarySource {
+    /// ECS metadata is the base; `fallback` lists what was looked at before, when nothing was
+    /// configured at all (the metadata service is then just the last place to look).
+    Metadata {
+        endpoint: url::Url,
+        fallback: Option<String>,
+        assume_role: Option<AssumeRole>,
+    },
+    /// An agency assumed with the configured credentials.
+    AssumeRole(AssumeRole),
 }
 
 impl Settings {
-    /// The MRS client configuration these settings describe.
-    pub fn into_client_config(self) -> ClientConfig {
-        self.config
+    /// The MRS client configuration, once any temporary keys have been fetched: ECS metadata,
+    /// an assumed agency. `None` with one error diagnostic when they cannot be had.
+    pub async fn into_client_config(
+        self,
+        terraform_version: Option<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<ClientConfig> {
+        let Settings {
+            mut config,
+            temporary,
+        } = self;
+        config.terraform_version = terraform_version;
+        let Some(temporary) = temporary else {
+            return Some(config);
+        };
+        let deadline = std::time::Instant::now() + config.request_timeout;
+        let (base, fallback, assume_role) = match temporary {
+            TemporarySource::Metadata {
+                endpoint,
+                fallback,
+                assume_role,
+            } => match TemporaryCredentials::from_ecs_metadata(&endpoint, &config) {
+                Ok(metadata) => (
+                    Credentials::Temporary(metadata),
+                    fallback.map(|f| (f, metadata_url(&endpoint))),
+                    assume_role,
+                ),
+                Err(e) => {
+                    diags.add_error("Unable to set up the ECS metadata client", e.to_string());
+                    return None;
+                }
+            },
+            TemporarySource::AssumeRole(role) => (config.credentials.clone(), None, Some(role)),
+        };
+        if let Credentials::Temporary(metadata) = &base
+            && let Err(e) = metadata.current(deadline).await
+        {
+            match fallback {
+                Some((looked_at, url)) => diags.add_error(
+                    "No credentials found",
+                    format!(
+                        "{looked_at}\n- ECS instance metadata at {}: {} (it answers only on a Huawei Cloud ECS instance with an agency attached).\n\n\
+                         Set access_key and secret_key (HW_ACCESS_KEY, HW_SECRET_KEY), auth_token (HW_AUTH_TOKEN), or profile (HW_PROFILE) for a KooCLI profile.",
+                        url,
+                        e.cause.clone().unwrap_or_else(|| e.summary()),
+                    ),
+                ),
+                None => diags.add_error(e.summary(), e.detail()),
+            }
+            return None;
+        }
+        config.credentials = match assume_role {
+            None => base,
+            Some(role) => match TemporaryCredentials::assume_role(base, role, &config) {
+                Ok(assumed) => {
+                    if let Err(e) = assumed.current(deadline).await {
+                        diags.add_attribute_error(
+                            AttributePath::attr("assume_role"),
+                            e.summary(),
+                            e.detail(),
+                        );
+                        return None;
+                    }
+                    Credentials::Temporary(assumed)
+                }
+                Err(e) => {
+                    diags.add_error(
+                        "Unable to set up the IAM client for assume_role",
+                        e.to_string(),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(config)
+    }
+
+    /// The configuration as resolved, before any temporary keys are fetched (tests).
+    #[cfg(test)]
+    fn client_config(&self) -> &ClientConfig {
+        &self.config
     }
 }
 
@@ -130,7 +268,16 @@ fn setting(
     env_name: &str,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<Option<String>, ()> {
-    match config.string(name) {
+    setting_at(config, &AttributePath::attr(name), env_name, env)
+}
+
+fn setting_at(
+    config: &Config,
+    path: &AttributePath,
+    env_name: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ()> {
+    match config.string_at(path) {
         Attr::Known(v) => Ok(Some(v)),
         Attr::Unknown => Err(()),
         Attr::Null => Ok(env(env_name).filter(|v| !v.is_empty())),
@@ -149,27 +296,30 @@ pub fn resolve(
         Ok::<_, ()>((
             get("region", "HW_REGION_NAME")?,
             get("project_id", "HW_PROJECT_ID")?,
-            get("access_key", "HW_ACCESS_KEY")?,
-            get("secret_key", "HW_SECRET_KEY")?,
-            get("security_token", "HW_SECURITY_TOKEN")?,
-            get("auth_token", "HW_AUTH_TOKEN")?,
+            CredentialInputs {
+                access_key: get("access_key", "HW_ACCESS_KEY")?,
+                secret_key: get("secret_key", "HW_SECRET_KEY")?,
+                security_token: get("security_token", "HW_SECURITY_TOKEN")?,
+                auth_token: get("auth_token", "HW_AUTH_TOKEN")?,
+                shared_config_file: get("shared_config_file", "HW_SHARED_CONFIG_FILE")?,
+                profile: get("profile", "HW_PROFILE")?,
+            },
             get("endpoint", "HW_MRS_ENDPOINT")?,
             get("iam_endpoint", "HW_IAM_ENDPOINT")?,
             get("cloud", "HW_CLOUD")?,
             get("ca_cert_file", "HW_CA_CERT_FILE")?,
+            assume_role_inputs(config, &env)?,
         ))
     })();
     let Ok((
         region,
         project_id,
-        access_key,
-        secret_key,
-        security_token,
-        auth_token,
+        inputs,
         endpoint,
         iam_endpoint,
         cloud,
         ca_cert_file,
+        assume_role_inputs,
     )) = values
     else {
         tracing::debug!("provider configuration has unknown values; deferring client setup");
@@ -188,15 +338,29 @@ pub fn resolve(
         .iter()
         .filter(|d| d.severity == crate::framework::Severity::Error)
         .count();
-    let region = region.unwrap_or_else(|| {
-        diags.add_attribute_error(
-            AttributePath::attr("region"),
-            "Missing region",
-            "The mrs provider needs a region. Set `region` in the provider block (e.g. \"cn-north-4\") or the HW_REGION_NAME environment variable.",
-        );
-        String::new()
-    });
-    let credentials = credentials(access_key, secret_key, security_token, auth_token, diags);
+    let profile = load_profile(&inputs, &env, diags);
+    let region = region
+        .or_else(|| profile.as_ref().and_then(|p| p.region.clone()))
+        .unwrap_or_else(|| {
+            diags.add_attribute_error(
+                AttributePath::attr("region"),
+                "Missing region",
+                "The mrs provider needs a region. Set `region` in the provider block (e.g. \"cn-north-4\") or the HW_REGION_NAME environment variable.",
+            );
+            String::new()
+        });
+    let project_id = project_id.or_else(|| profile.as_ref().and_then(|p| p.project_id.clone()));
+    let agency_from_profile = profile.as_ref().and_then(|p| p.agency.clone());
+    let base = choose_base(inputs, profile, diags);
+    let assume_role = assume_role_inputs
+        .or_else(|| {
+            agency_from_profile.map(|(agency, domain)| AssumeRoleInputs {
+                agency_name: Some(agency),
+                domain_name: Some(domain),
+                ..AssumeRoleInputs::default()
+            })
+        })
+        .and_then(|inputs| check_assume_role(inputs, diags));
 
     let insecure = match insecure {
         Attr::Known(v) => v,
@@ -254,15 +418,30 @@ pub fn resolve(
             );
         }
     }
+    let metadata_endpoint = metadata_endpoint(&env, diags);
 
     let errors_after = diags
         .iter()
         .filter(|d| d.severity == crate::framework::Severity::Error)
         .count();
-    let credentials = credentials?;
+    let base = base?;
     if errors_after > errors_before {
         return None;
     }
+    let (credentials, temporary) = match base {
+        Base::Configured(credentials) => {
+            (credentials, assume_role.map(TemporarySource::AssumeRole))
+        }
+        Base::Metadata => (
+            // Replaced by the metadata service's keys in `into_client_config`.
+            Credentials::Token(String::new()),
+            Some(TemporarySource::Metadata {
+                fallback: Some(looked_at(&env, assume_role.is_some())),
+                endpoint: metadata_endpoint?,
+                assume_role,
+            }),
+        ),
+    };
     let mut client = ClientConfig::new(region, credentials);
     if let Some(cloud) = cloud {
         client.cloud = cloud;
@@ -274,24 +453,126 @@ pub fn resolve(
     client.ca_cert_file = ca_cert_file.map(PathBuf::from);
     client.max_retries = max_retries;
     client.request_timeout = request_timeout;
-    Some(Settings { config: client })
+    Some(Settings {
+        config: client,
+        temporary,
+    })
 }
 
-/// Picks the authentication method, or adds ONE diagnostic naming what to set.
-fn credentials(
+/// The credential settings of the block and the environment.
+#[derive(Debug, Default)]
+struct CredentialInputs {
     access_key: Option<String>,
     secret_key: Option<String>,
     security_token: Option<String>,
     auth_token: Option<String>,
+    shared_config_file: Option<String>,
+    profile: Option<String>,
+}
+
+/// What the requests are signed with before any agency is assumed.
+#[derive(Debug)]
+enum Base {
+    /// Keys or a token from the block, the environment or the shared config file.
+    Configured(Credentials),
+    /// Nothing configured: the ECS metadata service, the last place to look.
+    Metadata,
+}
+
+/// Reads the shared config file when `shared_config_file` or `profile` is set (as the huaweicloud
+/// provider does); a problem is an error on the attribute that led there.
+fn load_profile(
+    inputs: &CredentialInputs,
+    env: &impl Fn(&str) -> Option<String>,
     diags: &mut Diagnostics,
-) -> Option<Credentials> {
+) -> Option<ProfileSettings> {
+    if inputs.shared_config_file.is_none() && inputs.profile.is_none() {
+        return None;
+    }
+    let home = env("HOME").or_else(|| env("USERPROFILE"));
+    let path = match &inputs.shared_config_file {
+        Some(file) => shared_config::expand_home(file, home.as_deref()),
+        None => match &home {
+            Some(home) => shared_config::default_path(home),
+            None => {
+                diags.add_attribute_error(
+                    AttributePath::attr("profile"),
+                    "Cannot find the shared config file",
+                    "profile is set but HOME is not, so ~/.hcloud/config.json cannot be found. Set shared_config_file (HW_SHARED_CONFIG_FILE) to the file's path.",
+                );
+                return None;
+            }
+        },
+    };
+    match shared_config::load(&path, inputs.profile.as_deref()) {
+        Ok(profile) => {
+            tracing::debug!(path = %path.display(), profile = %profile.name, "credentials from the shared config file");
+            Some(profile)
+        }
+        Err(e) => {
+            // The file's own problems belong to shared_config_file when it was named, the rest
+            // (which profile, what is in it) to profile.
+            let attribute = match (&e, &inputs.shared_config_file) {
+                (
+                    shared_config::SharedConfigError::NotFound(_)
+                    | shared_config::SharedConfigError::Unreadable { .. }
+                    | shared_config::SharedConfigError::Invalid { .. },
+                    Some(_),
+                ) => "shared_config_file",
+                _ if inputs.profile.is_some() => "profile",
+                _ => "shared_config_file",
+            };
+            let summary = match e {
+                shared_config::SharedConfigError::NotFound(_) => "Shared config file not found",
+                shared_config::SharedConfigError::ProfileNotFound { .. }
+                | shared_config::SharedConfigError::NoCurrentProfile { .. } => "Profile not found",
+                shared_config::SharedConfigError::NoKeys { .. } => "Profile has no keys",
+                _ => "Unusable shared config file",
+            };
+            diags.add_attribute_error(AttributePath::attr(attribute), summary, e.to_string());
+            None
+        }
+    }
+}
+
+/// Picks what to sign with, in the huaweicloud provider's order — `auth_token`, then the shared
+/// config profile (when `profile` or `shared_config_file` is set, its keys take the place of
+/// `access_key`/`secret_key`), then `access_key`/`secret_key`, then ECS metadata — or adds ONE
+/// diagnostic naming what to set.
+fn choose_base(
+    inputs: CredentialInputs,
+    profile: Option<ProfileSettings>,
+    diags: &mut Diagnostics,
+) -> Option<Base> {
+    let profile_requested = inputs.shared_config_file.is_some() || inputs.profile.is_some();
+    let CredentialInputs {
+        access_key,
+        secret_key,
+        security_token,
+        auth_token,
+        ..
+    } = inputs;
+    if auth_token.is_none() && profile_requested {
+        // A profile that could not be loaded already has its diagnostic.
+        let profile = profile?;
+        if access_key.is_some() || secret_key.is_some() {
+            tracing::info!(profile = %profile.name, "access_key/secret_key are ignored: the shared config profile is used instead");
+        }
+        return Some(Base::Configured(Credentials::AkSk {
+            access_key: profile.access_key,
+            secret_key: profile.secret_key,
+            security_token: profile.security_token,
+        }));
+    }
     match (access_key, secret_key, auth_token) {
-        (Some(access_key), Some(secret_key), None) => Some(Credentials::AkSk {
+        (Some(access_key), Some(secret_key), None) => Some(Base::Configured(Credentials::AkSk {
             access_key,
             secret_key,
             security_token,
-        }),
-        (None, None, Some(token)) if security_token.is_none() => Some(Credentials::Token(token)),
+        })),
+        (None, None, Some(token)) if security_token.is_none() => {
+            Some(Base::Configured(Credentials::Token(token)))
+        }
         (None, None, Some(_)) => {
             diags.add_error(
                 "Incomplete credentials",
@@ -316,15 +597,177 @@ fn credentials(
             );
             None
         }
-        (None, None, None) => {
+        (None, None, None) if security_token.is_some() => {
             diags.add_error(
-                "Missing credentials",
-                "The mrs provider needs credentials. Set access_key and secret_key (or HW_ACCESS_KEY and HW_SECRET_KEY), \
-                 optionally with security_token (HW_SECURITY_TOKEN) for temporary credentials; or set auth_token (HW_AUTH_TOKEN) to use an IAM token.",
+                "Incomplete credentials",
+                "security_token (HW_SECURITY_TOKEN) is set without the access key pair it belongs to. \
+                 Set access_key and secret_key (HW_ACCESS_KEY, HW_SECRET_KEY) too, or remove the security token.",
+            );
+            None
+        }
+        (None, None, None) => Some(Base::Metadata),
+    }
+}
+
+/// The list of places that had no credentials, for the error when metadata has none either.
+fn looked_at(env: &impl Fn(&str) -> Option<String>, assume_role: bool) -> String {
+    let home = env("HOME").or_else(|| env("USERPROFILE"));
+    let shared = match home {
+        Some(home) => shared_config::default_path(&home).display().to_string(),
+        None => format!("~/{}", shared_config::DEFAULT_RELATIVE_PATH),
+    };
+    let agency = if assume_role {
+        " (assume_role needs base credentials from one of these to sign its request)"
+    } else {
+        ""
+    };
+    format!(
+        "The mrs provider found no credentials{agency}. It looked, in this order, at:\n\
+         - the provider block: auth_token, access_key and secret_key (with security_token), shared_config_file and profile: none set;\n\
+         - the environment: HW_AUTH_TOKEN, HW_ACCESS_KEY and HW_SECRET_KEY (with HW_SECURITY_TOKEN), HW_SHARED_CONFIG_FILE and HW_PROFILE: none set;\n\
+         - the shared config file {shared}: not read, because neither profile nor shared_config_file is set;"
+    )
+}
+
+/// `HW_METADATA_ENDPOINT` (tests) or 169.254.169.254.
+fn metadata_endpoint(
+    env: &impl Fn(&str) -> Option<String>,
+    diags: &mut Diagnostics,
+) -> Option<url::Url> {
+    let text = env(METADATA_ENDPOINT_ENV)
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_METADATA_ENDPOINT.to_owned());
+    match url::Url::parse(text.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Some(url)
+        }
+        _ => {
+            diags.add_error(
+                format!("Invalid {METADATA_ENDPOINT_ENV}"),
+                format!("{METADATA_ENDPOINT_ENV} is {text:?}; it must be an http:// URL such as http://127.0.0.1:8080 (it exists for tests; unset it to use {DEFAULT_METADATA_ENDPOINT})."),
             );
             None
         }
     }
+}
+
+/// The `assume_role` block's values, each falling back to its `HW_ASSUME_ROLE_*` variable.
+#[derive(Debug, Default)]
+struct AssumeRoleInputs {
+    agency_name: Option<String>,
+    domain_name: Option<String>,
+    domain_id: Option<String>,
+    /// The duration as written (block number or variable text).
+    duration: Option<Result<i64, String>>,
+    /// Whether the values come from a block (diagnostics then point into it).
+    from_block: bool,
+}
+
+/// `Ok(None)` when neither the block nor `HW_ASSUME_ROLE_AGENCY_NAME` asks for an agency;
+/// `Err(())` when a value is unknown.
+fn assume_role_inputs(
+    config: &Config,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<AssumeRoleInputs>, ()> {
+    let block = AttributePath::attr("assume_role");
+    let from_block = match config.value().get_path(&block) {
+        Some(Value::Unknown) => return Err(()),
+        Some(Value::Object(_)) => true,
+        _ => false,
+    };
+    let field = |name: &str, env_name: &str| {
+        if from_block {
+            setting_at(config, &block.push_attr(name), env_name, env)
+        } else {
+            Ok(env(env_name).filter(|v| !v.is_empty()))
+        }
+    };
+    let agency_name = field("agency_name", "HW_ASSUME_ROLE_AGENCY_NAME")?;
+    if !from_block && agency_name.is_none() {
+        return Ok(None);
+    }
+    let duration = match config
+        .value()
+        .get_path(&block.push_attr("duration"))
+        .filter(|_| from_block)
+    {
+        Some(Value::Unknown) => return Err(()),
+        Some(value) if value.as_number().is_some() => value
+            .as_number()
+            .map(|n| n.as_i64().ok_or_else(|| n.to_string())),
+        _ => env("HW_ASSUME_ROLE_DURATION")
+            .filter(|v| !v.trim().is_empty())
+            .map(|text| text.trim().parse::<i64>().map_err(|_| text.clone())),
+    };
+    Ok(Some(AssumeRoleInputs {
+        agency_name,
+        domain_name: field("domain_name", "HW_ASSUME_ROLE_DOMAIN_NAME")?,
+        domain_id: field("domain_id", "HW_ASSUME_ROLE_DOMAIN_ID")?,
+        duration,
+        from_block,
+    }))
+}
+
+/// The agency to assume, or errors on the block's attributes.
+fn check_assume_role(inputs: AssumeRoleInputs, diags: &mut Diagnostics) -> Option<AssumeRole> {
+    let at = |name: &str| {
+        if inputs.from_block {
+            AttributePath::attr("assume_role").push_attr(name)
+        } else {
+            AttributePath::attr("assume_role")
+        }
+    };
+    let agency_name = match inputs.agency_name.map(|a| a.trim().to_owned()) {
+        Some(name) if !name.is_empty() => Some(name),
+        _ => {
+            diags.add_attribute_error(
+                at("agency_name"),
+                "Missing agency_name",
+                "assume_role needs the name of the agency to assume: set agency_name in the block or HW_ASSUME_ROLE_AGENCY_NAME.",
+            );
+            None
+        }
+    };
+    let domain = match (inputs.domain_id, inputs.domain_name) {
+        // An ID names the account without ambiguity, so it wins when both are given.
+        (Some(id), _) => Some(AgencyDomain::Id(id)),
+        (None, Some(name)) => Some(AgencyDomain::Name(name)),
+        (None, None) => {
+            diags.add_attribute_error(
+                at("domain_name"),
+                "Missing agency account",
+                "assume_role needs the account that created the agency: set domain_name (HW_ASSUME_ROLE_DOMAIN_NAME) or domain_id (HW_ASSUME_ROLE_DOMAIN_ID).",
+            );
+            None
+        }
+    };
+    let duration_s = match inputs.duration {
+        None => Some(DEFAULT_ASSUME_ROLE_DURATION_S),
+        Some(Ok(n)) if ASSUME_ROLE_DURATION_RANGE.contains(&n) => u32::try_from(n).ok(),
+        Some(Ok(n)) => {
+            bad_duration(&n.to_string(), at("duration"), diags);
+            None
+        }
+        Some(Err(text)) => {
+            bad_duration(&text, at("duration"), diags);
+            None
+        }
+    };
+    Some(AssumeRole {
+        agency_name: agency_name?,
+        domain: domain?,
+        duration_s: duration_s?,
+    })
+}
+
+fn bad_duration(text: &str, at: AttributePath, diags: &mut Diagnostics) {
+    diags.add_attribute_error(
+        at,
+        "Invalid assume_role duration",
+        format!(
+            "duration (HW_ASSUME_ROLE_DURATION) is {text}; IAM grants agency keys for 900 to 86400 seconds. Write a whole number in that range, or leave it out for {DEFAULT_ASSUME_ROLE_DURATION_S}."
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -368,7 +811,7 @@ mod tests {
         )
         .expect("settings");
         assert!(diags.is_empty(), "{diags:?}");
-        let c = settings.into_client_config();
+        let c = settings.client_config();
         assert_eq!(c.region, "cn-north-4");
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:1"));
@@ -426,5 +869,309 @@ mod tests {
         );
         assert!(settings.is_none());
         assert!(diags.has_errors());
+    }
+
+    fn write_shared_config(dir: &std::path::Path) -> String {
+        let path = dir.join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"current": "ci", "profiles": [
+                {"name": "ci", "mode": "AKSK", "accessKeyId": "AKPROFILE", "secretAccessKey": "skprofile",
+                 "securityToken": "tokprofile", "region": "ap-southeast-3", "projectId": "projectfromprofile"},
+                {"name": "nokeys", "mode": "AKSK"}
+            ]}"#,
+        )
+        .unwrap();
+        path.display().to_string()
+    }
+
+    fn aksk_of(settings: &Settings) -> (String, Option<String>) {
+        match &settings.client_config().credentials {
+            Credentials::AkSk {
+                access_key,
+                security_token,
+                ..
+            } => (access_key.clone(), security_token.clone()),
+            other => panic!("expected AK/SK, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_profile_takes_the_place_of_keys_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("shared_config_file", Value::String(file))]),
+            env(&[("HW_ACCESS_KEY", "AKENV"), ("HW_SECRET_KEY", "SKENV")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        // No profile named: the file's current one, with its security token.
+        assert_eq!(
+            aksk_of(&settings),
+            ("AKPROFILE".into(), Some("tokprofile".into()))
+        );
+        let c = settings.client_config();
+        assert_eq!(
+            c.region, "ap-southeast-3",
+            "profile region used when the block has none"
+        );
+        assert_eq!(c.project_id.as_deref(), Some("projectfromprofile"));
+    }
+
+    #[test]
+    fn the_block_region_and_project_win_over_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("cn-north-4".into())),
+                ("profile", Value::String("ci".into())),
+            ]),
+            env(&[
+                ("HW_SHARED_CONFIG_FILE", file.as_str()),
+                ("HW_PROJECT_ID", "projectfromenv"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        let c = settings.client_config();
+        assert_eq!(c.region, "cn-north-4");
+        assert_eq!(c.project_id.as_deref(), Some("projectfromenv"));
+    }
+
+    #[test]
+    fn the_auth_token_comes_before_a_profile_and_keys_before_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[("HW_AUTH_TOKEN", "tok"), ("HW_SHARED_CONFIG_FILE", &file)]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(
+            matches!(settings.client_config().credentials, Credentials::Token(ref t) if t == "tok")
+        );
+        assert!(settings.temporary.is_none());
+
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert_eq!(aksk_of(&settings), ("AK".into(), None));
+        assert!(
+            settings.temporary.is_none(),
+            "keys present: no metadata lookup"
+        );
+
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[(METADATA_ENDPOINT_ENV, "http://127.0.0.1:9")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        match &settings.temporary {
+            Some(TemporarySource::Metadata {
+                endpoint, fallback, ..
+            }) => {
+                assert_eq!(endpoint.as_str(), "http://127.0.0.1:9/");
+                assert!(fallback.is_some());
+            }
+            other => panic!("expected the metadata fallback, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shared_config_problems_are_errors_on_the_attribute_that_led_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let cases: [(&[(&str, Value)], &str, &str); 3] = [
+            (
+                &[(
+                    "shared_config_file",
+                    Value::String("/nonexistent/hcloud.json".into()),
+                )],
+                "shared_config_file",
+                "/nonexistent/hcloud.json",
+            ),
+            (
+                &[
+                    ("shared_config_file", Value::String(file.clone())),
+                    ("profile", Value::String("prod".into())),
+                ],
+                "profile",
+                "\"prod\"",
+            ),
+            (
+                &[
+                    ("shared_config_file", Value::String(file.clone())),
+                    ("profile", Value::String("nokeys".into())),
+                ],
+                "profile",
+                "accessKeyId/secretAccessKey",
+            ),
+        ];
+        for (pairs, attribute, word) in cases {
+            let mut pairs = pairs.to_vec();
+            pairs.push(("region", Value::String("r".into())));
+            let mut diags = Diagnostics::new();
+            assert!(resolve(&config(&pairs), env(&[]), &mut diags).is_none());
+            let errors: Vec<_> = diags.iter().collect();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].attribute, Some(AttributePath::attr(attribute)));
+            assert!(errors[0].detail.contains(word), "{}", errors[0].detail);
+        }
+    }
+
+    #[test]
+    fn profile_alone_reads_kooclis_file_in_home() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".hcloud")).unwrap();
+        write_shared_config(&home.path().join(".hcloud"));
+        let home_text = home.path().display().to_string();
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[]),
+            env(&[("HW_PROFILE", "ci"), ("HOME", &home_text)]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert_eq!(aksk_of(&settings).0, "AKPROFILE");
+    }
+
+    fn assume_role_block(pairs: &[(&str, Value)]) -> Value {
+        let mut attrs: std::collections::BTreeMap<String, Value> = assume_role_schema()
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
+        for (k, v) in pairs {
+            attrs.insert(k.to_string(), v.clone());
+        }
+        Value::Object(attrs)
+    }
+
+    #[test]
+    fn assume_role_comes_from_the_block_or_the_environment() {
+        let mut diags = Diagnostics::new();
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("domain_name", Value::String("owner".into())),
+        ]);
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("r".into())),
+                ("assume_role", block),
+            ]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_ASSUME_ROLE_DURATION", "1800"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        match &settings.temporary {
+            Some(TemporarySource::AssumeRole(role)) => {
+                assert_eq!(role.agency_name, "ops");
+                assert_eq!(role.domain, AgencyDomain::Name("owner".into()));
+                assert_eq!(role.duration_s, 1800);
+            }
+            other => panic!("expected assume_role, got {other:?}"),
+        }
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_ASSUME_ROLE_AGENCY_NAME", "ops"),
+                ("HW_ASSUME_ROLE_DOMAIN_ID", "d1"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        match &settings.temporary {
+            Some(TemporarySource::AssumeRole(role)) => {
+                assert_eq!(role.domain, AgencyDomain::Id("d1".into()));
+                assert_eq!(role.duration_s, DEFAULT_ASSUME_ROLE_DURATION_S);
+            }
+            other => panic!("expected assume_role, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_incomplete_assume_role_block_is_an_error_inside_the_block() {
+        let mut diags = Diagnostics::new();
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("duration", Value::Number(60i64.into())),
+        ]);
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("r".into())),
+                ("assume_role", block),
+            ]),
+            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]),
+            &mut diags,
+        );
+        assert!(settings.is_none());
+        let paths: Vec<_> = diags.iter().filter_map(|d| d.attribute.clone()).collect();
+        let inside = AttributePath::attr("assume_role");
+        assert!(
+            paths.contains(&inside.push_attr("domain_name")),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&inside.push_attr("duration")), "{paths:?}");
+    }
+
+    #[tokio::test]
+    async fn no_credentials_anywhere_is_one_error_naming_every_place_looked_at() {
+        // A closed loopback port stands in for a laptop without a metadata service.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("region", Value::String("cn-north-4".into()))]),
+            env(&[(METADATA_ENDPOINT_ENV, &endpoint), ("HOME", "/home/dev")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(
+            settings
+                .into_client_config(None, &mut diags)
+                .await
+                .is_none()
+        );
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].summary, "No credentials found");
+        let detail = &errors[0].detail;
+        for place in [
+            "provider block",
+            "auth_token",
+            "access_key",
+            "profile",
+            "HW_ACCESS_KEY",
+            "HW_AUTH_TOKEN",
+            "HW_PROFILE",
+            "HW_SHARED_CONFIG_FILE",
+            "/home/dev/.hcloud/config.json",
+            &format!("{endpoint}/openstack/latest/securitykey"),
+        ] {
+            assert!(detail.contains(place), "{place} missing from: {detail}");
+        }
     }
 }
