@@ -1,4 +1,4 @@
-//! A local stand-in for Huawei Cloud MRS (and the bit of IAM the provider needs).
+//! A local stand-in for Huawei Cloud MRS (and the bits of IAM and ECS metadata the provider needs).
 //!
 //! The demo, the tests, the benchmarks and users' CI need an MRS that is free, fast, always there
 //! and able to fail on purpose. The emulator speaks the same HTTP API (§1 of REFERENCE.md), checks
@@ -17,6 +17,7 @@
 
 mod auth;
 mod faults;
+mod iam;
 mod jobs;
 mod routes;
 mod stats;
@@ -78,7 +79,41 @@ pub struct EmulatorConfig {
     pub port: u16,
     /// Faults to inject from the start.
     pub faults: FaultPlan,
+    /// The agency IAM's `POST /v3.0/OS-CREDENTIAL/securitytokens` lets callers assume;
+    /// `None`: every attempt to assume one is refused (403).
+    pub agency: Option<Agency>,
+    /// Serve the ECS metadata route `GET /openstack/latest/securitykey` (unauthenticated, as on
+    /// an instance); `false`: it is an unknown path (404).
+    pub serve_metadata: bool,
+    /// Lifetime of the temporary keys the emulator issues; `None`: the `duration_seconds` asked
+    /// for when assuming an agency, one hour for metadata keys.
+    pub temp_credential_lifetime: Option<Duration>,
 }
+
+/// An IAM agency that callers may assume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    /// Agency name (`agency_name`).
+    pub name: String,
+    /// Name of the account that created it (`domain_name`).
+    pub domain_name: String,
+    /// ID of that account (`domain_id`).
+    pub domain_id: String,
+}
+
+impl Agency {
+    /// An agency `name` of the account `domain_name`, whose ID is [`DEFAULT_AGENCY_DOMAIN_ID`].
+    pub fn new(name: impl Into<String>, domain_name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            domain_name: domain_name.into(),
+            domain_id: DEFAULT_AGENCY_DOMAIN_ID.to_owned(),
+        }
+    }
+}
+
+/// Account ID of an [`Agency`] built with [`Agency::new`].
+pub const DEFAULT_AGENCY_DOMAIN_ID: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -95,6 +130,9 @@ impl Default for EmulatorConfig {
             bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             faults: FaultPlan::none(),
+            agency: None,
+            serve_metadata: false,
+            temp_credential_lifetime: None,
         }
     }
 }
@@ -105,6 +143,7 @@ pub(crate) struct Shared {
     jobs: Mutex<JobStore>,
     faults: Mutex<FaultState>,
     stats: StatsRecorder,
+    issued: iam::IssuedCredentials,
     shutdown: CancellationToken,
 }
 
@@ -137,6 +176,7 @@ impl Emulator {
             config,
             jobs: Mutex::new(JobStore::default()),
             stats: StatsRecorder::default(),
+            issued: iam::IssuedCredentials::default(),
             shutdown: CancellationToken::new(),
         });
         let accept_loop = tokio::spawn(accept_connections(listener, Arc::clone(&shared)));

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use mrs_emulator::{
-    DEFAULT_PROJECT_ID, DEFAULT_REGION, Emulator, EmulatorConfig, FaultPlan, FaultStep, JobClock,
-    JobState, Route,
+    Agency, DEFAULT_AGENCY_DOMAIN_ID, DEFAULT_PROJECT_ID, DEFAULT_REGION, Emulator, EmulatorConfig,
+    FaultPlan, FaultStep, JobClock, JobState, Route,
 };
 
 /// A local stand-in for Huawei Cloud MapReduce Service (MRS) and IAM's project lookup.
@@ -17,7 +17,10 @@ use mrs_emulator::{
 /// Prints `mrs-emulator listening on http://HOST:PORT` once it accepts connections, then one
 /// `job CLUSTER/JOB RUNNING` line per --job. Point both the MRS and the IAM endpoint at that URL.
 /// Admin routes without authentication: GET /__emulator/stats, GET|POST /__emulator/jobs,
-/// POST /__emulator/faults, POST /__emulator/stats/reset.
+/// POST /__emulator/faults, POST /__emulator/stats/reset. With --agency, IAM's
+/// POST /v3.0/OS-CREDENTIAL/securitytokens issues temporary keys; with --metadata, so does
+/// GET /openstack/latest/securitykey (ECS metadata). Both kinds are then accepted with their
+/// X-Security-Token until they expire.
 #[derive(Debug, Parser)]
 #[command(name = "mrs-emulator", version)]
 struct Args {
@@ -89,6 +92,29 @@ struct Args {
     /// Pre-create a RUNNING job (a new UUID unless JOB_ID is given); repeatable.
     #[arg(long = "job", value_name = "CLUSTER_ID[/JOB_ID]")]
     jobs: Vec<String>,
+
+    /// Name of the IAM agency that POST /v3.0/OS-CREDENTIAL/securitytokens lets callers
+    /// assume (needs --agency-domain); without it every assume is refused.
+    #[arg(long, value_name = "NAME", requires = "agency_domain")]
+    agency: Option<String>,
+
+    /// Name of the account that created --agency (matched against `domain_name`).
+    #[arg(long, value_name = "NAME", requires = "agency")]
+    agency_domain: Option<String>,
+
+    /// ID of the account that created --agency (matched against `domain_id`).
+    #[arg(long, value_name = "ID", default_value = DEFAULT_AGENCY_DOMAIN_ID)]
+    agency_domain_id: String,
+
+    /// Serve ECS instance metadata (GET /openstack/latest/securitykey) on this listener.
+    #[arg(long)]
+    metadata: bool,
+
+    /// Lifetime of the temporary keys the emulator issues, in seconds; by default the
+    /// duration_seconds asked for (assume) or 3600 (metadata). Below 600 the provider renews
+    /// them before every request.
+    #[arg(long, value_name = "SECONDS")]
+    temp_credential_lifetime_s: Option<u64>,
 }
 
 /// Why the emulator could not start.
@@ -224,6 +250,17 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
         bind_address: args.bind,
         port: args.port,
         faults,
+        agency: args
+            .agency
+            .clone()
+            .zip(args.agency_domain.clone())
+            .map(|(name, domain_name)| Agency {
+                name,
+                domain_name,
+                domain_id: args.agency_domain_id.clone(),
+            }),
+        serve_metadata: args.metadata,
+        temp_credential_lifetime: args.temp_credential_lifetime_s.map(Duration::from_secs),
     })
 }
 
@@ -389,5 +426,29 @@ mod tests {
         assert_eq!(config.security_tokens, Some(vec!["t".to_owned()]));
         assert_eq!(config.faults.failure_rate, 0.5);
         assert_eq!(config.credentials, EmulatorConfig::default().credentials);
+    }
+
+    #[test]
+    fn agency_metadata_and_lifetime_flags_configure_the_credential_routes() {
+        let args = Args::parse_from([
+            "mrs-emulator",
+            "--agency",
+            "mrs_ops",
+            "--agency-domain",
+            "owner",
+            "--metadata",
+            "--temp-credential-lifetime-s",
+            "120",
+        ]);
+        let config = config_from(&args).expect("valid");
+        assert_eq!(config.agency, Some(Agency::new("mrs_ops", "owner")));
+        assert!(config.serve_metadata);
+        assert_eq!(
+            config.temp_credential_lifetime,
+            Some(Duration::from_secs(120))
+        );
+        assert!(Args::try_parse_from(["mrs-emulator", "--agency", "x"]).is_err());
+        let plain = config_from(&Args::parse_from(["mrs-emulator"])).expect("valid");
+        assert_eq!((plain.agency, plain.serve_metadata), (None, false));
     }
 }
