@@ -339,9 +339,15 @@ pub fn resolve(
         .filter(|d| d.severity == crate::framework::Severity::Error)
         .count();
     let profile = load_profile(&inputs, &env, diags);
+    // A profile that could not be read may well have held the region: its error says enough.
+    let profile_failed =
+        profile.is_none() && (inputs.shared_config_file.is_some() || inputs.profile.is_some());
     let region = region
         .or_else(|| profile.as_ref().and_then(|p| p.region.clone()))
         .unwrap_or_else(|| {
+            if profile_failed {
+                return String::new();
+            }
             diags.add_attribute_error(
                 AttributePath::attr("region"),
                 "Missing region",
