@@ -29,11 +29,15 @@ const EXPIRES_AT: &[FormatItem<'static>] =
 
 /// One set of temporary keys the emulator handed out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct IssuedCredential {
-    pub(crate) access_key: String,
-    pub(crate) secret_key: String,
-    pub(crate) security_token: String,
-    pub(crate) expires_at: OffsetDateTime,
+pub struct IssuedCredential {
+    /// Access key ID (`TMP…`).
+    pub access_key: String,
+    /// Secret access key.
+    pub secret_key: String,
+    /// Security token, required with the keys in `X-Security-Token`.
+    pub security_token: String,
+    /// When the keys stop being accepted.
+    pub expires_at: OffsetDateTime,
 }
 
 /// Every temporary key issued so far (expired ones too, so they can be refused as expired).
@@ -70,6 +74,11 @@ impl IssuedCredentials {
             .iter()
             .find(|c| c.access_key == access_key)
             .cloned()
+    }
+
+    /// Every set issued so far, oldest first.
+    pub(crate) fn all(&self) -> Vec<IssuedCredential> {
+        self.lock().clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<IssuedCredential>> {

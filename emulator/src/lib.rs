@@ -34,6 +34,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::{FaultPlan, FaultSpecError, FaultStep, parse_fault_plan};
+pub use iam::IssuedCredential;
 pub use jobs::{JobClock, JobResult, JobSnapshot, JobState, UnknownJobState};
 pub use routes::{KILL_FAILED_BODY, Route, UnknownRoute};
 pub use stats::{RouteCounts, Stats};
@@ -300,6 +301,11 @@ impl EmulatorHandle {
     /// The counters so far.
     pub fn stats(&self) -> Stats {
         self.shared.stats.snapshot()
+    }
+
+    /// Every set of temporary keys issued so far (assumed agencies, metadata), oldest first.
+    pub fn issued_credentials(&self) -> Vec<IssuedCredential> {
+        self.shared.issued.all()
     }
 
     /// Zeroes the counters.
