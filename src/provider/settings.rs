@@ -999,7 +999,9 @@ mod tests {
     fn shared_config_problems_are_errors_on_the_attribute_that_led_there() {
         let dir = tempfile::tempdir().unwrap();
         let file = write_shared_config(dir.path());
-        let cases: [(&[(&str, Value)], &str, &str); 3] = [
+        // (provider block settings, attribute the error is on, word in its detail)
+        type Case<'a> = (&'a [(&'a str, Value)], &'a str, &'a str);
+        let cases: [Case<'_>; 3] = [
             (
                 &[(
                     "shared_config_file",
