@@ -1,17 +1,22 @@
 //! End to end: every way Huawei Cloud users sign in, with real Terraform against the emulator —
 //! KooCLI profiles (AKSK with a token, SSO, the current profile), an assumed agency, ECS instance
 //! metadata (through the loopback override), keys renewed before they expire, and the single
-//! error a machine with no credentials at all gets.
+//! error a machine with no credentials at all gets; then the sources on their own against the
+//! emulator (retries, an agency assumed with metadata keys, a refused base signature).
 
 pub mod common;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::scenario::{CLUSTER, HEADER, kill_config};
 use common::terraform::{Run, TerraformBin, Workspace, terraforms};
-use mrs_emulator::{Agency, DEFAULT_AGENCY_DOMAIN_ID, EmulatorConfig, JobState, Route};
+use mrs_emulator::{
+    Agency, DEFAULT_AGENCY_DOMAIN_ID, Emulator, EmulatorConfig, FaultPlan, JobState, Route,
+};
+use terraform_provider_mrs::mrs::credentials::{AgencyDomain, AssumeRole};
+use terraform_provider_mrs::mrs::{ClientConfig, Credentials, TemporaryCredentials};
 
 /// A region other than the default, so a region that arrives proves where it came from.
 const PROFILE_REGION: &str = "ap-southeast-3";
@@ -374,4 +379,118 @@ fn no_credentials_anywhere_fails_plan_with_one_error_naming_every_place_looked_a
         assert!(text.contains(place), "{place:?} missing from:\n{text}");
     }
     assert_eq!(emulator.stats().requests.total(), 0);
+}
+
+// The credential sources on their own, against the emulator (no Terraform).
+
+fn client_config(url: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(REGION, Credentials::Token("unused".into()));
+    config.endpoint = Some(url.to_owned());
+    config.iam_endpoint = Some(url.to_owned());
+    config
+}
+
+fn soon() -> Instant {
+    Instant::now() + Duration::from_secs(20)
+}
+
+fn agency_role() -> AssumeRole {
+    AssumeRole {
+        agency_name: "mrs_ops".into(),
+        domain: AgencyDomain::Name("owner-account".into()),
+        duration_s: 900,
+    }
+}
+
+#[tokio::test]
+async fn metadata_answers_that_fail_at_first_are_retried_and_the_issued_keys_returned() {
+    let emulator = Emulator::start(EmulatorConfig {
+        serve_metadata: true,
+        faults: FaultPlan::none().on(
+            Route::Metadata,
+            [FaultPlan::status(503), FaultPlan::status(502)],
+        ),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let endpoint = url::Url::parse(&emulator.url()).expect("url");
+    let metadata =
+        TemporaryCredentials::from_ecs_metadata(&endpoint, &client_config(&emulator.url()))
+            .expect("client");
+    let keys = metadata
+        .current(soon())
+        .await
+        .expect("keys after two retries");
+    assert_eq!(emulator.stats().requests.metadata, 3);
+    let issued = emulator.issued_credentials();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(keys.access_key, issued[0].access_key);
+    assert_eq!(keys.secret_key, issued[0].secret_key);
+    assert_eq!(
+        keys.security_token.as_deref(),
+        Some(issued[0].security_token.as_str())
+    );
+    let expires: time::OffsetDateTime = keys.expires_at.expect("expiry").into();
+    assert_eq!(
+        expires.unix_timestamp(),
+        issued[0].expires_at.unix_timestamp()
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_agency_is_assumed_on_top_of_metadata_keys() {
+    let emulator = Emulator::start(EmulatorConfig {
+        serve_metadata: true,
+        agency: Some(Agency::new("mrs_ops", "owner-account")),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let config = client_config(&emulator.url());
+    let endpoint = url::Url::parse(&emulator.url()).expect("url");
+    let metadata = TemporaryCredentials::from_ecs_metadata(&endpoint, &config).expect("client");
+    let assumed =
+        TemporaryCredentials::assume_role(Credentials::Temporary(metadata), agency_role(), &config)
+            .expect("client");
+    let keys = assumed.current(soon()).await.expect("agency keys");
+    let stats = emulator.stats();
+    assert_eq!(stats.requests.metadata, 1);
+    assert_eq!(
+        stats.signed_with_temporary_credentials_on(Route::SecurityTokens),
+        1
+    );
+    let issued = emulator.issued_credentials();
+    assert_eq!(issued.len(), 2, "metadata keys, then the agency's");
+    assert_eq!(keys.access_key, issued[1].access_key);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn assuming_an_agency_with_a_wrong_secret_is_refused_once_with_401() {
+    let emulator = Emulator::start(EmulatorConfig {
+        agency: Some(Agency::new("mrs_ops", "owner-account")),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let base = Credentials::AkSk {
+        access_key: ACCESS_KEY.into(),
+        secret_key: "not-the-secret".into(),
+        security_token: None,
+    };
+    let assumed =
+        TemporaryCredentials::assume_role(base, agency_role(), &client_config(&emulator.url()))
+            .expect("client");
+    let err = assumed.current(soon()).await.expect_err("refused");
+    assert_eq!(err.status, Some(401));
+    assert_eq!(err.attempts, 1, "401 is not retried");
+    assert!(
+        err.summary().contains("assume agency mrs_ops"),
+        "{}",
+        err.summary()
+    );
+    assert!(emulator.issued_credentials().is_empty());
+    emulator.shutdown().await;
 }

@@ -424,7 +424,10 @@ pub fn resolve(
             );
         }
     }
-    let metadata_endpoint = metadata_endpoint(&env, diags);
+    // Only looked at when it will be used: a stray value must not break configured credentials.
+    let metadata_endpoint = matches!(base, Some(Base::Metadata))
+        .then(|| metadata_endpoint(&env, diags))
+        .flatten();
 
     let errors_after = diags
         .iter()

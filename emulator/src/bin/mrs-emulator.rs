@@ -83,7 +83,8 @@ struct Args {
     latency_ms: u64,
 
     /// Scripted faults for one route, used in order before it behaves normally; repeatable.
-    /// ROUTE is kill, show_job, list_jobs, submit_job or iam_projects; STEP is a status (503),
+    /// ROUTE is kill, show_job, list_jobs, submit_job, iam_projects, security_tokens or metadata;
+    /// STEP is a status (503),
     /// STATUS:RETRY_AFTER (429:2), drop, hang, delay:MS, huge:STATUS:BYTES or garbage:STATUS.
     /// Example: --fault kill=503,429:1,drop
     #[arg(long = "fault", value_name = "ROUTE=STEP[,STEP...]", value_parser = parse_fault)]
