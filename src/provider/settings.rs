@@ -121,6 +121,17 @@ pub fn validate(config: &Config, diags: &mut Diagnostics) {
     if let Attr::Known(retries) = config.integer("max_retries") {
         check_retries(retries, diags);
     }
+    let duration = AttributePath::attr("assume_role").push_attr("duration");
+    if let Some(n) = config
+        .value()
+        .get_path(&duration)
+        .and_then(Value::as_number)
+    {
+        match n.as_i64() {
+            Some(n) if ASSUME_ROLE_DURATION_RANGE.contains(&n) => {}
+            _ => bad_duration(&n.to_string(), duration, diags),
+        }
+    }
 }
 
 fn check_retries(retries: Result<i64, String>, diags: &mut Diagnostics) -> Option<u32> {
@@ -165,11 +176,11 @@ pub struct Settings {
 /// shows up in `plan`).
 #[derive(Debug)]
 enum TemporarySource {
-    /// ECS metadata is the base; `fallback` lists what was looked at before, when nothing was
-    /// configured at all (the metadata service is then just the last place to look).
+    /// Nothing was configured: ECS metadata is the base, the last place to look;
+    /// `looked_at` lists the places before it, for the error when it has no keys either.
     Metadata {
         endpoint: url::Url,
-        fallback: Option<String>,
+        looked_at: String,
         assume_role: Option<AssumeRole>,
     },
     /// An agency assumed with the configured credentials.
@@ -193,15 +204,15 @@ impl Settings {
             return Some(config);
         };
         let deadline = std::time::Instant::now() + config.request_timeout;
-        let (base, fallback, assume_role) = match temporary {
+        let (base, looked_at, assume_role) = match temporary {
             TemporarySource::Metadata {
                 endpoint,
-                fallback,
+                looked_at,
                 assume_role,
             } => match TemporaryCredentials::from_ecs_metadata(&endpoint, &config) {
                 Ok(metadata) => (
                     Credentials::Temporary(metadata),
-                    fallback.map(|f| (f, metadata_url(&endpoint))),
+                    Some((looked_at, metadata_url(&endpoint))),
                     assume_role,
                 ),
                 Err(e) => {
@@ -214,7 +225,7 @@ impl Settings {
         if let Credentials::Temporary(metadata) = &base
             && let Err(e) = metadata.current(deadline).await
         {
-            match fallback {
+            match looked_at {
                 Some((looked_at, url)) => diags.add_error(
                     "No credentials found",
                     format!(
@@ -445,7 +456,7 @@ pub fn resolve(
             // Replaced by the metadata service's keys in `into_client_config`.
             Credentials::Token(String::new()),
             Some(TemporarySource::Metadata {
-                fallback: Some(looked_at(&env, assume_role.is_some())),
+                looked_at: looked_at(&env, assume_role.is_some()),
                 endpoint: metadata_endpoint?,
                 assume_role,
             }),
@@ -989,10 +1000,12 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         match &settings.temporary {
             Some(TemporarySource::Metadata {
-                endpoint, fallback, ..
+                endpoint,
+                looked_at,
+                ..
             }) => {
                 assert_eq!(endpoint.as_str(), "http://127.0.0.1:9/");
-                assert!(fallback.is_some());
+                assert!(looked_at.contains("HW_ACCESS_KEY"), "{looked_at}");
             }
             other => panic!("expected the metadata fallback, got {other:?}"),
         }
@@ -1184,5 +1197,26 @@ mod tests {
         ] {
             assert!(detail.contains(place), "{place} missing from: {detail}");
         }
+    }
+
+    #[test]
+    fn an_out_of_range_duration_is_refused_at_validate() {
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("duration", Value::Number(100_000i64.into())),
+        ]);
+        let mut diags = Diagnostics::new();
+        validate(&config(&[("assume_role", block)]), &mut diags);
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].attribute,
+            Some(AttributePath::attr("assume_role").push_attr("duration"))
+        );
+        assert!(errors[0].detail.contains("900 to 86400"));
+        let ok = assume_role_block(&[("duration", Value::Number(900i64.into()))]);
+        let mut diags = Diagnostics::new();
+        validate(&config(&[("assume_role", ok)]), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
     }
 }
