@@ -185,6 +185,7 @@ impl Emulator {
             shared,
             local_addr,
             accept_loop: Some(accept_loop),
+            more_listeners: Mutex::new(Vec::new()),
         })
     }
 }
@@ -239,6 +240,7 @@ pub struct EmulatorHandle {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     accept_loop: Option<JoinHandle<()>>,
+    more_listeners: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl EmulatorHandle {
@@ -255,6 +257,20 @@ impl EmulatorHandle {
     /// The address the emulator listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Serves the same emulator (same jobs, keys and counters) on one more plain-HTTP address,
+    /// e.g. `169.254.169.254:80` inside a test's network namespace, where the provider looks for
+    /// ECS metadata: keys issued there are accepted on the main address. Returns the address bound.
+    pub async fn listen_also(&self, address: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = TcpListener::bind(address).await?;
+        let bound = listener.local_addr()?;
+        let accept_loop = tokio::spawn(accept_connections(listener, Arc::clone(&self.shared)));
+        self.more_listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(accept_loop);
+        Ok(bound)
     }
 
     /// The project id the MRS routes accept.
@@ -322,6 +338,15 @@ impl EmulatorHandle {
     pub async fn shutdown(mut self) {
         self.shared.shutdown.cancel();
         if let Some(accept_loop) = self.accept_loop.take() {
+            let _ = accept_loop.await;
+        }
+        let more = std::mem::take(
+            &mut *self
+                .more_listeners
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for accept_loop in more {
             let _ = accept_loop.await;
         }
     }

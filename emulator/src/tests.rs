@@ -1077,3 +1077,42 @@ async fn metadata_is_served_only_when_enabled_and_without_a_signature() {
     assert!(left > time::Duration::minutes(59) && left <= time::Duration::minutes(60));
     assert_eq!(emu.stats().requests.metadata, 1);
 }
+
+#[tokio::test]
+async fn keys_issued_on_a_second_listener_are_accepted_on_the_first() {
+    let emu = start(EmulatorConfig {
+        serve_metadata: true,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let second = emu
+        .listen_also("127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("second listener");
+    assert_ne!(second, emu.local_addr());
+    let answer = client()
+        .get(format!("http://{second}{METADATA_PATH}"))
+        .send()
+        .await
+        .expect("metadata answered");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body: Value = serde_json::from_str(&answer.text().await.expect("body")).expect("json");
+    let c = &body["credential"];
+    let (ak, sk, token) = (
+        c["access"].as_str().expect("access"),
+        c["secret"].as_str().expect("secret"),
+        c["securitytoken"].as_str().expect("token"),
+    );
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    let killed = send(
+        &emu,
+        TestRequest {
+            creds: Creds::AkSk { ak, sk },
+            extra_headers: vec![("X-Security-Token", token)],
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(killed.status, StatusCode::ACCEPTED, "{}", killed.body);
+    emu.shutdown().await;
+}

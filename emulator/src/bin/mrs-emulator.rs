@@ -111,6 +111,11 @@ struct Args {
     #[arg(long)]
     metadata: bool,
 
+    /// Also listen (plain HTTP, same state) on this address, e.g. 169.254.169.254:80 inside a
+    /// private network namespace; implies --metadata.
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    metadata_listen: Option<std::net::SocketAddr>,
+
     /// Lifetime of the temporary keys the emulator issues, in seconds; by default the
     /// duration_seconds asked for (assume) or 3600 (metadata). Below 600 the provider renews
     /// them before every request.
@@ -260,7 +265,7 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
                 domain_name,
                 domain_id: args.agency_domain_id.clone(),
             }),
-        serve_metadata: args.metadata,
+        serve_metadata: args.metadata || args.metadata_listen.is_some(),
         temp_credential_lifetime: args.temp_credential_lifetime_s.map(Duration::from_secs),
     })
 }
@@ -307,6 +312,16 @@ async fn run(args: Args) -> Result<(), CliError> {
             port,
             source,
         })?;
+    if let Some(extra) = args.metadata_listen {
+        emulator
+            .listen_also(extra)
+            .await
+            .map_err(|source| CliError::Bind {
+                address: extra.ip(),
+                port: extra.port(),
+                source,
+            })?;
+    }
     // Jobs exist before the URL is announced, so whoever reads the line can use them at once.
     let created: Vec<(String, String)> = jobs
         .into_iter()
@@ -449,6 +464,8 @@ mod tests {
             Some(Duration::from_secs(120))
         );
         assert!(Args::try_parse_from(["mrs-emulator", "--agency", "x"]).is_err());
+        let listen = Args::parse_from(["mrs-emulator", "--metadata-listen", "169.254.169.254:80"]);
+        assert!(config_from(&listen).expect("valid").serve_metadata);
         let plain = config_from(&Args::parse_from(["mrs-emulator"])).expect("valid");
         assert_eq!((plain.agency, plain.serve_metadata), (None, false));
     }
