@@ -77,12 +77,19 @@ impl MetadataSource {
             .send()
             .await
             .map_err(|e| {
-                let kind = if e.is_timeout() {
-                    ApiErrorKind::Timeout
-                } else {
-                    ApiErrorKind::Connect
+                let (kind, cause) = match (e.is_connect(), e.is_timeout()) {
+                    (true, true) => (
+                        ApiErrorKind::Timeout,
+                        format!("no connection within {} ms", CONNECT_TIMEOUT.as_millis()),
+                    ),
+                    (false, true) => (ApiErrorKind::Timeout, "no answer in time".to_owned()),
+                    (true, false) => (
+                        ApiErrorKind::Connect,
+                        format!("could not connect ({})", root_cause(&e)),
+                    ),
+                    (false, false) => (ApiErrorKind::Connect, root_cause(&e)),
                 };
-                (ApiError::new(kind, &operation, error_chain(&e)), false)
+                (ApiError::new(kind, &operation, cause), false)
             })?;
         let status = response.status().as_u16();
         let mut body = Vec::new();
@@ -143,18 +150,13 @@ impl CredentialSource for MetadataSource {
     }
 }
 
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
+/// The innermost error, e.g. `Connection refused (os error 111)`: the outer ones only repeat the URL.
+fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut innermost = err;
+    while let Some(source) = innermost.source() {
+        innermost = source;
     }
-    text
+    innermost.to_string()
 }
 
 #[cfg(test)]
@@ -195,5 +197,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind, ApiErrorKind::Connect);
         assert_eq!(err.attempts, 1, "a refused connection is not retried");
+        let cause = err.cause.unwrap_or_default();
+        assert!(cause.starts_with("could not connect ("), "{cause}");
+        assert!(cause.contains("refused"), "{cause}");
     }
 }
