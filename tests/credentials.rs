@@ -494,3 +494,27 @@ async fn assuming_an_agency_with_a_wrong_secret_is_refused_once_with_401() {
     assert!(emulator.issued_credentials().is_empty());
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn agency_keys_with_less_than_ten_minutes_left_are_asked_for_again() {
+    let emulator = Emulator::start(EmulatorConfig {
+        agency: Some(Agency::new("mrs_ops", "owner-account")),
+        temp_credential_lifetime: Some(Duration::from_secs(300)),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let base = Credentials::AkSk {
+        access_key: ACCESS_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        security_token: None,
+    };
+    let assumed =
+        TemporaryCredentials::assume_role(base, agency_role(), &client_config(&emulator.url()))
+            .expect("client");
+    let first = assumed.current(soon()).await.expect("agency keys");
+    let second = assumed.current(soon()).await.expect("agency keys again");
+    assert_ne!(first.access_key, second.access_key, "renewed, not reused");
+    assert_eq!(emulator.stats().requests.security_tokens, 2);
+    emulator.shutdown().await;
+}
