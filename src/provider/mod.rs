@@ -3,6 +3,7 @@
 //! users of that provider need to learn nothing new.
 
 mod clients;
+mod credential_settings;
 mod job_execution;
 mod job_kill;
 mod job_kill_action;
