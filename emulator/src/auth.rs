@@ -5,6 +5,10 @@
 //! being mirrored. It rebuilds the canonical request from what arrived on the wire: the path
 //! percent-decoded then re-encoded per segment with a trailing `/`, the query decoded, sorted and
 //! re-encoded, the headers named in `SignedHeaders`, and the body hash.
+//!
+//! Besides the configured key pairs it accepts the temporary keys it issued itself (through the
+//! IAM agency route or the metadata route): only with their own `X-Security-Token`, signed, and
+//! only until they expire.
 
 use std::time::Duration;
 
@@ -15,6 +19,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
+
+use super::iam::IssuedCredentials;
 
 /// The only signing algorithm the emulator accepts.
 const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -57,6 +63,8 @@ pub(crate) struct AuthPolicy<'a> {
     pub(crate) security_tokens: Option<&'a [String]>,
     /// Accepted `X-Auth-Token` values.
     pub(crate) auth_tokens: &'a [String],
+    /// Temporary keys the emulator issued, accepted with their security token until they expire.
+    pub(crate) temporary: &'a IssuedCredentials,
     /// Largest accepted distance between `X-Sdk-Date` and the emulator's clock.
     pub(crate) max_clock_skew: Duration,
 }
@@ -94,6 +102,10 @@ pub(crate) enum AuthError {
     SecurityTokenNotSigned,
     #[error("the security token (X-Security-Token) is invalid or has expired")]
     SecurityTokenRejected,
+    #[error("temporary access key {0:?} needs its security token in X-Security-Token")]
+    SecurityTokenMissing(String),
+    #[error("the security token has expired (at {expired_at}); get new temporary credentials")]
+    SecurityTokenExpired { expired_at: String },
     #[error(
         "verify aksk signature fail: the signature does not match the request; check the secret key \
          and that nothing changes the request after it is signed"
@@ -274,12 +286,21 @@ fn check_clock(sdk_date: &str, now: OffsetDateTime, max_skew: Duration) -> Resul
     Ok(())
 }
 
+/// Who a request was authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Identity {
+    /// An IAM token.
+    Token,
+    /// An access key; `temporary` when it is one the emulator issued.
+    AccessKey { access_key: String, temporary: bool },
+}
+
 /// Verifies an AK/SK-signed request against `policy` with the server clock at `now`.
 pub(crate) fn verify_signature(
     req: &RequestParts<'_>,
     policy: &AuthPolicy<'_>,
     now: OffsetDateTime,
-) -> Result<(), AuthError> {
+) -> Result<Identity, AuthError> {
     let header = header_text(req.headers, "authorization").ok_or(AuthError::MissingCredentials)?;
     let auth = parse_authorization(&header)?;
     for required in ["host", "x-sdk-date"] {
@@ -290,23 +311,46 @@ pub(crate) fn verify_signature(
     let sdk_date = header_text(req.headers, "x-sdk-date")
         .ok_or_else(|| AuthError::SignedHeaderMissing("x-sdk-date".to_owned()))?;
     check_clock(&sdk_date, now, policy.max_clock_skew)?;
-    let secret_key = policy
+    let token = header_text(req.headers, "x-security-token");
+    if token.is_some() && !auth.signed_headers.contains(&"x-security-token") {
+        return Err(AuthError::SecurityTokenNotSigned);
+    }
+    let configured = policy
         .credentials
         .iter()
         .find(|(ak, _)| ak == auth.access_key)
-        .map(|(_, sk)| sk)
-        .ok_or_else(|| AuthError::UnknownAccessKey(auth.access_key.to_owned()))?;
-    if let Some(token) = header_text(req.headers, "x-security-token") {
-        if !auth.signed_headers.contains(&"x-security-token") {
-            return Err(AuthError::SecurityTokenNotSigned);
+        .map(|(_, sk)| sk.clone());
+    let (secret_key, temporary) = match configured {
+        Some(secret_key) => {
+            if let Some(token) = &token
+                && policy
+                    .security_tokens
+                    .is_some_and(|accepted| !accepted.contains(token))
+            {
+                return Err(AuthError::SecurityTokenRejected);
+            }
+            (secret_key, false)
         }
-        if policy
-            .security_tokens
-            .is_some_and(|accepted| !accepted.contains(&token))
-        {
-            return Err(AuthError::SecurityTokenRejected);
+        None => {
+            let issued = policy
+                .temporary
+                .find(auth.access_key)
+                .ok_or_else(|| AuthError::UnknownAccessKey(auth.access_key.to_owned()))?;
+            match &token {
+                None => return Err(AuthError::SecurityTokenMissing(issued.access_key)),
+                Some(token) if *token != issued.security_token => {
+                    return Err(AuthError::SecurityTokenRejected);
+                }
+                Some(_) => {}
+            }
+            if now >= issued.expires_at {
+                return Err(AuthError::SecurityTokenExpired {
+                    expired_at: issued.expires_at.format(SDK_DATE).unwrap_or_default(),
+                });
+            }
+            (issued.secret_key, true)
         }
-    }
+    };
     let canonical = canonical_request(req, &auth.signed_headers)?;
     let to_sign = string_to_sign(&sdk_date, &canonical);
     let signature = hex::decode(auth.signature).map_err(|_| AuthError::SignatureMismatch)?;
@@ -315,7 +359,11 @@ pub(crate) fn verify_signature(
     mac.update(to_sign.as_bytes());
     // verify_slice compares in constant time.
     mac.verify_slice(&signature)
-        .map_err(|_| AuthError::SignatureMismatch)
+        .map_err(|_| AuthError::SignatureMismatch)?;
+    Ok(Identity::AccessKey {
+        access_key: auth.access_key.to_owned(),
+        temporary,
+    })
 }
 
 /// With AK/SK, an MRS request that names its project (`X-Project-Id`, as the official SDKs send
@@ -355,10 +403,10 @@ pub(crate) fn authenticate(
     req: &RequestParts<'_>,
     policy: &AuthPolicy<'_>,
     now: OffsetDateTime,
-) -> Result<(), AuthError> {
+) -> Result<Identity, AuthError> {
     if let Some(token) = header_text(req.headers, "x-auth-token") {
         return if policy.auth_tokens.contains(&token) {
-            Ok(())
+            Ok(Identity::Token)
         } else {
             Err(AuthError::TokenRejected)
         };
@@ -549,16 +597,28 @@ mod tests {
                 v.name
             );
             let credentials = [(v.ak.clone(), v.sk.clone())];
+            let issued = IssuedCredentials::default();
             let policy = AuthPolicy {
                 credentials: &credentials,
                 security_tokens: None,
                 auth_tokens: &[],
+                temporary: &issued,
                 max_clock_skew: Duration::from_secs(900),
             };
             let now = time::PrimitiveDateTime::parse(&v.sdk_date, SDK_DATE)
                 .expect("vector date")
                 .assume_utc();
-            assert_eq!(verify_signature(&req, &policy, now), Ok(()), "{}", v.name);
+            assert!(
+                matches!(
+                    verify_signature(&req, &policy, now),
+                    Ok(Identity::AccessKey {
+                        temporary: false,
+                        ..
+                    })
+                ),
+                "{}",
+                v.name
+            );
         }
     }
 }

@@ -1,4 +1,4 @@
-//! A local stand-in for Huawei Cloud MRS (and the bit of IAM the provider needs).
+//! A local stand-in for Huawei Cloud MRS (and the bits of IAM and ECS metadata the provider needs).
 //!
 //! The demo, the tests, the benchmarks and users' CI need an MRS that is free, fast, always there
 //! and able to fail on purpose. The emulator speaks the same HTTP API (§1 of REFERENCE.md), checks
@@ -19,6 +19,7 @@
 
 mod auth;
 mod faults;
+mod iam;
 mod jobs;
 mod routes;
 mod stats;
@@ -36,6 +37,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::{FaultPlan, FaultSpecError, FaultStep, parse_fault_plan};
+pub use iam::IssuedCredential;
 pub use jobs::{JobClock, JobResult, JobSnapshot, JobState, UnknownJobState};
 pub use routes::{KILL_FAILED_BODY, Route, UnknownRoute};
 pub use stats::{RouteCounts, Stats};
@@ -84,7 +86,41 @@ pub struct EmulatorConfig {
     pub faults: FaultPlan,
     /// Serve HTTPS with this certificate instead of plain HTTP.
     pub tls: Option<TlsIdentity>,
+    /// The agency IAM's `POST /v3.0/OS-CREDENTIAL/securitytokens` lets callers assume;
+    /// `None`: every attempt to assume one is refused (403).
+    pub agency: Option<Agency>,
+    /// Serve the ECS metadata route `GET /openstack/latest/securitykey` (unauthenticated, as on
+    /// an instance); `false`: it is an unknown path (404).
+    pub serve_metadata: bool,
+    /// Lifetime of the temporary keys the emulator issues; `None`: the `duration_seconds` asked
+    /// for when assuming an agency, one hour for metadata keys.
+    pub temp_credential_lifetime: Option<Duration>,
 }
+
+/// An IAM agency that callers may assume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    /// Agency name (`agency_name`).
+    pub name: String,
+    /// Name of the account that created it (`domain_name`).
+    pub domain_name: String,
+    /// ID of that account (`domain_id`).
+    pub domain_id: String,
+}
+
+impl Agency {
+    /// An agency `name` of the account `domain_name`, whose ID is [`DEFAULT_AGENCY_DOMAIN_ID`].
+    pub fn new(name: impl Into<String>, domain_name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            domain_name: domain_name.into(),
+            domain_id: DEFAULT_AGENCY_DOMAIN_ID.to_owned(),
+        }
+    }
+}
+
+/// Account ID of an [`Agency`] built with [`Agency::new`].
+pub const DEFAULT_AGENCY_DOMAIN_ID: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -102,6 +138,9 @@ impl Default for EmulatorConfig {
             port: 0,
             faults: FaultPlan::none(),
             tls: None,
+            agency: None,
+            serve_metadata: false,
+            temp_credential_lifetime: None,
         }
     }
 }
@@ -112,6 +151,7 @@ pub(crate) struct Shared {
     jobs: Mutex<JobStore>,
     faults: Mutex<FaultState>,
     stats: StatsRecorder,
+    issued: iam::IssuedCredentials,
     shutdown: CancellationToken,
 }
 
@@ -152,6 +192,7 @@ impl Emulator {
             config,
             jobs: Mutex::new(JobStore::default()),
             stats: StatsRecorder::default(),
+            issued: iam::IssuedCredentials::default(),
             shutdown: CancellationToken::new(),
         });
         let https = acceptor.is_some();
@@ -264,7 +305,9 @@ impl EmulatorHandle {
 
     /// Serves the same emulator (jobs, faults, counters) on one more address, with its own
     /// certificate or plain HTTP: e.g. IAM's host name with another CA's certificate than MRS's,
-    /// or the metadata address on port 80. Returns the address bound (port 0 picks one).
+    /// or `169.254.169.254:80` inside a test's network namespace, where the provider looks for
+    /// ECS metadata (keys issued there are accepted on the main address). Returns the address
+    /// bound (port 0 picks one).
     pub async fn listen_also(
         &self,
         address: SocketAddr,
@@ -337,6 +380,11 @@ impl EmulatorHandle {
     /// The counters so far.
     pub fn stats(&self) -> Stats {
         self.shared.stats.snapshot()
+    }
+
+    /// Every set of temporary keys issued so far (assumed agencies, metadata), oldest first.
+    pub fn issued_credentials(&self) -> Vec<IssuedCredential> {
+        self.shared.issued.all()
     }
 
     /// Zeroes the counters.

@@ -20,7 +20,9 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use super::auth::{AuthPolicy, RequestParts, authenticate, check_project_header};
+use super::auth::{
+    AuthError, AuthPolicy, Identity, RequestParts, authenticate, check_project_header,
+};
 use super::faults::{FaultStep, parse_fault_plan};
 use super::jobs::{JobState, KillOutcome, KillRequest, LookupError, SubmitJob};
 
@@ -49,16 +51,22 @@ pub enum Route {
     SubmitJob,
     /// `GET /v3/projects` (IAM)
     IamProjects,
+    /// `POST /v3.0/OS-CREDENTIAL/securitytokens` (IAM: assume an agency)
+    SecurityTokens,
+    /// `GET /openstack/latest/securitykey` (ECS instance metadata)
+    Metadata,
 }
 
 impl Route {
     /// Every route, in the order of the API table.
-    pub const ALL: [Route; 5] = [
+    pub const ALL: [Route; 7] = [
         Self::Kill,
         Self::ShowJob,
         Self::ListJobs,
         Self::SubmitJob,
         Self::IamProjects,
+        Self::SecurityTokens,
+        Self::Metadata,
     ];
 
     /// The snake_case name used in fault plans and on the command line, e.g. `show_job`.
@@ -69,13 +77,17 @@ impl Route {
             Self::ListJobs => "list_jobs",
             Self::SubmitJob => "submit_job",
             Self::IamProjects => "iam_projects",
+            Self::SecurityTokens => "security_tokens",
+            Self::Metadata => "metadata",
         }
     }
 }
 
 /// A route name that is not one of the five API routes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown route {0:?}; expected kill, show_job, list_jobs, submit_job or iam_projects")]
+#[error(
+    "unknown route {0:?}; expected kill, show_job, list_jobs, submit_job, iam_projects, security_tokens or metadata"
+)]
 pub struct UnknownRoute(pub String);
 
 impl std::str::FromStr for Route {
@@ -98,6 +110,8 @@ enum ApiCall {
         op: MrsOp,
     },
     IamProjects,
+    SecurityTokens,
+    Metadata,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +126,8 @@ impl ApiCall {
     fn route(&self) -> Route {
         match self {
             Self::IamProjects => Route::IamProjects,
+            Self::SecurityTokens => Route::SecurityTokens,
+            Self::Metadata => Route::Metadata,
             Self::Mrs { op, .. } => match op {
                 MrsOp::Kill(_) => Route::Kill,
                 MrsOp::Show(_) => Route::ShowJob,
@@ -157,6 +173,10 @@ fn match_target(method: &Method, path: &str) -> Target {
     };
     match (method, segments.as_slice()) {
         (&Method::GET, ["v3", "projects"]) => Target::Api(ApiCall::IamProjects),
+        (&Method::POST, ["v3.0", "OS-CREDENTIAL", "securitytokens"]) => {
+            Target::Api(ApiCall::SecurityTokens)
+        }
+        (&Method::GET, ["openstack", "latest", "securitykey"]) => Target::Api(ApiCall::Metadata),
         (&Method::GET, ["v2", p, "clusters", c, "job-executions"]) => mrs(p, c, MrsOp::List),
         (&Method::POST, ["v2", p, "clusters", c, "job-executions"]) => mrs(p, c, MrsOp::Submit),
         (&Method::GET, ["v2", p, "clusters", c, "job-executions", j]) => {
@@ -239,7 +259,10 @@ pub(crate) async fn serve(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let request_id = new_request_id();
     let (parts, body) = request.into_parts();
-    let target = match_target(&parts.method, parts.uri.path());
+    let target = match match_target(&parts.method, parts.uri.path()) {
+        Target::Api(ApiCall::Metadata) if !shared.config.serve_metadata => Target::Unknown,
+        target => target,
+    };
     let counted = !matches!(target, Target::Admin(_));
     if counted {
         let route = match &target {
@@ -376,10 +399,15 @@ fn api(
     answer_delivered: bool,
 ) -> Response<Full<Bytes>> {
     let config = &shared.config;
+    if call == ApiCall::Metadata {
+        // The metadata service answers anyone on the instance; no gateway in front.
+        return super::iam::metadata_security_key(shared);
+    }
     let policy = AuthPolicy {
         credentials: &config.credentials,
         security_tokens: config.security_tokens.as_deref(),
         auth_tokens: &config.auth_tokens,
+        temporary: &shared.issued,
         max_clock_skew: config.max_clock_skew,
     };
     let request = RequestParts {
@@ -390,21 +418,32 @@ fn api(
         body,
     };
     let now = OffsetDateTime::now_utc() + time::Duration::seconds(config.clock_offset_s);
-    if let Err(err) = authenticate(&request, &policy, now) {
-        if err.is_token_failure() {
-            shared.stats.rejected_token();
-        } else {
-            shared.stats.rejected_signature();
+    match authenticate(&request, &policy, now) {
+        Ok(Identity::AccessKey {
+            temporary: true, ..
+        }) => shared.stats.signed_with_temporary_credentials(call.route()),
+        Ok(_) => {}
+        Err(err) => {
+            if err.is_token_failure() {
+                shared.stats.rejected_token();
+            } else {
+                shared.stats.rejected_signature();
+            }
+            if matches!(err, AuthError::SecurityTokenExpired { .. }) {
+                shared.stats.rejected_expired_credentials();
+            }
+            return apig_error(
+                StatusCode::UNAUTHORIZED,
+                err.code(),
+                &format!("Incorrect IAM authentication information: {err}"),
+                request_id,
+            );
         }
-        return apig_error(
-            StatusCode::UNAUTHORIZED,
-            err.code(),
-            &format!("Incorrect IAM authentication information: {err}"),
-            request_id,
-        );
     }
     match call {
         ApiCall::IamProjects => iam_projects(shared, parts.uri.query()),
+        ApiCall::SecurityTokens => super::iam::assume_agency(shared, body),
+        ApiCall::Metadata => super::iam::metadata_security_key(shared),
         ApiCall::Mrs {
             project_id,
             cluster_id,

@@ -23,6 +23,10 @@ pub struct RouteCounts {
     pub submit_job: u64,
     /// `GET /v3/projects`
     pub iam: u64,
+    /// `POST /v3.0/OS-CREDENTIAL/securitytokens` (assume an agency)
+    pub security_tokens: u64,
+    /// `GET /openstack/latest/securitykey` (ECS metadata)
+    pub metadata: u64,
     /// Any other path (not counting the `/__emulator` admin routes).
     pub other: u64,
 }
@@ -36,12 +40,21 @@ impl RouteCounts {
             Route::ListJobs => self.list_jobs,
             Route::SubmitJob => self.submit_job,
             Route::IamProjects => self.iam,
+            Route::SecurityTokens => self.security_tokens,
+            Route::Metadata => self.metadata,
         }
     }
 
     /// Every request received, on any route (the admin routes excepted).
     pub fn total(&self) -> u64 {
-        self.kill + self.show_job + self.list_jobs + self.submit_job + self.iam + self.other
+        self.kill
+            + self.show_job
+            + self.list_jobs
+            + self.submit_job
+            + self.iam
+            + self.security_tokens
+            + self.metadata
+            + self.other
     }
 
     fn slot(&mut self, route: Option<Route>) -> &mut u64 {
@@ -51,6 +64,8 @@ impl RouteCounts {
             Some(Route::ListJobs) => &mut self.list_jobs,
             Some(Route::SubmitJob) => &mut self.submit_job,
             Some(Route::IamProjects) => &mut self.iam,
+            Some(Route::SecurityTokens) => &mut self.security_tokens,
+            Some(Route::Metadata) => &mut self.metadata,
             None => &mut self.other,
         }
     }
@@ -82,6 +97,12 @@ pub struct Stats {
     pub hosts: BTreeMap<String, RouteCounts>,
     /// Answers lost by a `DropAfter` fault: the request was carried out, then the connection closed.
     pub answers_dropped_after_handling: u64,
+    /// Temporary key sets handed out (assumed agencies and metadata).
+    pub temporary_credentials_issued: u64,
+    /// Requests authenticated with temporary keys the emulator issued, per route name.
+    pub signed_with_temporary_credentials: BTreeMap<String, u64>,
+    /// Requests refused because their temporary keys had expired.
+    pub rejected_expired_credentials: u64,
 }
 
 impl Stats {
@@ -93,6 +114,14 @@ impl Stats {
     /// Requests on `route` that named `host` in their `Host` header.
     pub fn requests_at(&self, host: &str, route: Route) -> u64 {
         self.hosts.get(host).map_or(0, |counts| counts.get(route))
+    }
+
+    /// Requests on `route` authenticated with temporary keys the emulator issued.
+    pub fn signed_with_temporary_credentials_on(&self, route: Route) -> u64 {
+        self.signed_with_temporary_credentials
+            .get(route.as_str())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Kill requests answered 202 for `job_id`.
@@ -162,6 +191,22 @@ impl StatsRecorder {
 
     pub(crate) fn fault_injected(&self) {
         self.with(|s| s.faults_injected += 1);
+    }
+
+    pub(crate) fn temporary_credentials_issued(&self) {
+        self.with(|s| s.temporary_credentials_issued += 1);
+    }
+
+    pub(crate) fn signed_with_temporary_credentials(&self, route: Route) {
+        self.with(|s| {
+            *s.signed_with_temporary_credentials
+                .entry(route.as_str().to_owned())
+                .or_default() += 1;
+        });
+    }
+
+    pub(crate) fn rejected_expired_credentials(&self) {
+        self.with(|s| s.rejected_expired_credentials += 1);
     }
 
     pub(crate) fn connection_dropped(&self) {

@@ -924,3 +924,258 @@ impl JsonValue for reqwest::Response {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON expected ({e}): {text}"))
     }
 }
+
+const ASSUME_PATH: &str = "/v3.0/OS-CREDENTIAL/securitytokens";
+const METADATA_PATH: &str = "/openstack/latest/securitykey";
+
+fn assume_body(agency: &str, domain_key: &str, domain: &str) -> String {
+    serde_json::json!({"auth": {"identity": {"methods": ["assume_role"], "assume_role": {
+        "agency_name": agency, domain_key: domain, "duration_seconds": 3600}}}})
+    .to_string()
+}
+
+/// (access key, secret key, security token, expires_at) out of a credential answer.
+fn issued(sent: &Sent) -> (String, String, String, String) {
+    let c = &sent.json()["credential"];
+    let text = |k: &str| {
+        c[k].as_str()
+            .unwrap_or_else(|| panic!("{k} in {}", sent.body))
+            .to_owned()
+    };
+    (
+        text("access"),
+        text("secret"),
+        text("securitytoken"),
+        text("expires_at"),
+    )
+}
+
+#[tokio::test]
+async fn assuming_an_agency_checks_the_signature_agency_and_domain() {
+    let emu = start(EmulatorConfig {
+        agency: Some(Agency::new("mrs_ops", "owner")),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let good = assume_body("mrs_ops", "domain_name", "owner");
+    let unsigned = send(
+        &emu,
+        TestRequest {
+            body: &good,
+            creds: Creds::None,
+            ..TestRequest::new(Method::POST, ASSUME_PATH)
+        },
+    )
+    .await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+    for (agency, key, domain) in [
+        ("other", "domain_name", "owner"),
+        ("mrs_ops", "domain_name", "someone-else"),
+        ("mrs_ops", "domain_id", "not-the-id"),
+    ] {
+        let body = assume_body(agency, key, domain);
+        let refused = send(
+            &emu,
+            TestRequest {
+                body: &body,
+                ..TestRequest::new(Method::POST, ASSUME_PATH)
+            },
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{agency} {key} {domain}"
+        );
+        assert_eq!(refused.json()["error"]["code"], 403);
+    }
+    let by_id = assume_body("mrs_ops", "domain_id", DEFAULT_AGENCY_DOMAIN_ID);
+    for body in [&good, &by_id] {
+        let granted = send(
+            &emu,
+            TestRequest {
+                body,
+                ..TestRequest::new(Method::POST, ASSUME_PATH)
+            },
+        )
+        .await;
+        assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.body);
+        let (_, _, _, expires_at) = issued(&granted);
+        assert!(
+            expires_at.ends_with('Z') && expires_at.contains('.'),
+            "{expires_at}"
+        );
+    }
+    assert_eq!(emu.stats().temporary_credentials_issued, 2);
+    assert_eq!(emu.stats().requests.security_tokens, 6);
+}
+
+#[tokio::test]
+async fn issued_keys_work_only_with_their_signed_token_and_until_they_expire() {
+    let emu = start(EmulatorConfig {
+        agency: Some(Agency::new("mrs_ops", "owner")),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let good = assume_body("mrs_ops", "domain_name", "owner");
+    let granted = send(
+        &emu,
+        TestRequest {
+            body: &good,
+            ..TestRequest::new(Method::POST, ASSUME_PATH)
+        },
+    )
+    .await;
+    let (ak, sk, token, _) = issued(&granted);
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    let temporary = Creds::AkSk { ak: &ak, sk: &sk };
+    let without_token = send(
+        &emu,
+        TestRequest {
+            creds: temporary,
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(without_token.status, StatusCode::UNAUTHORIZED);
+    let wrong_token = send(
+        &emu,
+        TestRequest {
+            creds: temporary,
+            extra_headers: vec![("X-Security-Token", "not-the-token")],
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(wrong_token.status, StatusCode::UNAUTHORIZED);
+    let killed = send(
+        &emu,
+        TestRequest {
+            creds: temporary,
+            extra_headers: vec![("X-Security-Token", &token)],
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(killed.status, StatusCode::ACCEPTED, "{}", killed.body);
+    assert_eq!(
+        emu.stats()
+            .signed_with_temporary_credentials_on(Route::Kill),
+        1
+    );
+
+    // Keys that expire at once are refused as expired.
+    let emu = start(EmulatorConfig {
+        serve_metadata: true,
+        temp_credential_lifetime: Some(Duration::ZERO),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let from_metadata = send(
+        &emu,
+        TestRequest {
+            creds: Creds::None,
+            ..TestRequest::new(Method::GET, METADATA_PATH)
+        },
+    )
+    .await;
+    assert_eq!(
+        from_metadata.status,
+        StatusCode::OK,
+        "{}",
+        from_metadata.body
+    );
+    let (ak, sk, token, _) = issued(&from_metadata);
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    let expired = send(
+        &emu,
+        TestRequest {
+            creds: Creds::AkSk { ak: &ak, sk: &sk },
+            extra_headers: vec![("X-Security-Token", &token)],
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert!(expired.body.contains("expired"), "{}", expired.body);
+    assert_eq!(emu.stats().rejected_expired_credentials, 1);
+    assert_eq!(
+        emu.job(CLUSTER, &job).map(|j| j.state),
+        Some(JobState::Running)
+    );
+}
+
+#[tokio::test]
+async fn metadata_is_served_only_when_enabled_and_without_a_signature() {
+    let plain = start(EmulatorConfig::default()).await;
+    let absent = send(
+        &plain,
+        TestRequest {
+            creds: Creds::None,
+            ..TestRequest::new(Method::GET, METADATA_PATH)
+        },
+    )
+    .await;
+    assert_eq!(absent.status, StatusCode::NOT_FOUND);
+    let emu = start(EmulatorConfig {
+        serve_metadata: true,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let served = send(
+        &emu,
+        TestRequest {
+            creds: Creds::None,
+            ..TestRequest::new(Method::GET, METADATA_PATH)
+        },
+    )
+    .await;
+    assert_eq!(served.status, StatusCode::OK);
+    let (ak, _, _, expires_at) = issued(&served);
+    assert!(ak.starts_with("TMP"));
+    let expires =
+        time::OffsetDateTime::parse(&expires_at, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+    let left = expires - time::OffsetDateTime::now_utc();
+    assert!(left > time::Duration::minutes(59) && left <= time::Duration::minutes(60));
+    assert_eq!(emu.stats().requests.metadata, 1);
+}
+
+#[tokio::test]
+async fn keys_issued_on_a_second_listener_are_accepted_on_the_first() {
+    let emu = start(EmulatorConfig {
+        serve_metadata: true,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let second = emu
+        .listen_also("127.0.0.1:0".parse().expect("address"), None)
+        .await
+        .expect("second listener");
+    assert_ne!(second, emu.local_addr());
+    let answer = client()
+        .get(format!("http://{second}{METADATA_PATH}"))
+        .send()
+        .await
+        .expect("metadata answered");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body: Value = serde_json::from_str(&answer.text().await.expect("body")).expect("json");
+    let c = &body["credential"];
+    let (ak, sk, token) = (
+        c["access"].as_str().expect("access"),
+        c["secret"].as_str().expect("secret"),
+        c["securitytoken"].as_str().expect("token"),
+    );
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    let killed = send(
+        &emu,
+        TestRequest {
+            creds: Creds::AkSk { ak, sk },
+            extra_headers: vec![("X-Security-Token", token)],
+            ..kill(&emu, &job)
+        },
+    )
+    .await;
+    assert_eq!(killed.status, StatusCode::ACCEPTED, "{}", killed.body);
+    emu.shutdown().await;
+}

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
+use super::credentials::TemporaryCredentials;
 use super::regions::{Service, sdk_endpoint};
 
 /// Domain suffix of Huawei Cloud's public partition.
@@ -38,6 +39,9 @@ pub enum Credentials {
     },
     /// An IAM token sent as `X-Auth-Token`; never logged.
     Token(String),
+    /// Keys that expire and are fetched again before they do (ECS instance metadata, an
+    /// assumed agency); every request signs with the current ones.
+    Temporary(TemporaryCredentials),
 }
 
 impl fmt::Debug for Credentials {
@@ -57,6 +61,7 @@ impl fmt::Debug for Credentials {
                 )
                 .finish(),
             Credentials::Token(_) => f.debug_tuple("Token").field(&"<redacted>").finish(),
+            Credentials::Temporary(source) => f.debug_tuple("Temporary").field(source).finish(),
         }
     }
 }
@@ -201,7 +206,7 @@ impl ClientConfig {
             Credentials::Token(token) if token.trim().is_empty() => {
                 return Err(ConfigError::InvalidCredentials("the IAM token is empty"));
             }
-            Credentials::Token(_) => {}
+            Credentials::Token(_) | Credentials::Temporary(_) => {}
         }
         Ok(())
     }

@@ -10,11 +10,13 @@
 //! loop, bounded bodies), which uses `tls` (how servers are checked;
 //! the system CA roots are loaded once, in the background), [`retry`] (when to try
 //! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
-//! [`model`] (job shapes); [`config`] holds settings and endpoint building, from [`regions`] (the SDKs'
-//! region tables).
+//! [`model`] (job shapes); [`config`] holds settings and endpoint building, from [`regions`] (the
+//! SDKs' region tables); [`credentials`] the temporary keys that are fetched and renewed (ECS
+//! metadata, assumed agencies) and KooCLI's shared config file.
 
 pub mod client;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod model;
 pub mod regions;
@@ -25,6 +27,7 @@ mod transport;
 
 pub use client::{KillAccepted, MrsClient};
 pub use config::{ClientConfig, ConfigError, Credentials};
+pub use credentials::{SessionKeys, TemporaryCredentials};
 pub use error::{ApiError, ApiErrorKind};
 pub use model::{JobDetail, JobState, SubmitJob, SubmitJobResult};
 pub use retry::RetryPolicy;

@@ -71,6 +71,8 @@ pub(super) struct Answer {
 enum AttemptError {
     Transport(reqwest::Error),
     BadHeader(String),
+    /// Temporary keys could not be had (their source already retried).
+    Credentials(ApiError),
 }
 
 impl Transport {
@@ -135,6 +137,7 @@ impl Transport {
                     }
                     (err, answer.retry_after)
                 }
+                Err(AttemptError::Credentials(err)) => return Err(err),
                 Err(AttemptError::BadHeader(reason)) => {
                     let mut err = ApiError::new(ApiErrorKind::Config, &call.operation, reason);
                     err.attempts = attempt;
@@ -219,25 +222,33 @@ impl Transport {
                 access_key,
                 secret_key,
                 security_token,
-            } => {
-                if let Some(token) = security_token {
-                    headers.push(("X-Security-Token".to_owned(), token.clone()));
-                }
-                let input = SigningInput {
-                    method: call.method.as_str(),
-                    url: &call.url,
-                    headers: &headers,
-                    body,
-                };
-                let key = AccessKey {
-                    access_key,
-                    secret_key,
-                };
-                signer::sign(&input, key, &signer::sdk_date(SystemTime::now())).headers
-            }
+            } => sign(
+                call,
+                headers,
+                body,
+                access_key,
+                secret_key,
+                security_token.as_deref(),
+            ),
             Credentials::Token(token) => {
                 headers.push(("X-Auth-Token".to_owned(), token.clone()));
                 headers
+            }
+            Credentials::Temporary(source) => {
+                // Asked before each attempt: a retry after a long wait gets renewed keys.
+                let keys = source
+                    .current(Instant::now() + timeout)
+                    .await
+                    .map_err(AttemptError::Credentials)?;
+                let token = keys.security_token.as_deref();
+                sign(
+                    call,
+                    headers,
+                    body,
+                    &keys.access_key,
+                    &keys.secret_key,
+                    token,
+                )
             }
         };
 
@@ -297,6 +308,31 @@ impl Transport {
             truncated,
         })
     }
+}
+
+/// `headers` plus `X-Security-Token` (when given), `X-Sdk-Date`, `Host` and `Authorization`.
+fn sign(
+    call: &Call,
+    mut headers: Vec<(String, String)>,
+    body: &[u8],
+    access_key: &str,
+    secret_key: &str,
+    security_token: Option<&str>,
+) -> Vec<(String, String)> {
+    if let Some(token) = security_token {
+        headers.push(("X-Security-Token".to_owned(), token.to_owned()));
+    }
+    let input = SigningInput {
+        method: call.method.as_str(),
+        url: &call.url,
+        headers: &headers,
+        body,
+    };
+    let key = AccessKey {
+        access_key,
+        secret_key,
+    };
+    signer::sign(&input, key, &signer::sdk_date(SystemTime::now())).headers
 }
 
 fn deadline_error(

@@ -3,6 +3,7 @@
 //! users of that provider need to learn nothing new.
 
 mod clients;
+mod credential_settings;
 mod job_execution;
 mod job_kill;
 mod job_kill_action;
@@ -58,10 +59,12 @@ impl framework::Provider for MrsProvider {
         diags: &mut Diagnostics,
     ) -> Option<Clients> {
         let settings = settings::resolve(&request.config, |name| std::env::var(name).ok(), diags)?;
-        let mut config = settings.into_client_config();
-        if !request.terraform_version.is_empty() {
-            config.terraform_version = Some(request.terraform_version);
-        }
+        let terraform_version =
+            (!request.terraform_version.is_empty()).then_some(request.terraform_version);
+        // Temporary keys (ECS metadata, assume_role) are fetched here, so problems show in plan.
+        let config = settings
+            .into_client_config(terraform_version, diags)
+            .await?;
         match Clients::new(config) {
             Ok(clients) => Some(clients),
             Err(e) => {

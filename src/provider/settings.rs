@@ -4,9 +4,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::framework::duration::{parse_duration, validate_duration};
-use crate::framework::{Attr, Attribute, Config, Diagnostics, Schema};
+use crate::framework::{Attr, Attribute, Config, Diagnostics, Nesting, Schema};
 use crate::mrs::{ClientConfig, Credentials};
 use crate::tfvalue::AttributePath;
+
+use super::credential_settings::{
+    self, AssumeRoleInputs, Base, CredentialInputs, TemporarySource, assume_role_inputs,
+    check_assume_role, choose_base, fetch_temporary_credentials, load_profile, looked_at,
+    metadata_endpoint,
+};
 
 use super::validators::{
     validate_cloud, validate_credential, validate_endpoint, validate_id, validate_region,
@@ -49,6 +55,14 @@ pub fn schema() -> Schema {
         "IAM token, used instead of AK/SK. Environment: HW_AUTH_TOKEN.",
         "IAM token, sent as `X-Auth-Token` instead of AK/SK signing. Falls back to `HW_AUTH_TOKEN`.",
     ))
+    .attribute(Attribute::string("shared_config_file").optional().describe(
+        "Path of KooCLI's shared config file; default ~/.hcloud/config.json when profile is set. Environment: HW_SHARED_CONFIG_FILE.",
+        "Path of KooCLI's shared config file (`hcloud configure`). Read when this or `profile` is set; default `~/.hcloud/config.json`. Its keys take the place of `access_key`/`secret_key`. Falls back to `HW_SHARED_CONFIG_FILE`.",
+    ))
+    .attribute(Attribute::string("profile").optional().describe(
+        "Profile of the shared config file; default its current profile. Environment: HW_PROFILE.",
+        "Profile of the shared config file to sign with; default the file's `current` profile. The profile's `region` and `projectId` apply when the provider block sets none. Falls back to `HW_PROFILE`.",
+    ))
     .attribute(Attribute::string("endpoint").optional().validate_string(validate_endpoint).describe(
         "MRS endpoint URL override. Environment: HW_MRS_ENDPOINT.",
         "MRS endpoint URL; overrides the region's (the official SDK's table, e.g. `https://mrs.eu-west-101.myhuaweicloud.eu`). `http://` is accepted for a local emulator. With it set, resources cannot pick another `region`. Falls back to `HW_MRS_ENDPOINT`.",
@@ -77,6 +91,11 @@ pub fn schema() -> Schema {
         "Timeout of one HTTP request, e.g. 30s; default 30s.",
         "Timeout of one HTTP request as a duration string, e.g. `\"30s\"`; default `\"30s\"`.",
     ))
+    .block(
+        "assume_role",
+        Nesting::Single,
+        credential_settings::assume_role_schema(),
+    )
 }
 
 /// Checks that need more than one value or a number; values may be unknown.
@@ -87,6 +106,7 @@ pub fn validate(config: &Config, diags: &mut Diagnostics) {
     if let Attr::Known(path) = config.string("ca_cert_file") {
         check_ca_cert_file(&path, diags);
     }
+    credential_settings::validate(config, diags);
 }
 
 /// A `ca_cert_file` that is missing, unreadable or holds no certificate is an error on the
@@ -132,12 +152,35 @@ fn check_retries(retries: Result<i64, String>, diags: &mut Diagnostics) -> Optio
 #[derive(Debug)]
 pub struct Settings {
     config: ClientConfig,
+    temporary: Option<TemporarySource>,
 }
 
 impl Settings {
-    /// The MRS client configuration these settings describe.
-    pub fn into_client_config(self) -> ClientConfig {
-        self.config
+    /// The MRS client configuration, once any temporary keys have been fetched: ECS metadata,
+    /// an assumed agency. `None` with one error diagnostic when they cannot be had.
+    pub async fn into_client_config(
+        self,
+        terraform_version: Option<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<ClientConfig> {
+        let Settings {
+            mut config,
+            temporary,
+        } = self;
+        config.terraform_version = terraform_version;
+        let Some(temporary) = temporary else {
+            return Some(config);
+        };
+        if !fetch_temporary_credentials(&mut config, temporary, diags).await {
+            return None;
+        }
+        Some(config)
+    }
+
+    /// The configuration as resolved, before any temporary keys are fetched (tests).
+    #[cfg(test)]
+    fn client_config(&self) -> &ClientConfig {
+        &self.config
     }
 }
 
@@ -148,7 +191,17 @@ fn setting(
     env_name: &str,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<Option<String>, ()> {
-    match config.string(name) {
+    setting_at(config, &AttributePath::attr(name), env_name, env)
+}
+
+/// [`setting`] for an attribute anywhere in the block, e.g. inside `assume_role`.
+pub(super) fn setting_at(
+    config: &Config,
+    path: &AttributePath,
+    env_name: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ()> {
+    match config.string_at(path) {
         Attr::Known(v) => Ok(Some(v)),
         Attr::Unknown => Err(()),
         Attr::Null => Ok(env(env_name).filter(|v| !v.is_empty())),
@@ -167,27 +220,30 @@ pub fn resolve(
         Ok::<_, ()>((
             get("region", "HW_REGION_NAME")?,
             get("project_id", "HW_PROJECT_ID")?,
-            get("access_key", "HW_ACCESS_KEY")?,
-            get("secret_key", "HW_SECRET_KEY")?,
-            get("security_token", "HW_SECURITY_TOKEN")?,
-            get("auth_token", "HW_AUTH_TOKEN")?,
+            CredentialInputs {
+                access_key: get("access_key", "HW_ACCESS_KEY")?,
+                secret_key: get("secret_key", "HW_SECRET_KEY")?,
+                security_token: get("security_token", "HW_SECURITY_TOKEN")?,
+                auth_token: get("auth_token", "HW_AUTH_TOKEN")?,
+                shared_config_file: get("shared_config_file", "HW_SHARED_CONFIG_FILE")?,
+                profile: get("profile", "HW_PROFILE")?,
+            },
             get("endpoint", "HW_MRS_ENDPOINT")?,
             get("iam_endpoint", "HW_IAM_ENDPOINT")?,
             get("cloud", "HW_CLOUD")?,
             get("ca_cert_file", "HW_CA_CERT_FILE")?,
+            assume_role_inputs(config, &env)?,
         ))
     })();
     let Ok((
         region,
         project_id,
-        access_key,
-        secret_key,
-        security_token,
-        auth_token,
+        inputs,
         endpoint,
         iam_endpoint,
         cloud,
         ca_cert_file,
+        assume_role_inputs,
     )) = values
     else {
         tracing::debug!("provider configuration has unknown values; deferring client setup");
@@ -206,15 +262,35 @@ pub fn resolve(
         .iter()
         .filter(|d| d.severity == crate::framework::Severity::Error)
         .count();
-    let region = region.unwrap_or_else(|| {
-        diags.add_attribute_error(
-            AttributePath::attr("region"),
-            "Missing region",
-            "The mrs provider needs a region. Set `region` in the provider block (e.g. \"cn-north-4\") or the HW_REGION_NAME environment variable.",
-        );
-        String::new()
-    });
-    let credentials = credentials(access_key, secret_key, security_token, auth_token, diags);
+    let profile = load_profile(&inputs, &env, diags);
+    // A profile that could not be read may well have held the region: its error says enough.
+    let profile_failed =
+        profile.is_none() && (inputs.shared_config_file.is_some() || inputs.profile.is_some());
+    let region = region
+        .or_else(|| profile.as_ref().and_then(|p| p.region.clone()))
+        .unwrap_or_else(|| {
+            if profile_failed {
+                return String::new();
+            }
+            diags.add_attribute_error(
+                AttributePath::attr("region"),
+                "Missing region",
+                "The mrs provider needs a region. Set `region` in the provider block (e.g. \"cn-north-4\") or the HW_REGION_NAME environment variable.",
+            );
+            String::new()
+        });
+    let project_id = project_id.or_else(|| profile.as_ref().and_then(|p| p.project_id.clone()));
+    let agency_from_profile = profile.as_ref().and_then(|p| p.agency.clone());
+    let base = choose_base(inputs, profile, diags);
+    let assume_role = assume_role_inputs
+        .or_else(|| {
+            agency_from_profile.map(|(agency, domain)| AssumeRoleInputs {
+                agency_name: Some(agency),
+                domain_name: Some(domain),
+                ..AssumeRoleInputs::default()
+            })
+        })
+        .and_then(|inputs| check_assume_role(inputs, diags));
 
     let insecure = match insecure {
         Attr::Known(v) => v,
@@ -266,15 +342,33 @@ pub fn resolve(
             );
         }
     }
+    // Only looked at when it will be used: a stray value must not break configured credentials.
+    let metadata_endpoint = matches!(base, Some(Base::Metadata))
+        .then(|| metadata_endpoint(&env, diags))
+        .flatten();
 
     let errors_after = diags
         .iter()
         .filter(|d| d.severity == crate::framework::Severity::Error)
         .count();
-    let credentials = credentials?;
+    let base = base?;
     if errors_after > errors_before {
         return None;
     }
+    let (credentials, temporary) = match base {
+        Base::Configured(credentials) => {
+            (credentials, assume_role.map(TemporarySource::AssumeRole))
+        }
+        Base::Metadata => (
+            // Replaced by the metadata service's keys in `into_client_config`.
+            Credentials::Token(String::new()),
+            Some(TemporarySource::Metadata {
+                looked_at: looked_at(&env, assume_role.is_some()),
+                endpoint: metadata_endpoint?,
+                assume_role,
+            }),
+        ),
+    };
     let mut client = ClientConfig::new(region, credentials);
     client.cloud = cloud;
     client.project_id = project_id;
@@ -284,62 +378,17 @@ pub fn resolve(
     client.ca_cert_file = ca_cert_file.map(PathBuf::from);
     client.max_retries = max_retries;
     client.request_timeout = request_timeout;
-    Some(Settings { config: client })
-}
-
-/// Picks the authentication method, or adds ONE diagnostic naming what to set.
-fn credentials(
-    access_key: Option<String>,
-    secret_key: Option<String>,
-    security_token: Option<String>,
-    auth_token: Option<String>,
-    diags: &mut Diagnostics,
-) -> Option<Credentials> {
-    match (access_key, secret_key, auth_token) {
-        (Some(access_key), Some(secret_key), None) => Some(Credentials::AkSk {
-            access_key,
-            secret_key,
-            security_token,
-        }),
-        (None, None, Some(token)) if security_token.is_none() => Some(Credentials::Token(token)),
-        (None, None, Some(_)) => {
-            diags.add_error(
-                "Incomplete credentials",
-                "security_token (HW_SECURITY_TOKEN) belongs to temporary AK/SK credentials, but only auth_token (HW_AUTH_TOKEN) is set. \
-                 Either set access_key and secret_key (HW_ACCESS_KEY, HW_SECRET_KEY) with the security token, or remove the security token.",
-            );
-            None
-        }
-        (Some(_), Some(_), Some(_)) | (Some(_), None, Some(_)) | (None, Some(_), Some(_)) => {
-            diags.add_error(
-                "Conflicting credentials",
-                "Both auth_token (HW_AUTH_TOKEN) and AK/SK credentials (access_key/secret_key, HW_ACCESS_KEY/HW_SECRET_KEY) are set. \
-                 Keep one way of authenticating.",
-            );
-            None
-        }
-        (Some(_), None, None) | (None, Some(_), None) => {
-            diags.add_error(
-                "Incomplete credentials",
-                "Only one half of the AK/SK pair is set. Set both access_key and secret_key in the provider block, \
-                 or the HW_ACCESS_KEY and HW_SECRET_KEY environment variables.",
-            );
-            None
-        }
-        (None, None, None) => {
-            diags.add_error(
-                "Missing credentials",
-                "The mrs provider needs credentials. Set access_key and secret_key (or HW_ACCESS_KEY and HW_SECRET_KEY), \
-                 optionally with security_token (HW_SECURITY_TOKEN) for temporary credentials; or set auth_token (HW_AUTH_TOKEN) to use an IAM token.",
-            );
-            None
-        }
-    }
+    Some(Settings {
+        config: client,
+        temporary,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mrs::credentials::{AgencyDomain, DEFAULT_ASSUME_ROLE_DURATION_S};
+    use crate::provider::credential_settings::{METADATA_ENDPOINT_ENV, assume_role_schema};
     use crate::tfvalue::Value;
     use std::collections::HashMap;
 
@@ -378,7 +427,7 @@ mod tests {
         )
         .expect("settings");
         assert!(diags.is_empty(), "{diags:?}");
-        let c = settings.into_client_config();
+        let c = settings.client_config();
         assert_eq!(c.region, "cn-north-4");
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:1"));
@@ -467,5 +516,334 @@ mod tests {
         );
         assert!(settings.is_none());
         assert!(diags.has_errors());
+    }
+
+    fn write_shared_config(dir: &std::path::Path) -> String {
+        let path = dir.join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"current": "ci", "profiles": [
+                {"name": "ci", "mode": "AKSK", "accessKeyId": "AKPROFILE", "secretAccessKey": "skprofile",
+                 "securityToken": "tokprofile", "region": "ap-southeast-3", "projectId": "projectfromprofile"},
+                {"name": "nokeys", "mode": "AKSK"}
+            ]}"#,
+        )
+        .unwrap();
+        path.display().to_string()
+    }
+
+    fn aksk_of(settings: &Settings) -> (String, Option<String>) {
+        match &settings.client_config().credentials {
+            Credentials::AkSk {
+                access_key,
+                security_token,
+                ..
+            } => (access_key.clone(), security_token.clone()),
+            other => panic!("expected AK/SK, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_profile_takes_the_place_of_keys_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("shared_config_file", Value::String(file))]),
+            env(&[("HW_ACCESS_KEY", "AKENV"), ("HW_SECRET_KEY", "SKENV")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        // No profile named: the file's current one, with its security token.
+        assert_eq!(
+            aksk_of(&settings),
+            ("AKPROFILE".into(), Some("tokprofile".into()))
+        );
+        let c = settings.client_config();
+        assert_eq!(
+            c.region, "ap-southeast-3",
+            "profile region used when the block has none"
+        );
+        assert_eq!(c.project_id.as_deref(), Some("projectfromprofile"));
+    }
+
+    #[test]
+    fn the_block_region_and_project_win_over_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("cn-north-4".into())),
+                ("profile", Value::String("ci".into())),
+            ]),
+            env(&[
+                ("HW_SHARED_CONFIG_FILE", file.as_str()),
+                ("HW_PROJECT_ID", "projectfromenv"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        let c = settings.client_config();
+        assert_eq!(c.region, "cn-north-4");
+        assert_eq!(c.project_id.as_deref(), Some("projectfromenv"));
+    }
+
+    #[test]
+    fn the_auth_token_comes_before_a_profile_and_keys_before_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[("HW_AUTH_TOKEN", "tok"), ("HW_SHARED_CONFIG_FILE", &file)]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(
+            matches!(settings.client_config().credentials, Credentials::Token(ref t) if t == "tok")
+        );
+        assert!(settings.temporary.is_none());
+
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert_eq!(aksk_of(&settings), ("AK".into(), None));
+        assert!(
+            settings.temporary.is_none(),
+            "keys present: no metadata lookup"
+        );
+
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[(METADATA_ENDPOINT_ENV, "http://127.0.0.1:9")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        match &settings.temporary {
+            Some(TemporarySource::Metadata {
+                endpoint,
+                looked_at,
+                ..
+            }) => {
+                assert_eq!(endpoint.as_str(), "http://127.0.0.1:9/");
+                assert!(looked_at.contains("HW_ACCESS_KEY"), "{looked_at}");
+            }
+            other => panic!("expected the metadata fallback, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shared_config_problems_are_errors_on_the_attribute_that_led_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_shared_config(dir.path());
+        // (provider block settings, attribute the error is on, word in its detail)
+        type Case<'a> = (&'a [(&'a str, Value)], &'a str, &'a str);
+        let cases: [Case<'_>; 3] = [
+            (
+                &[(
+                    "shared_config_file",
+                    Value::String("/nonexistent/hcloud.json".into()),
+                )],
+                "shared_config_file",
+                "/nonexistent/hcloud.json",
+            ),
+            (
+                &[
+                    ("shared_config_file", Value::String(file.clone())),
+                    ("profile", Value::String("prod".into())),
+                ],
+                "profile",
+                "\"prod\"",
+            ),
+            (
+                &[
+                    ("shared_config_file", Value::String(file.clone())),
+                    ("profile", Value::String("nokeys".into())),
+                ],
+                "profile",
+                "accessKeyId/secretAccessKey",
+            ),
+        ];
+        for (pairs, attribute, word) in cases {
+            let mut pairs = pairs.to_vec();
+            pairs.push(("region", Value::String("r".into())));
+            let mut diags = Diagnostics::new();
+            assert!(resolve(&config(&pairs), env(&[]), &mut diags).is_none());
+            let errors: Vec<_> = diags.iter().collect();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].attribute, Some(AttributePath::attr(attribute)));
+            assert!(errors[0].detail.contains(word), "{}", errors[0].detail);
+        }
+    }
+
+    #[test]
+    fn profile_alone_reads_kooclis_file_in_home() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".hcloud")).unwrap();
+        write_shared_config(&home.path().join(".hcloud"));
+        let home_text = home.path().display().to_string();
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[]),
+            env(&[("HW_PROFILE", "ci"), ("HOME", &home_text)]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert_eq!(aksk_of(&settings).0, "AKPROFILE");
+    }
+
+    fn assume_role_block(pairs: &[(&str, Value)]) -> Value {
+        let mut attrs: std::collections::BTreeMap<String, Value> = assume_role_schema()
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
+        for (k, v) in pairs {
+            attrs.insert(k.to_string(), v.clone());
+        }
+        Value::Object(attrs)
+    }
+
+    #[test]
+    fn assume_role_comes_from_the_block_or_the_environment() {
+        let mut diags = Diagnostics::new();
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("domain_name", Value::String("owner".into())),
+        ]);
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("r".into())),
+                ("assume_role", block),
+            ]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_ASSUME_ROLE_DURATION", "1800"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        match &settings.temporary {
+            Some(TemporarySource::AssumeRole(role)) => {
+                assert_eq!(role.agency_name, "ops");
+                assert_eq!(role.domain, AgencyDomain::Name("owner".into()));
+                assert_eq!(role.duration_s, 1800);
+            }
+            other => panic!("expected assume_role, got {other:?}"),
+        }
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_ASSUME_ROLE_AGENCY_NAME", "ops"),
+                ("HW_ASSUME_ROLE_DOMAIN_ID", "d1"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        match &settings.temporary {
+            Some(TemporarySource::AssumeRole(role)) => {
+                assert_eq!(role.domain, AgencyDomain::Id("d1".into()));
+                assert_eq!(role.duration_s, DEFAULT_ASSUME_ROLE_DURATION_S);
+            }
+            other => panic!("expected assume_role, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_incomplete_assume_role_block_is_an_error_inside_the_block() {
+        let mut diags = Diagnostics::new();
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("duration", Value::Number(60i64.into())),
+        ]);
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("r".into())),
+                ("assume_role", block),
+            ]),
+            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]),
+            &mut diags,
+        );
+        assert!(settings.is_none());
+        let paths: Vec<_> = diags.iter().filter_map(|d| d.attribute.clone()).collect();
+        let inside = AttributePath::attr("assume_role");
+        assert!(
+            paths.contains(&inside.push_attr("domain_name")),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&inside.push_attr("duration")), "{paths:?}");
+    }
+
+    #[tokio::test]
+    async fn no_credentials_anywhere_is_one_error_naming_every_place_looked_at() {
+        // A closed loopback port stands in for a laptop without a metadata service.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("region", Value::String("cn-north-4".into()))]),
+            env(&[(METADATA_ENDPOINT_ENV, &endpoint), ("HOME", "/home/dev")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(
+            settings
+                .into_client_config(None, &mut diags)
+                .await
+                .is_none()
+        );
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].summary, "No credentials found");
+        let detail = &errors[0].detail;
+        for place in [
+            "provider block",
+            "auth_token",
+            "access_key",
+            "profile",
+            "HW_ACCESS_KEY",
+            "HW_AUTH_TOKEN",
+            "HW_PROFILE",
+            "HW_SHARED_CONFIG_FILE",
+            "/home/dev/.hcloud/config.json",
+            &format!("{endpoint}/openstack/latest/securitykey"),
+        ] {
+            assert!(detail.contains(place), "{place} missing from: {detail}");
+        }
+    }
+
+    #[test]
+    fn an_out_of_range_duration_is_refused_at_validate() {
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("duration", Value::Number(100_000i64.into())),
+        ]);
+        let mut diags = Diagnostics::new();
+        validate(&config(&[("assume_role", block)]), &mut diags);
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].attribute,
+            Some(AttributePath::attr("assume_role").push_attr("duration"))
+        );
+        assert!(errors[0].detail.contains("900 to 86400"));
+        let ok = assume_role_block(&[("duration", Value::Number(900i64.into()))]);
+        let mut diags = Diagnostics::new();
+        validate(&config(&[("assume_role", ok)]), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
     }
 }

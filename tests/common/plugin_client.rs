@@ -39,8 +39,23 @@ pub fn provider_binary() -> &'static str {
     env!("CARGO_BIN_EXE_terraform-provider-mrs")
 }
 
+/// Where a provider started by a test looks for ECS instance metadata (`HW_METADATA_ENDPOINT`):
+/// a loopback port nothing listens on, so a provider that finds no credentials fails at once
+/// instead of reaching for 169.254.169.254. Every way the tests start the provider sets it.
+pub fn unreachable_metadata_endpoint() -> &'static str {
+    static ENDPOINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        // A port just released by a listener of ours is closed until someone binds it again.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(9);
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
 /// A command for the provider binary with none of the handshake variables inherited from the
-/// test's own environment.
+/// test's own environment, and the metadata lookup pinned to loopback.
 pub fn bare_command() -> Command {
     let mut command = Command::new(provider_binary());
     for key in [
@@ -54,6 +69,7 @@ pub fn bare_command() -> Command {
     ] {
         command.env_remove(key);
     }
+    command.env("HW_METADATA_ENDPOINT", unreachable_metadata_endpoint());
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -188,6 +188,11 @@ impl Workspace {
             ),
             ("TF_IN_AUTOMATION".to_owned(), "1".to_owned()),
             ("CHECKPOINT_DISABLE".to_owned(), "1".to_owned()),
+            // No test may reach 169.254.169.254; a test of the metadata source sets its own.
+            (
+                "HW_METADATA_ENDPOINT".to_owned(),
+                super::plugin_client::unreachable_metadata_endpoint().to_owned(),
+            ),
         ];
         Self {
             dir,

@@ -96,7 +96,11 @@ fn apply_command(ws: &Workspace, env: &[(&str, String)], extra: &[&str]) -> Comm
     }
     cmd.env("TF_CLI_CONFIG_FILE", ws.path().join("terraform.rc"))
         .env("TF_IN_AUTOMATION", "1")
-        .env("CHECKPOINT_DISABLE", "1");
+        .env("CHECKPOINT_DISABLE", "1")
+        .env(
+            "HW_METADATA_ENDPOINT",
+            common::plugin_client::unreachable_metadata_endpoint(),
+        );
     for (key, value) in env {
         cmd.env(key, value);
     }

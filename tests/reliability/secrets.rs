@@ -117,3 +117,106 @@ provider "mrs" {{
         );
     }
 }
+
+/// Runs `ws` with TF_LOG=trace and checks its log and state for `secrets` (plus every temporary
+/// key `emulator` issued meanwhile); returns the number of log lines.
+fn traced_apply_leaks_nothing(
+    mut ws: Workspace,
+    emulator: &RunningEmulator,
+    job: &str,
+    secrets: &[&str],
+    what: &str,
+) -> usize {
+    let log = ws.path().join("trace.log");
+    ws.env("TF_LOG", "trace")
+        .env("TF_LOG_PATH", &log.display().to_string());
+    let run = ws.apply(&[]);
+    assert!(run.success, "{what}: {}", run.all());
+    assert_eq!(emulator.stats().kills_accepted.get(job), Some(&1), "{what}");
+    let issued = emulator.issued_credentials();
+    let mut all: Vec<&str> = secrets.to_vec();
+    for credential in &issued {
+        all.push(&credential.secret_key);
+        all.push(&credential.security_token);
+    }
+    let lines = assert_no_secrets(&ws, &log, &all, what);
+    assert!(
+        leaks(&run.all(), &all).is_empty(),
+        "{what}: terraform output leaks"
+    );
+    lines
+}
+
+#[test]
+fn trace_logs_and_state_hold_no_key_or_token_from_profiles_agencies_or_metadata() {
+    const PROFILE_SECRET: &str = "profile-secret-key-8d2f61";
+    const PROFILE_TOKEN: &str = "profile-sts-token-0c7e93";
+    for tf in terraforms() {
+        // A KooCLI profile with a security token.
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            credentials: vec![("PROFILEAK".into(), PROFILE_SECRET.into())],
+            security_tokens: Some(vec![PROFILE_TOKEN.into()]),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
+        let file = ws.path().join("hcloud.json");
+        let profile = serde_json::json!({"current": "ci", "profiles": [{"name": "ci", "mode": "AKSK",
+            "accessKeyId": "PROFILEAK", "secretAccessKey": PROFILE_SECRET, "securityToken": PROFILE_TOKEN}]});
+        std::fs::write(&file, profile.to_string()).expect("write profile");
+        ws.env("HW_REGION_NAME", REGION)
+            .env("HW_PROJECT_ID", emulator.project_id())
+            .env("HW_MRS_ENDPOINT", &emulator.url())
+            .env("HW_SHARED_CONFIG_FILE", &file.display().to_string());
+        let profile_lines = traced_apply_leaks_nothing(
+            ws,
+            &emulator,
+            &job,
+            &[PROFILE_SECRET, PROFILE_TOKEN],
+            "shared config",
+        );
+
+        // An agency assumed with AK/SK: base secret and the agency's keys.
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            agency: Some(mrs_emulator::Agency::new("mrs_ops", "owner")),
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
+        for (key, value) in emulator_env(&emulator) {
+            ws.env(key, &value);
+        }
+        ws.env("HW_ASSUME_ROLE_AGENCY_NAME", "mrs_ops")
+            .env("HW_ASSUME_ROLE_DOMAIN_NAME", "owner");
+        let agency_lines =
+            traced_apply_leaks_nothing(ws, &emulator, &job, &[SECRET_KEY], "assume_role");
+        assert!(
+            !emulator.issued_credentials().is_empty(),
+            "agency keys were issued"
+        );
+
+        // ECS metadata, nothing else configured.
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            serve_metadata: true,
+            ..EmulatorConfig::default()
+        });
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
+        ws.env("HW_REGION_NAME", REGION)
+            .env("HW_PROJECT_ID", emulator.project_id())
+            .env("HW_MRS_ENDPOINT", &emulator.url())
+            .env("HW_METADATA_ENDPOINT", &emulator.url());
+        let metadata_lines = traced_apply_leaks_nothing(ws, &emulator, &job, &[], "metadata");
+        assert!(
+            !emulator.issued_credentials().is_empty(),
+            "metadata keys were issued"
+        );
+        report(
+            "trace_logs_hold_no_temporary_secrets",
+            format!(
+                "terraform {}: {profile_lines} trace lines (profile), {agency_lines} (assume_role), {metadata_lines} (metadata), 0 leaks",
+                tf.version
+            ),
+        );
+    }
+}

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use mrs_emulator::{
-    DEFAULT_PROJECT_ID, DEFAULT_REGION, Emulator, EmulatorConfig, FaultPlan, FaultStep, JobClock,
-    JobState, Route, TlsIdentity,
+    Agency, DEFAULT_AGENCY_DOMAIN_ID, DEFAULT_PROJECT_ID, DEFAULT_REGION, Emulator, EmulatorConfig,
+    FaultPlan, FaultStep, JobClock, JobState, Route, TlsIdentity,
 };
 
 /// A local stand-in for Huawei Cloud MapReduce Service (MRS) and IAM's project lookup.
@@ -17,7 +17,10 @@ use mrs_emulator::{
 /// Prints `mrs-emulator listening on http://HOST:PORT` (`https://` with --tls-cert) once it accepts connections, then one
 /// `job CLUSTER/JOB RUNNING` line per --job. Point both the MRS and the IAM endpoint at that URL.
 /// Admin routes without authentication: GET /__emulator/stats, GET|POST /__emulator/jobs,
-/// POST /__emulator/faults, POST /__emulator/stats/reset.
+/// POST /__emulator/faults, POST /__emulator/stats/reset. With --agency, IAM's
+/// POST /v3.0/OS-CREDENTIAL/securitytokens issues temporary keys; with --metadata, so does
+/// GET /openstack/latest/securitykey (ECS metadata). Both kinds are then accepted with their
+/// X-Security-Token until they expire.
 #[derive(Debug, Parser)]
 #[command(name = "mrs-emulator", version)]
 struct Args {
@@ -81,9 +84,10 @@ struct Args {
     latency_ms: u64,
 
     /// Scripted faults for one route, used in order before it behaves normally; repeatable.
-    /// ROUTE is kill, show_job, list_jobs, submit_job or iam_projects; STEP is a status (503),
-    /// STATUS:RETRY_AFTER (429:2), drop (closed before MRS sees it), drop_after (carried out,
-    /// then closed without the answer), hang, delay:MS, huge:STATUS:BYTES or garbage:STATUS.
+    /// ROUTE is kill, show_job, list_jobs, submit_job, iam_projects, security_tokens or metadata;
+    /// STEP is a status (503), STATUS:RETRY_AFTER (429:2), drop (closed before MRS sees it),
+    /// drop_after (carried out, then closed without the answer), hang, delay:MS,
+    /// huge:STATUS:BYTES or garbage:STATUS.
     /// Example: --fault kill=503,429:1,drop
     #[arg(long = "fault", value_name = "ROUTE=STEP[,STEP...]", value_parser = parse_fault)]
     faults: Vec<(Route, Vec<FaultStep>)>,
@@ -99,6 +103,34 @@ struct Args {
     /// Pre-create a RUNNING job (a new UUID unless JOB_ID is given); repeatable.
     #[arg(long = "job", value_name = "CLUSTER_ID[/JOB_ID]")]
     jobs: Vec<String>,
+
+    /// Name of the IAM agency that POST /v3.0/OS-CREDENTIAL/securitytokens lets callers
+    /// assume (needs --agency-domain); without it every assume is refused.
+    #[arg(long, value_name = "NAME", requires = "agency_domain")]
+    agency: Option<String>,
+
+    /// Name of the account that created --agency (matched against `domain_name`).
+    #[arg(long, value_name = "NAME", requires = "agency")]
+    agency_domain: Option<String>,
+
+    /// ID of the account that created --agency (matched against `domain_id`).
+    #[arg(long, value_name = "ID", default_value = DEFAULT_AGENCY_DOMAIN_ID)]
+    agency_domain_id: String,
+
+    /// Serve ECS instance metadata (GET /openstack/latest/securitykey) on this listener.
+    #[arg(long)]
+    metadata: bool,
+
+    /// Also listen (plain HTTP, same state) on this address, e.g. 169.254.169.254:80 inside a
+    /// private network namespace; implies --metadata.
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    metadata_listen: Option<std::net::SocketAddr>,
+
+    /// Lifetime of the temporary keys the emulator issues, in seconds; by default the
+    /// duration_seconds asked for (assume) or 3600 (metadata). Below 600 the provider renews
+    /// them before every request.
+    #[arg(long, value_name = "SECONDS")]
+    temp_credential_lifetime_s: Option<u64>,
 }
 
 /// Why the emulator could not start.
@@ -257,6 +289,17 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
         port: args.port,
         faults,
         tls,
+        agency: args
+            .agency
+            .clone()
+            .zip(args.agency_domain.clone())
+            .map(|(name, domain_name)| Agency {
+                name,
+                domain_name,
+                domain_id: args.agency_domain_id.clone(),
+            }),
+        serve_metadata: args.metadata || args.metadata_listen.is_some(),
+        temp_credential_lifetime: args.temp_credential_lifetime_s.map(Duration::from_secs),
     })
 }
 
@@ -302,6 +345,16 @@ async fn run(args: Args) -> Result<(), CliError> {
             port,
             source,
         })?;
+    if let Some(extra) = args.metadata_listen {
+        emulator
+            .listen_also(extra, None)
+            .await
+            .map_err(|source| CliError::Bind {
+                address: extra.ip(),
+                port: extra.port(),
+                source,
+            })?;
+    }
     // Jobs exist before the URL is announced, so whoever reads the line can use them at once.
     let created: Vec<(String, String)> = jobs
         .into_iter()
@@ -457,5 +510,31 @@ mod tests {
         assert_eq!(config.security_tokens, Some(vec!["t".to_owned()]));
         assert_eq!(config.faults.failure_rate, 0.5);
         assert_eq!(config.credentials, EmulatorConfig::default().credentials);
+    }
+
+    #[test]
+    fn agency_metadata_and_lifetime_flags_configure_the_credential_routes() {
+        let args = Args::parse_from([
+            "mrs-emulator",
+            "--agency",
+            "mrs_ops",
+            "--agency-domain",
+            "owner",
+            "--metadata",
+            "--temp-credential-lifetime-s",
+            "120",
+        ]);
+        let config = config_from(&args).expect("valid");
+        assert_eq!(config.agency, Some(Agency::new("mrs_ops", "owner")));
+        assert!(config.serve_metadata);
+        assert_eq!(
+            config.temp_credential_lifetime,
+            Some(Duration::from_secs(120))
+        );
+        assert!(Args::try_parse_from(["mrs-emulator", "--agency", "x"]).is_err());
+        let listen = Args::parse_from(["mrs-emulator", "--metadata-listen", "169.254.169.254:80"]);
+        assert!(config_from(&listen).expect("valid").serve_metadata);
+        let plain = config_from(&Args::parse_from(["mrs-emulator"])).expect("valid");
+        assert_eq!((plain.agency, plain.serve_metadata), (None, false));
     }
 }
