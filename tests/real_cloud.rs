@@ -510,3 +510,102 @@ fn a_ca_cert_file_without_a_certificate_fails_at_plan_on_that_attribute() {
         assert!(text.contains("ca_cert_file"), "{}", run.all());
     }
 }
+
+// ECS instance metadata at its real address, 169.254.169.254:80, which exists only on the
+// namespace's loopback. The suite points HW_METADATA_ENDPOINT at a closed port everywhere else;
+// these two tests clear it, so the provider uses its built-in address.
+
+/// A workspace for region cn-north-4 with no credentials at all and the built-in metadata address.
+fn workspace_without_credentials(tf: &TerraformBin, ca_file: &Path, job: &str) -> Workspace {
+    let mut ws = workspace(
+        tf,
+        &format!(
+            "  region       = \"cn-north-4\"\n  ca_cert_file = \"{}\"",
+            hcl_path(ca_file)
+        ),
+        job,
+    );
+    // Empty is unset for the provider.
+    ws.env("HW_ACCESS_KEY", "")
+        .env("HW_SECRET_KEY", "")
+        .env("HW_METADATA_ENDPOINT", "")
+        .env("HOME", "/home/nobody-here");
+    ws
+}
+
+#[test]
+fn with_nothing_configured_the_keys_come_from_169_254_169_254_and_sign_the_kill() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.1")
+        .run("metadata_at_its_real_address", move || {
+            let ca = TestCa::new("real_cloud metadata CA");
+            let emulator = RunningEmulator::start(EmulatorConfig {
+                region: "cn-north-4".to_owned(),
+                bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                port: 443,
+                tls: Some(ca.issue(&[mrs, iam])),
+                serve_metadata: true,
+                ..EmulatorConfig::default()
+            });
+            emulator.also_listen_on(
+                SocketAddr::new(IpAddr::V4(common::netns::METADATA_ADDRESS), 80),
+                None,
+            );
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = ca.write_pem(dir.path(), "ca.pem");
+            let ws = workspace_without_credentials(&tf, &ca_file, &job);
+
+            let run = ws.apply(&[]);
+            assert!(run.success, "{}", run.all());
+            let stats = emulator.stats();
+            assert!(
+                stats.requests.metadata >= 1,
+                "no request reached 169.254.169.254: {:?}",
+                stats.requests
+            );
+            assert_eq!(
+                stats.signed_with_temporary_credentials_on(Route::Kill),
+                1,
+                "the kill was not signed with the metadata service's keys: {stats:?}"
+            );
+            assert_eq!(stats.requests_at(mrs, Route::Kill), 1, "{:?}", stats.hosts);
+            assert_eq!(stats.kills_accepted_for(&job), 1);
+        });
+}
+
+#[test]
+fn with_nothing_configured_and_no_metadata_service_the_plan_names_169_254_169_254() {
+    let Some(tf) = terraform() else { return };
+    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .run("no_metadata_service", move || {
+            // Nothing listens on 169.254.169.254:80 in this namespace.
+            let ca = TestCa::new("real_cloud no-metadata CA");
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = ca.write_pem(dir.path(), "ca.pem");
+            let ws = workspace_without_credentials(
+                &tf,
+                &ca_file,
+                "0b5cbd2d-0a6c-4b8e-9f47-1a2b3c4d5e6f",
+            );
+
+            let run = ws.run(&["plan", "-input=false", "-no-color"]);
+            assert!(!run.success, "{}", run.all());
+            let text = run.all();
+            assert_eq!(text.matches("Error: ").count(), 1, "{text}");
+            for place in [
+                "No credentials found",
+                "HW_ACCESS_KEY",
+                "/home/nobody-here/.hcloud/config.json",
+                "http://169.254.169.254/openstack/latest/securitykey",
+            ] {
+                assert!(text.contains(place), "{place:?} missing from:\n{text}");
+            }
+        });
+}
