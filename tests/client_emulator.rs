@@ -202,3 +202,44 @@ async fn repeat_kill_during_the_kill_window_is_0175_and_unknown_cluster_is_12000
     );
     assert_eq!(stats.kills_accepted_for(&job), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_the_roots_refuse_is_not_retried() {
+    let trusted = common::test_ca::TestCa::new("trusted CA");
+    let impostor = common::test_ca::TestCa::new("impostor CA");
+    let emulator = Emulator::start(EmulatorConfig {
+        tls: Some(impostor.issue(&["localhost"])),
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let job = emulator.add_job(CLUSTER, None, Some(EmulatedState::Running));
+    let dir = tempfile::tempdir().expect("dir");
+    let url = emulator.url().replace("127.0.0.1", "localhost");
+    let mut config = ClientConfig::new(
+        REGION,
+        Credentials::AkSk {
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+            security_token: None,
+        },
+    );
+    config.endpoint = Some(url.clone());
+    config.iam_endpoint = Some(url);
+    config.ca_cert_file = Some(trusted.write_pem(dir.path(), "ca.pem"));
+    config.max_retries = 5;
+    let client = MrsClient::new(config).expect("client");
+
+    let err = client
+        .kill_job(emulator.project_id(), CLUSTER, &job, deadline())
+        .await
+        .expect_err("an untrusted certificate must fail");
+    assert_eq!(err.attempts, 1, "{err:?}");
+    assert!(
+        err.detail().contains("not issued by a trusted CA"),
+        "{}",
+        err.detail()
+    );
+    assert_eq!(emulator.stats().tcp_connections_accepted, 1);
+    emulator.shutdown().await;
+}

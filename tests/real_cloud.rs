@@ -234,7 +234,7 @@ fn a_server_certificate_from_another_ca_is_refused_with_an_error_naming_host_and
             let ws = workspace(
                 &tf,
                 &format!(
-                    "  region       = \"cn-north-4\"\n  project_id   = \"{}\"\n  max_retries  = 0\n  ca_cert_file = \"{}\"",
+                    "  region       = \"cn-north-4\"\n  project_id   = \"{}\"\n  ca_cert_file = \"{}\"",
                     emulator.project_id(),
                     hcl_path(&ca_file)
                 ),
@@ -254,6 +254,11 @@ fn a_server_certificate_from_another_ca_is_refused_with_an_error_naming_host_and
             let stats = emulator.stats();
             assert_eq!(stats.requests.total(), 0, "no request got past TLS: {stats:?}");
             assert_eq!(emulator.job(CLUSTER, &job).unwrap().kill_requests, 0);
+            // With the default 5 retries, a refused certificate is still tried only once.
+            assert_eq!(
+                stats.tcp_connections_accepted, 1,
+                "a refused certificate was retried: {stats:?}"
+            );
         });
 }
 

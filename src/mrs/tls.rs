@@ -174,12 +174,16 @@ impl Verifier {
             Trust::SystemAndBundle(_) => "the CAs of ca_cert_file and the system's roots",
             _ => "the system's roots",
         };
-        rustls::Error::General(format!(
+        let reason = format!(
             "the certificate of {} was not issued by a trusted CA (trusted: {trusted}; \
              SSL_CERT_FILE / SSL_CERT_DIR replace the system's roots). Set ca_cert_file to a \
              PEM file with the CA that issued it, or check that the endpoint is the right one",
             server_name.to_str()
-        ))
+        );
+        // Still a certificate error, so the transport knows retrying cannot help.
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+            Arc::new(std::io::Error::other(reason)),
+        )))
     }
 }
 

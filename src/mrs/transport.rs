@@ -163,6 +163,17 @@ impl Transport {
                         err.attempts = attempt;
                         return Err(err);
                     }
+                    if let Some(problem) = certificate_problem(&e) {
+                        // A refused certificate stays refused: trying again would only hold
+                        // back the error, and its advice, for the whole retry budget.
+                        let mut err = ApiError::new(
+                            ApiErrorKind::Connect,
+                            &call.operation,
+                            format!("TLS refused the connection: {problem}"),
+                        );
+                        err.attempts = attempt;
+                        return Err(err);
+                    }
                     let kind = if e.is_timeout() {
                         ApiErrorKind::Timeout
                     } else {
@@ -405,6 +416,37 @@ fn build_http_client(
         .tls_backend_preconfigured(client_tls_config(config, uses_https)?)
         .build()
         .map_err(|e| ConfigError::HttpClient(error_chain(&e)))
+}
+
+/// What TLS said about a certificate it refused (the server's, or ours), found somewhere in
+/// `err`'s causes: rustls reports it inside the connector's `io::Error`, itself maybe wrapped.
+/// `None` for every other failure.
+fn certificate_problem(err: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        // io::Error's own `source()` skips the error it wraps, so unwrap those by hand.
+        let mut inner: &(dyn std::error::Error + 'static) = cause;
+        while let Some(wrapped) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            inner = wrapped;
+        }
+        match inner.downcast_ref::<rustls::Error>() {
+            // Our verifier's own explanation (which server, which roots), not rustls' debug text.
+            Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+                rustls::OtherError(explained),
+            ))) => return Some(explained.to_string()),
+            Some(
+                refused @ (rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::UnsupportedNameType),
+            ) => return Some(refused.to_string()),
+            _ => {}
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// An error and its sources on one line; reqwest's top-level message alone is often vague.
