@@ -18,6 +18,7 @@
 mod auth;
 mod faults;
 mod jobs;
+mod rate_limit;
 mod routes;
 mod stats;
 
@@ -33,12 +34,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::{FaultPlan, FaultSpecError, FaultStep, parse_fault_plan};
-pub use jobs::{JobClock, JobResult, JobSnapshot, JobState, UnknownJobState};
+pub use jobs::{
+    JobClock, JobResult, JobSnapshot, JobSpec, JobState, UnknownJobResult, UnknownJobState,
+};
 pub use routes::{KILL_FAILED_BODY, Route, UnknownRoute};
 pub use stats::{RouteCounts, Stats};
 
 use faults::FaultState;
 use jobs::JobStore;
+use rate_limit::RateLimiter;
 use stats::StatsRecorder;
 
 /// Project id the emulator serves unless told otherwise.
@@ -78,6 +82,9 @@ pub struct EmulatorConfig {
     pub port: u16,
     /// Faults to inject from the start.
     pub faults: FaultPlan,
+    /// API requests allowed per second and project (a token bucket holding one second's worth);
+    /// beyond it the gateway answers 429 `APIGW.0308` without `Retry-After`. `None`: unlimited.
+    pub rate_limit: Option<f64>,
 }
 
 impl Default for EmulatorConfig {
@@ -95,6 +102,7 @@ impl Default for EmulatorConfig {
             bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             faults: FaultPlan::none(),
+            rate_limit: None,
         }
     }
 }
@@ -105,6 +113,7 @@ pub(crate) struct Shared {
     jobs: Mutex<JobStore>,
     faults: Mutex<FaultState>,
     stats: StatsRecorder,
+    rate_limiter: Option<RateLimiter>,
     shutdown: CancellationToken,
 }
 
@@ -134,6 +143,10 @@ impl Emulator {
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             faults: Mutex::new(FaultState::new(config.faults.clone())),
+            rate_limiter: config
+                .rate_limit
+                .filter(|rate| *rate > 0.0)
+                .map(RateLimiter::new),
             config,
             jobs: Mutex::new(JobStore::default()),
             stats: StatsRecorder::default(),
@@ -238,6 +251,13 @@ impl EmulatorHandle {
         self.shared
             .lock_jobs()
             .insert(cluster_id, job_id, state, Instant::now())
+    }
+
+    /// Creates a job as `spec` describes it (name, type, user, queue, state) and returns its id.
+    pub fn add_job_spec(&self, cluster_id: &str, spec: JobSpec) -> String {
+        self.shared
+            .lock_jobs()
+            .insert_spec(cluster_id, spec, Instant::now())
     }
 
     /// One job as it is now, or `None` if the cluster or job does not exist.

@@ -75,6 +75,8 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Connections closed without an answer by a `Drop` fault.
     pub dropped_connections: u64,
+    /// Requests the gateway's rate limit refused (429 `APIGW.0308`).
+    pub throttled: u64,
 }
 
 impl Stats {
@@ -136,6 +138,10 @@ impl StatsRecorder {
 
     pub(crate) fn fault_injected(&self) {
         self.with(|s| s.faults_injected += 1);
+    }
+
+    pub(crate) fn throttled(&self) {
+        self.with(|s| s.throttled += 1);
     }
 
     pub(crate) fn connection_dropped(&self) {

@@ -21,8 +21,8 @@ pub mod signer;
 mod tls;
 mod transport;
 
-pub use client::{KillAccepted, MrsClient};
+pub use client::{KillAccepted, LIST_PAGE_SIZE, MrsClient};
 pub use config::{ClientConfig, ConfigError, Credentials};
 pub use error::{ApiError, ApiErrorKind};
-pub use model::{JobDetail, JobState, SubmitJob, SubmitJobResult};
+pub use model::{JobDetail, JobFilter, JobState, SubmitJob, SubmitJobResult};
 pub use retry::RetryPolicy;
