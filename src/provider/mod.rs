@@ -4,6 +4,7 @@
 
 mod clients;
 mod job_execution;
+mod job_executions;
 mod job_kill;
 mod job_kill_action;
 mod kill;
@@ -17,6 +18,7 @@ use crate::framework::{
 };
 pub use clients::Clients;
 pub use job_execution::JobExecutionDataSource;
+pub use job_executions::JobExecutionsDataSource;
 pub use job_kill::JobKillResource;
 pub use job_kill_action::JobKillAction;
 
@@ -64,7 +66,10 @@ impl framework::Provider for MrsProvider {
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Clients>>> {
-        vec![framework::data_source(JobExecutionDataSource)]
+        vec![
+            framework::data_source(JobExecutionDataSource),
+            framework::data_source(JobExecutionsDataSource),
+        ]
     }
 
     fn actions(&self) -> Vec<Box<dyn AnyAction<Clients>>> {
