@@ -30,6 +30,11 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// defaults and marked the rest unknown). Runs for creates, updates and replacements.
     fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
+    /// Reports on a planned change (after `modify_plan`), e.g. a warning saying what the apply
+    /// will do. Unlike `modify_plan` it may call the API, so it never changes the plan: a value
+    /// read from a live API would make Terraform's apply-time re-plan inconsistent.
+    async fn plan_diagnostics(&self, _ctx: &Ctx<C>, _planned: &Config, _diags: &mut Diagnostics) {}
+
     /// Creates the resource. `None` (with an error) leaves nothing in state. `Some` together
     /// with an error is saved, and Terraform marks it tainted: what really happened (a kill MRS
     /// accepted before a wait failed) is never lost, as with terraform-plugin-framework's
@@ -160,6 +165,8 @@ pub trait Described {
 pub trait AnyResource<C>: Described + Send + Sync {
     /// See [`Resource::modify_plan`].
     fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value);
+    /// See [`Resource::plan_diagnostics`].
+    async fn plan_diagnostics(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics);
     /// See [`Resource::create`]; null when nothing was created.
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
     /// See [`Resource::read`].
@@ -266,6 +273,11 @@ forward_described!(ActionTag, Action);
 impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<ResourceTag<R>, C> {
     fn modify_plan(&self, ctx: &Ctx<C>, planned: &mut Value) {
         self.inner.0.modify_plan(ctx, &mut PlanEdit::new(planned));
+    }
+
+    async fn plan_diagnostics(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) {
+        let planned = Config::new(planned.clone());
+        self.inner.0.plan_diagnostics(ctx, &planned, diags).await;
     }
 
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value {

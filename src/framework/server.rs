@@ -398,6 +398,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let mut plan = plan_resource(resource.schema(), &prior, &proposed, &config);
             if !plan.planned.is_null() {
                 resource.modify_plan(&inner.ctx(), &mut plan.planned);
+                (resource.plan_diagnostics(&inner.ctx(), &plan.planned, &mut diags)).await;
             }
             pb::plan_resource_change::Response {
                 planned_state: encode(&plan.planned, ty, &mut diags),

@@ -4,6 +4,7 @@
 //!
 //! [`transport`]: super::transport
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +20,7 @@ use super::model::{
     JobDetail, JobFilter, JobState, ListJobsResponse, ProjectsResponse, ShowJobResponse, SubmitJob,
     SubmitJobResponse, SubmitJobResult,
 };
+use super::poller::Poller;
 use super::signer;
 #[cfg(test)]
 use super::transport::user_agent;
@@ -53,6 +55,7 @@ struct Inner {
     mrs_base: Url,
     iam_base: Url,
     transport: Transport,
+    poller: Poller,
 }
 
 impl fmt::Debug for MrsClient {
@@ -109,6 +112,7 @@ impl MrsClient {
                 mrs_base,
                 iam_base,
                 transport,
+                poller: Poller::default(),
             }),
         })
     }
@@ -326,6 +330,7 @@ impl MrsClient {
                 }
             }
             if count < LIST_PAGE_SIZE {
+                self.inner.poller.remember(project_id, cluster_id, &jobs);
                 return Ok(jobs);
             }
         }
@@ -337,6 +342,44 @@ impl MrsClient {
                 jobs.len()
             ),
         ))
+    }
+
+    /// Each job's state as seen after this call, through the cluster's shared poll rounds (see
+    /// [`poller`](super::poller)): many callers waiting on one cluster cost a few list calls per
+    /// second together. A job missing from the answer could not be looked at before `deadline`.
+    pub async fn look_at_jobs(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        job_ids: &[String],
+        deadline: Instant,
+    ) -> HashMap<String, Result<JobDetail, ApiError>> {
+        self.inner
+            .poller
+            .look(self, project_id, cluster_id, job_ids, deadline)
+            .await
+    }
+
+    /// One job's state through the shared poll rounds ([`Self::look_at_jobs`]); a plain
+    /// `show job` when no round could answer in time.
+    pub async fn poll_job(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        job_id: &str,
+        deadline: Instant,
+    ) -> Result<JobDetail, ApiError> {
+        let ids = [job_id.to_owned()];
+        let mut answers = self
+            .look_at_jobs(project_id, cluster_id, &ids, deadline)
+            .await;
+        match answers.remove(job_id) {
+            Some(answer) => answer,
+            None => {
+                self.show_job(project_id, cluster_id, job_id, deadline)
+                    .await
+            }
+        }
     }
 
     /// Submits a job (`POST .../job-executions`).

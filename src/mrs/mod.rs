@@ -16,6 +16,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod model;
+pub mod poller;
 pub mod retry;
 pub mod signer;
 mod tls;

@@ -7,6 +7,7 @@ mod job_execution;
 mod job_executions;
 mod job_kill;
 mod job_kill_action;
+mod jobs_kill;
 mod kill;
 mod settings;
 pub mod validators;
@@ -21,6 +22,7 @@ pub use job_execution::JobExecutionDataSource;
 pub use job_executions::JobExecutionsDataSource;
 pub use job_kill::JobKillResource;
 pub use job_kill_action::JobKillAction;
+pub use jobs_kill::JobsKillResource;
 
 /// The `mrs` provider.
 #[derive(Debug, Default)]
@@ -62,7 +64,10 @@ impl framework::Provider for MrsProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource<Clients>>> {
-        vec![framework::resource(JobKillResource)]
+        vec![
+            framework::resource(JobKillResource),
+            framework::resource(JobsKillResource),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Clients>>> {
