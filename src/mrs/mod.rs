@@ -15,6 +15,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+mod governor;
 pub mod model;
 pub mod poller;
 pub mod retry;
