@@ -8,6 +8,7 @@ mod job_executions;
 mod job_kill;
 mod job_kill_action;
 mod jobs_kill;
+mod jobs_kill_action;
 mod kill;
 mod settings;
 pub mod validators;
@@ -23,6 +24,7 @@ pub use job_executions::JobExecutionsDataSource;
 pub use job_kill::JobKillResource;
 pub use job_kill_action::JobKillAction;
 pub use jobs_kill::JobsKillResource;
+pub use jobs_kill_action::JobsKillAction;
 
 /// The `mrs` provider.
 #[derive(Debug, Default)]
@@ -78,7 +80,10 @@ impl framework::Provider for MrsProvider {
     }
 
     fn actions(&self) -> Vec<Box<dyn AnyAction<Clients>>> {
-        vec![framework::action(JobKillAction)]
+        vec![
+            framework::action(JobKillAction),
+            framework::action(JobsKillAction),
+        ]
     }
 }
 
