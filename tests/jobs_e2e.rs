@@ -351,7 +351,7 @@ fn jobs_kill_records_what_was_killed_when_some_kills_fail_and_the_next_apply_fin
     let run = ws.apply(&[]);
     assert!(!run.success, "two kills failed: {}", run.all());
     assert_eq!(
-        run.all().matches("EMULATOR.403").count(),
+        run.all().matches("Error: kill job ").count(),
         2,
         "one diagnostic per failed job: {}",
         run.all()
@@ -410,6 +410,7 @@ fn two_hundred_jobs_behind_a_rate_limit_are_all_killed_with_few_429s() {
     }
     assert_eq!(killed_in_state(&ws).len(), 200);
     let total = stats.requests.total();
+    eprintln!("requests {total}, throttled {}", stats.throttled);
     assert!(
         stats.throttled * 10 <= total,
         "{} of {total} requests were throttled: {stats:?}",
