@@ -567,3 +567,54 @@ async fn action_with_job_ids_and_a_filter_is_refused_on_job_ids() {
     assert_eq!(attribute_names(&errs[0].attribute), ["job_ids"]);
     plugin.shutdown_and_wait().await;
 }
+
+// --- the shared poller, through the client ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_waits_on_one_cluster_share_one_listing_per_round() {
+    use terraform_provider_mrs::mrs::{ClientConfig, Credentials, JobFilter, MrsClient};
+    let emulator = start_emulator(EmulatorConfig::default()).await;
+    let jobs: Vec<String> = (0..150)
+        .map(|_| emulator.add_job(CLUSTER, None, Some(JobState::Running)))
+        .collect();
+    let mut config = ClientConfig::new(
+        REGION,
+        Credentials::AkSk {
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+            security_token: None,
+        },
+    );
+    config.endpoint = Some(emulator.url());
+    config.iam_endpoint = Some(emulator.url());
+    config.project_id = Some(emulator.project_id().to_owned());
+    let client = MrsClient::new(config).expect("client");
+    let project = emulator.project_id().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    // A listing teaches the poller when each job was submitted.
+    let listed = client
+        .list_jobs(&project, CLUSTER, &JobFilter::default(), deadline)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 150);
+    emulator.reset_stats();
+    for _ in 0..2 {
+        let looks = futures::future::join_all(
+            jobs.iter()
+                .map(|job| client.poll_job(&project, CLUSTER, job, deadline)),
+        )
+        .await;
+        assert!(
+            looks.iter().all(|l| {
+                l.as_ref().is_ok_and(|j| {
+                    j.job_state == Some(terraform_provider_mrs::mrs::JobState::Running)
+                })
+            })
+        );
+    }
+    let stats = emulator.stats();
+    assert_eq!(stats.requests.show_job, 0, "{stats:?}");
+    // Two rounds of 150 jobs, two pages each (100 + 50): 4 calls for 300 looks. A loaded machine
+    // may split a round in two; one GET per look would be 300.
+    assert!((4..=6).contains(&stats.requests.list_jobs), "{stats:?}");
+}

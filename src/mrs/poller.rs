@@ -20,6 +20,9 @@ use super::model::{JobDetail, JobFilter};
 /// Shortest time between two rounds for one cluster.
 pub const ROUND_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long a round waits for others who ask at about the same time.
+const GATHER: Duration = Duration::from_millis(20);
+
 /// The poll state of every cluster a client has looked at.
 #[derive(Default)]
 pub(crate) struct Poller {
@@ -91,53 +94,55 @@ impl Poller {
         }
         let mut answers = HashMap::new();
         let mut missing: Vec<String> = job_ids.to_vec();
-        // A round that drained the wanted set before this call registered does not cover it;
-        // the next one does. The bound only guards against a bug turning this into a spin.
-        for _ in 0..4 {
-            if missing.is_empty() {
-                break;
-            }
-            let _round = cluster.round.lock().await;
-            let last = cluster
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .last
-                .clone();
-            if let Some(round) = last.as_ref().filter(|r| r.started >= asked) {
-                missing.retain(|id| match round.results.get(id) {
-                    Some(result) => {
-                        answers.insert(id.clone(), result.clone());
-                        false
-                    }
-                    None => true,
-                });
-                if missing.is_empty() {
-                    break;
+        let take = |round: &Round, missing: &mut Vec<String>, answers: &mut HashMap<_, _>| {
+            missing.retain(|id| match round.results.get(id) {
+                Some(result) => {
+                    answers.insert(id.clone(), result.clone());
+                    false
                 }
-            }
-            if let Some(round) = &last {
-                let next = round.started + ROUND_INTERVAL;
-                if next > deadline {
-                    break;
-                }
-                tokio::time::sleep_until(next.into()).await;
-            }
-            {
-                let mut state = cluster.state.lock().unwrap_or_else(PoisonError::into_inner);
-                for id in &missing {
-                    state.wanted.insert(id.clone(), ());
-                }
-            }
-            let round = self
-                .run_round(client, project_id, cluster_id, &cluster, deadline)
-                .await;
-            cluster
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .last = Some(round);
+                None => true,
+            });
+        };
+        let _round = cluster.round.lock().await;
+        let last = cluster
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last
+            .clone();
+        // A round that started after this call registered covers it (rounds drain the wanted
+        // set before they start); one that drained the set earlier does not.
+        if let Some(round) = last.as_ref().filter(|r| r.started >= asked) {
+            take(round, &mut missing, &mut answers);
         }
+        if missing.is_empty() {
+            return answers;
+        }
+        // Wait for the cluster's next turn, and a moment more so that callers asking together
+        // (every kill of one apply) end up in one round.
+        let next = last
+            .as_ref()
+            .map_or(asked, |round| round.started + ROUND_INTERVAL)
+            .max(asked + GATHER);
+        if next > deadline {
+            return answers;
+        }
+        tokio::time::sleep_until(next.into()).await;
+        {
+            let mut state = cluster.state.lock().unwrap_or_else(PoisonError::into_inner);
+            for id in &missing {
+                state.wanted.insert(id.clone(), ());
+            }
+        }
+        let round = self
+            .run_round(client, project_id, cluster_id, &cluster, deadline)
+            .await;
+        take(&round, &mut missing, &mut answers);
+        cluster
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last = Some(round);
         answers
     }
 

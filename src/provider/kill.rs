@@ -107,7 +107,7 @@ async fn wait_for_termination(
     let mut last_state: Option<JobState> = None;
     loop {
         let look = tokio::select! {
-            result = job.client.show_job(job.project_id, job.cluster_id, job.job_id, job.deadline.into_std()) => result,
+            result = job.client.poll_job(job.project_id, job.cluster_id, job.job_id, job.deadline.into_std()) => result,
             () = job.stop.cancelled() => {
                 diags.add_warning(
                     "Stopped waiting for the job",
