@@ -604,13 +604,10 @@ async fn concurrent_waits_on_one_cluster_share_one_listing_per_round() {
                 .map(|job| client.poll_job(&project, CLUSTER, job, deadline)),
         )
         .await;
-        assert!(
-            looks.iter().all(|l| {
-                l.as_ref().is_ok_and(|j| {
-                    j.job_state == Some(terraform_provider_mrs::mrs::JobState::Running)
-                })
-            })
-        );
+        assert!(looks.iter().all(|l| {
+            l.as_ref()
+                .is_ok_and(|j| j.job_state == Some(terraform_provider_mrs::mrs::JobState::Running))
+        }));
     }
     let stats = emulator.stats();
     assert_eq!(stats.requests.show_job, 0, "{stats:?}");

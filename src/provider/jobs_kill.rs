@@ -408,10 +408,12 @@ async fn wait_for_all(
     progress: &(dyn Fn(String) + Send + Sync),
     diags: &mut Diagnostics,
 ) {
+    // Jobs MRS no longer knows: nothing to wait for, and no final state to record.
+    let mut gone: BTreeSet<String> = BTreeSet::new();
     loop {
         let pending: Vec<String> = killed
             .iter()
-            .filter(|j| j.final_job_state.is_none())
+            .filter(|j| j.final_job_state.is_none() && !gone.contains(&j.job_id))
             .map(|j| j.job_id.clone())
             .collect();
         if pending.is_empty() {
@@ -455,7 +457,7 @@ async fn wait_for_all(
                 quiet.deadline.into_std(),
             )
             .await;
-        for job in killed.iter_mut().filter(|j| j.final_job_state.is_none()) {
+        for job in killed.iter_mut().filter(|j| pending.contains(&j.job_id)) {
             match looks.remove(&job.job_id) {
                 Some(Ok(detail)) => {
                     if let Some(state) = detail.job_state.filter(JobState::is_terminal) {
@@ -476,8 +478,7 @@ async fn wait_for_all(
                 }
                 Some(Err(err)) if err.status == Some(404) => {
                     add_api_error(&err, diags);
-                    // Gone from MRS: nothing left to wait for.
-                    job.final_job_state = Some("UNKNOWN".to_owned());
+                    gone.insert(job.job_id.clone());
                 }
                 // Transient trouble: the client already retried; look again next tick.
                 Some(Err(_)) | None => {}
