@@ -56,9 +56,12 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
         "Stopping every running job of a cluster and waiting until all are dead, on the emulator with a kill \
          delay of D = {d:.0} s (an accepted kill shows `RUNNING` for D, then `KILLED`). Each way is a whole \
          `terraform apply` in a fresh directory on a fresh cluster of N `RUNNING` jobs, and every job was checked \
-         to end `KILLED`. `mrs_jobs_kill` ran {} times at each N; the comparisons at N={largest} take minutes \
-         (Terraform runs at most 10 `mrs_job_kill` at once) and ran once.\n",
-        settings.runs
+         to end `KILLED`. `mrs_jobs_kill` ran {} at each N; the comparisons at N={largest} take minutes \
+         (Terraform runs at most 10 `mrs_job_kill` at once) and ran once. Figures are medians (min–max).\n",
+        match settings.runs {
+            1 => "once".to_owned(),
+            n => format!("{n} times"),
+        }
     );
     let _ = writeln!(
         out,
