@@ -410,7 +410,6 @@ fn two_hundred_jobs_behind_a_rate_limit_are_all_killed_with_few_429s() {
     }
     assert_eq!(killed_in_state(&ws).len(), 200);
     let total = stats.requests.total();
-    eprintln!("requests {total}, throttled {}", stats.throttled);
     assert!(
         stats.throttled * 10 <= total,
         "{} of {total} requests were throttled: {stats:?}",
