@@ -65,7 +65,7 @@ async fn every_call_agrees_with_the_emulator() {
     assert!(!submitted.job_id.is_empty());
 
     let listed = client
-        .list_jobs(&project, CLUSTER, deadline())
+        .list_jobs(&project, CLUSTER, &Default::default(), deadline())
         .await
         .expect("list");
     assert!(

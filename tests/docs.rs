@@ -54,6 +54,21 @@ fn pages() -> Vec<Page> {
             schema: data_source("mrs_job_execution").expect("mrs_job_execution data source"),
         },
         Page {
+            doc: "docs/data-sources/job_executions.md",
+            example: "examples/data-sources/mrs_job_executions/data-source.tf",
+            schema: data_source("mrs_job_executions").expect("mrs_job_executions data source"),
+        },
+        Page {
+            doc: "docs/resources/jobs_kill.md",
+            example: "examples/resources/mrs_jobs_kill/resource.tf",
+            schema: resource("mrs_jobs_kill").expect("mrs_jobs_kill resource"),
+        },
+        Page {
+            doc: "docs/actions/jobs_kill.md",
+            example: "examples/actions/mrs_jobs_kill/action.tf",
+            schema: action("mrs_jobs_kill").expect("mrs_jobs_kill action"),
+        },
+        Page {
             doc: "docs/actions/job_kill.md",
             example: "examples/actions/mrs_job_kill/action.tf",
             schema: action("mrs_job_kill").expect("mrs_job_kill action"),

@@ -78,7 +78,12 @@ async fn schema_lists_the_resource_data_source_and_action_with_capabilities() {
         .await
         .expect("metadata")
         .into_inner();
-    assert_eq!(metadata.resources.len(), 1);
+    let resources: Vec<&str> = metadata
+        .resources
+        .iter()
+        .map(|r| r.type_name.as_str())
+        .collect();
+    assert_eq!(resources, ["mrs_job_kill", "mrs_jobs_kill"]);
     assert_eq!(metadata.actions[0].type_name, "mrs_job_kill");
     plugin.shutdown_and_wait().await;
 }

@@ -128,6 +128,81 @@ impl JobResult {
     }
 }
 
+/// A job result name that MRS does not define.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown job result {0:?}; expected one of SUCCEEDED, FAILED, KILLED, UNDEFINED")]
+pub struct UnknownJobResult(pub String);
+
+impl FromStr for JobResult {
+    type Err = UnknownJobResult;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Succeeded, Self::Failed, Self::Killed, Self::Undefined]
+            .into_iter()
+            .find(|result| result.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownJobResult(s.to_owned()))
+    }
+}
+
+/// A job to create directly (tests, benchmarks, `POST /__emulator/jobs`): every field left
+/// `None` takes the emulator's default (a new UUID, `emulated-N`, `SparkSubmit`, user
+/// `emulator`, queue `default`, following the job clock).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobSpec {
+    /// The job's id.
+    pub job_id: Option<String>,
+    /// `job_name`.
+    pub job_name: Option<String>,
+    /// `job_type`, e.g. `MapReduce`.
+    pub job_type: Option<String>,
+    /// The submitting user.
+    pub user: Option<String>,
+    /// The YARN queue.
+    pub queue: Option<String>,
+    /// A state the job stays in until killed; `None` follows the job clock.
+    pub state: Option<JobState>,
+}
+
+/// The list route's query filters, as MRS applies them: `job_name` matches any part of the
+/// name (case-insensitive), the others match exactly; times are epoch milliseconds, inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ListFilter {
+    pub(crate) job_name: Option<String>,
+    pub(crate) job_id: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) job_type: Option<String>,
+    pub(crate) queue: Option<String>,
+    pub(crate) job_state: Option<JobState>,
+    pub(crate) job_result: Option<JobResult>,
+    pub(crate) submitted_time_begin: Option<u64>,
+    pub(crate) submitted_time_end: Option<u64>,
+    /// Oldest first instead of MRS's default newest first.
+    pub(crate) ascending: bool,
+}
+
+impl ListFilter {
+    fn matches(&self, job: &Job, phase: &Phase) -> bool {
+        let same =
+            |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
+        self.job_name.as_deref().is_none_or(|w| {
+            job.job_name
+                .to_ascii_lowercase()
+                .contains(&w.to_ascii_lowercase())
+        }) && same(&self.job_id, &job.job_id)
+            && same(&self.user, &job.user)
+            && same(&self.job_type, &job.job_type)
+            && same(&self.queue, &job.queue)
+            && self.job_state.is_none_or(|s| s == phase.state)
+            && self.job_result.is_none_or(|r| r == phase.result)
+            && self
+                .submitted_time_begin
+                .is_none_or(|t| job.created_epoch_ms >= t)
+            && self
+                .submitted_time_end
+                .is_none_or(|t| job.created_epoch_ms <= t)
+    }
+}
+
 /// When a submitted job reaches each state, measured from its submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JobClock {
@@ -217,6 +292,8 @@ struct Job {
     job_id: String,
     job_name: String,
     job_type: String,
+    user: String,
+    queue: String,
     arguments: Vec<String>,
     properties: Map<String, Value>,
     created: Instant,
@@ -342,7 +419,7 @@ impl Job {
             .unwrap_or_default();
         json!({
             "job_id": self.job_id,
-            "user": "emulator",
+            "user": self.user,
             "job_name": self.job_name,
             "job_result": phase.result.as_str(),
             "job_state": phase.state.as_str(),
@@ -357,7 +434,7 @@ impl Job {
             "properties": properties,
             "app_id": app_id,
             "tracking_url": if app_id.is_empty() { String::new() } else { format!("http://emulator.invalid/proxy/{app_id}/") },
-            "queue": "default",
+            "queue": self.queue,
         })
     }
 }
@@ -422,6 +499,8 @@ impl JobStore {
             job_id,
             job_name: submit.job_name,
             job_type: submit.job_type,
+            user: "emulator".to_owned(),
+            queue: "default".to_owned(),
             arguments: submit.arguments,
             properties: submit.properties,
             created: now,
@@ -457,14 +536,32 @@ impl JobStore {
         state: Option<JobState>,
         now: Instant,
     ) -> String {
-        let job_id = job_id.map_or_else(new_uuid, str::to_owned);
+        let spec = JobSpec {
+            job_id: job_id.map(str::to_owned),
+            state,
+            ..JobSpec::default()
+        };
+        self.insert_spec(cluster_id, spec, now)
+    }
+
+    /// Creates (or replaces) a job as `spec` describes it.
+    pub(crate) fn insert_spec(&mut self, cluster_id: &str, spec: JobSpec, now: Instant) -> String {
+        let job_id = spec.job_id.unwrap_or_else(new_uuid);
         let submit = SubmitJob {
-            job_name: format!("emulated-{}", self.next_sequence + 1),
-            job_type: "SparkSubmit".to_owned(),
+            job_name: spec
+                .job_name
+                .unwrap_or_else(|| format!("emulated-{}", self.next_sequence + 1)),
+            job_type: spec.job_type.unwrap_or_else(|| "SparkSubmit".to_owned()),
             ..SubmitJob::default()
         };
-        let progression = state.map_or(Progression::Clock, Progression::Pinned);
-        let job = self.new_job(job_id.clone(), submit, progression, now);
+        let progression = spec.state.map_or(Progression::Clock, Progression::Pinned);
+        let mut job = self.new_job(job_id.clone(), submit, progression, now);
+        if let Some(user) = spec.user {
+            job.user = user;
+        }
+        if let Some(queue) = spec.queue {
+            job.queue = queue;
+        }
         self.clusters
             .entry(cluster_id.to_owned())
             .or_default()
@@ -498,20 +595,24 @@ impl JobStore {
         Ok(self.job(cluster_id, job_id)?.detail(now, clock))
     }
 
-    /// The jobs of a cluster, newest first, optionally only those in `state`.
+    /// The jobs of a cluster that pass `filter`, newest first unless it says otherwise.
     pub(crate) fn list(
         &self,
         cluster_id: &str,
-        state: Option<JobState>,
+        filter: &ListFilter,
         now: Instant,
         clock: &JobClock,
     ) -> Result<Vec<Value>, LookupError> {
         let mut jobs: Vec<&Job> = self
             .cluster(cluster_id)?
             .values()
-            .filter(|job| state.is_none_or(|s| job.phase_at(now, clock).state == s))
+            .filter(|job| filter.matches(job, &job.phase_at(now, clock)))
             .collect();
-        jobs.sort_by_key(|job| std::cmp::Reverse(job.sequence));
+        if filter.ascending {
+            jobs.sort_by_key(|job| job.sequence);
+        } else {
+            jobs.sort_by_key(|job| std::cmp::Reverse(job.sequence));
+        }
         Ok(jobs.into_iter().map(|job| job.detail(now, clock)).collect())
     }
 
@@ -811,6 +912,61 @@ mod tests {
         let submitted = detail["submitted_time"].as_u64().expect("number");
         assert_eq!(detail["finished_time"].as_u64(), Some(submitted + 10_000));
         assert_eq!(detail["arguments"], "[a, b]");
+    }
+
+    #[test]
+    fn list_filters_match_like_mrs_and_list_newest_first() {
+        let mut store = JobStore::default();
+        let t0 = Instant::now();
+        let spec = |id: &str, name: &str, user: &str, state| JobSpec {
+            job_id: Some(id.into()),
+            job_name: Some(name.into()),
+            user: Some(user.into()),
+            queue: Some(if user == "etl" { "batch" } else { "default" }.into()),
+            job_type: Some("Flink".into()),
+            state: Some(state),
+        };
+        store.insert_spec("c1", spec("a", "Nightly-ETL", "etl", JobState::Running), t0);
+        store.insert_spec("c1", spec("b", "adhoc", "ana", JobState::Running), t0);
+        store.insert_spec("c1", spec("c", "etl-retry", "etl", JobState::Finished), t0);
+        store.insert("c2", Some("d"), Some(JobState::Running), t0);
+        let ids = |filter: ListFilter| -> Vec<String> {
+            store
+                .list("c1", &filter, t0, &CLOCK)
+                .expect("cluster")
+                .iter()
+                .map(|j| j["job_id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(ids(ListFilter::default()), ["c", "b", "a"]);
+        let by_name = ListFilter {
+            job_name: Some("etl".into()),
+            ..ListFilter::default()
+        };
+        assert_eq!(ids(by_name), ["c", "a"]);
+        let running_etl = ListFilter {
+            user: Some("etl".into()),
+            job_state: Some(JobState::Running),
+            ..ListFilter::default()
+        };
+        assert_eq!(ids(running_etl), ["a"]);
+        let succeeded = ListFilter {
+            job_result: Some(JobResult::Succeeded),
+            queue: Some("batch".into()),
+            ascending: true,
+            ..ListFilter::default()
+        };
+        assert_eq!(ids(succeeded), ["c"]);
+        let future = ListFilter {
+            submitted_time_begin: Some(u64::MAX),
+            ..ListFilter::default()
+        };
+        assert!(ids(future).is_empty());
+        assert_eq!(
+            "killed".parse::<JobResult>(),
+            Ok(JobResult::Killed),
+            "results parse like states"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod auth;
 mod faults;
 mod iam;
 mod jobs;
+mod rate_limit;
 mod routes;
 mod stats;
 mod tls;
@@ -38,13 +39,16 @@ use tokio_util::sync::CancellationToken;
 
 pub use faults::{FaultPlan, FaultSpecError, FaultStep, parse_fault_plan};
 pub use iam::IssuedCredential;
-pub use jobs::{JobClock, JobResult, JobSnapshot, JobState, UnknownJobState};
+pub use jobs::{
+    JobClock, JobResult, JobSnapshot, JobSpec, JobState, UnknownJobResult, UnknownJobState,
+};
 pub use routes::{KILL_FAILED_BODY, Route, UnknownRoute};
 pub use stats::{RouteCounts, Stats};
 pub use tls::{TlsIdentity, TlsIdentityError};
 
 use faults::FaultState;
 use jobs::JobStore;
+use rate_limit::RateLimiter;
 use stats::StatsRecorder;
 
 /// Project id the emulator serves unless told otherwise.
@@ -95,6 +99,9 @@ pub struct EmulatorConfig {
     /// Lifetime of the temporary keys the emulator issues; `None`: the `duration_seconds` asked
     /// for when assuming an agency, one hour for metadata keys.
     pub temp_credential_lifetime: Option<Duration>,
+    /// API requests allowed per second and project (a token bucket holding one second's worth);
+    /// beyond it the gateway answers 429 `APIGW.0308` without `Retry-After`. `None`: unlimited.
+    pub rate_limit: Option<f64>,
 }
 
 /// An IAM agency that callers may assume.
@@ -141,6 +148,7 @@ impl Default for EmulatorConfig {
             agency: None,
             serve_metadata: false,
             temp_credential_lifetime: None,
+            rate_limit: None,
         }
     }
 }
@@ -152,6 +160,7 @@ pub(crate) struct Shared {
     faults: Mutex<FaultState>,
     stats: StatsRecorder,
     issued: iam::IssuedCredentials,
+    rate_limiter: Option<RateLimiter>,
     shutdown: CancellationToken,
 }
 
@@ -189,6 +198,10 @@ impl Emulator {
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             faults: Mutex::new(FaultState::new(config.faults.clone())),
+            rate_limiter: config
+                .rate_limit
+                .filter(|rate| *rate > 0.0)
+                .map(RateLimiter::new),
             config,
             jobs: Mutex::new(JobStore::default()),
             stats: StatsRecorder::default(),
@@ -358,6 +371,13 @@ impl EmulatorHandle {
         self.shared
             .lock_jobs()
             .insert(cluster_id, job_id, state, Instant::now())
+    }
+
+    /// Creates a job as `spec` describes it (name, type, user, queue, state) and returns its id.
+    pub fn add_job_spec(&self, cluster_id: &str, spec: JobSpec) -> String {
+        self.shared
+            .lock_jobs()
+            .insert_spec(cluster_id, spec, Instant::now())
     }
 
     /// One job as it is now, or `None` if the cluster or job does not exist.

@@ -24,7 +24,9 @@ use super::auth::{
     AuthError, AuthPolicy, Identity, RequestParts, authenticate, check_project_header,
 };
 use super::faults::{FaultStep, parse_fault_plan};
-use super::jobs::{JobState, KillOutcome, KillRequest, LookupError, SubmitJob};
+use super::jobs::{
+    JobSpec, JobState, KillOutcome, KillRequest, ListFilter, LookupError, SubmitJob,
+};
 
 /// The body a failed kill returns, byte for byte as the official API page shows it
 /// (note: not valid JSON, there is no comma between the members). MRS sends it for a kill of a
@@ -317,6 +319,28 @@ async fn api_with_faults(
     body: &Bytes,
     request_id: &str,
 ) -> Response<Full<Bytes>> {
+    if let Some(limiter) = &shared.rate_limiter {
+        // The instance's metadata service is not behind the API gateway.
+        let bucket = match &call {
+            ApiCall::Mrs { project_id, .. } => Some(project_id.as_str()),
+            ApiCall::IamProjects | ApiCall::SecurityTokens => Some("iam"),
+            ApiCall::Metadata => None,
+        };
+        if let Some(bucket) = bucket
+            && !limiter.try_acquire(bucket, Instant::now())
+        {
+            shared.stats.throttled();
+            return apig_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "APIGW.0308",
+                &format!(
+                    "The throttling threshold has been reached: policy user over ratelimit, limit:{}, time:1 second",
+                    limiter.rate()
+                ),
+                request_id,
+            );
+        }
+    }
     let (latency, fault) = {
         let mut faults = shared.lock_faults();
         (faults.latency(), faults.next_fault(call.route()))
@@ -546,35 +570,88 @@ fn show_job(shared: &Shared, cluster_id: &str, job_id: &str) -> Response<Full<By
     }
 }
 
+/// `GET .../job-executions`: the official API's filters and paging (`limit` 1..=100, default 10;
+/// `offset` is a page number from 1), answered 202 as MRS does.
 fn list_jobs(shared: &Shared, cluster_id: &str, query: Option<&str>) -> Response<Full<Bytes>> {
-    let state = match query_param(query, "job_state").map(|s| s.parse::<JobState>()) {
-        None => None,
-        Some(Ok(state)) => Some(state),
-        Some(Err(err)) => {
+    let filter_and_page = parse_list_query(query);
+    let (filter, limit, page) = match filter_and_page {
+        Ok(parsed) => parsed,
+        Err(message) => {
             return mrs_error(
                 StatusCode::BAD_REQUEST,
                 "0166",
-                &format!("Failed to query a job list: {err}."),
+                &format!("Failed to query a job list: {message}."),
             );
         }
     };
-    let number = |name: &str| query_param(query, name).and_then(|v| v.parse::<usize>().ok());
-    let limit = number("limit").unwrap_or(usize::MAX);
-    let offset = number("offset").unwrap_or(0);
-    match shared
-        .lock_jobs()
-        .list(cluster_id, state, Instant::now(), &shared.config.job_clock)
-    {
+    match shared.lock_jobs().list(
+        cluster_id,
+        &filter,
+        Instant::now(),
+        &shared.config.job_clock,
+    ) {
         Ok(jobs) => {
             let total = jobs.len();
-            let page: Vec<Value> = jobs.into_iter().skip(offset).take(limit).collect();
+            let page: Vec<Value> = jobs
+                .into_iter()
+                .skip((page - 1).saturating_mul(limit))
+                .take(limit)
+                .collect();
             json_response(
-                StatusCode::OK,
+                StatusCode::ACCEPTED,
                 &json!({"total_record": total, "job_list": page}),
             )
         }
         Err(err) => lookup_error(&err),
     }
+}
+
+/// The list route's filters, page size and page number, or why they are refused.
+fn parse_list_query(query: Option<&str>) -> Result<(ListFilter, usize, usize), String> {
+    let text = |name: &str| query_param(query, name).filter(|v| !v.is_empty());
+    let number = |name: &str| -> Result<Option<u64>, String> {
+        text(name)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("{name} {v:?} is not a whole number"))
+            })
+            .transpose()
+    };
+    let job_state = text("job_state")
+        .map(|s| s.parse::<JobState>())
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let job_result = text("job_result")
+        .map(|s| s.parse::<super::jobs::JobResult>())
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let ascending = match text("sort_by").as_deref() {
+        None | Some("desc") => false,
+        Some("asc") => true,
+        Some(other) => return Err(format!("sort_by {other:?} is neither asc nor desc")),
+    };
+    let limit = number("limit")?.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(format!("limit {limit} is outside 1 to 100"));
+    }
+    let page = number("offset")?.unwrap_or(1);
+    if page < 1 {
+        return Err("offset is a page number and starts at 1".to_owned());
+    }
+    let filter = ListFilter {
+        job_name: text("job_name"),
+        job_id: text("job_id"),
+        user: text("user"),
+        job_type: text("job_type"),
+        queue: text("queue"),
+        job_state,
+        job_result,
+        submitted_time_begin: number("submitted_time_begin")?,
+        submitted_time_end: number("submitted_time_end")?,
+        ascending,
+    };
+    let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Ok((filter, as_usize(limit), as_usize(page)))
 }
 
 /// Body of `POST .../job-executions` (MRS v2 "add and execute a job").
@@ -626,6 +703,14 @@ struct CreateJobBody {
     job_id: Option<String>,
     #[serde(default)]
     state: Option<String>,
+    #[serde(default)]
+    job_name: Option<String>,
+    #[serde(default)]
+    job_type: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    queue: Option<String>,
 }
 
 fn admin_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
@@ -668,7 +753,15 @@ fn admin(shared: &Shared, call: AdminCall, body: &Bytes) -> Response<Full<Bytes>
             };
             let now = Instant::now();
             let mut jobs = shared.lock_jobs();
-            let job_id = jobs.insert(&parsed.cluster_id, parsed.job_id.as_deref(), state, now);
+            let spec = JobSpec {
+                job_id: parsed.job_id,
+                job_name: parsed.job_name,
+                job_type: parsed.job_type,
+                user: parsed.user,
+                queue: parsed.queue,
+                state,
+            };
+            let job_id = jobs.insert_spec(&parsed.cluster_id, spec, now);
             let snapshot =
                 jobs.snapshot(&parsed.cluster_id, &job_id, now, &shared.config.job_clock);
             json_response(StatusCode::CREATED, &json!(snapshot))
@@ -725,6 +818,32 @@ mod tests {
             match_target(&Method::GET, "/__emulator/stats"),
             Target::Admin(AdminCall::Stats)
         );
+    }
+
+    #[test]
+    fn list_query_pages_from_one_and_refuses_what_mrs_refuses() {
+        let (filter, limit, page) = parse_list_query(Some(
+            "limit=100&offset=3&job_state=RUNNING&submitted_time_begin=5",
+        ))
+        .expect("valid");
+        assert_eq!((limit, page), (100, 3));
+        assert_eq!(filter.job_state, Some(JobState::Running));
+        assert_eq!(filter.submitted_time_begin, Some(5));
+        assert_eq!(parse_list_query(None).map(|(_, l, p)| (l, p)), Ok((10, 1)));
+        for bad in [
+            "offset=0",
+            "limit=101",
+            "limit=0",
+            "job_state=DONE",
+            "job_result=OK",
+            "sort_by=up",
+            "submitted_time_end=yesterday",
+        ] {
+            assert!(
+                parse_list_query(Some(bad)).is_err(),
+                "{bad} should be refused"
+            );
+        }
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct Stats {
     pub signed_with_temporary_credentials: BTreeMap<String, u64>,
     /// Requests refused because their temporary keys had expired.
     pub rejected_expired_credentials: u64,
+    /// Requests the gateway's rate limit refused (429 `APIGW.0308`).
+    pub throttled: u64,
 }
 
 impl Stats {
@@ -207,6 +209,10 @@ impl StatsRecorder {
 
     pub(crate) fn rejected_expired_credentials(&self) {
         self.with(|s| s.rejected_expired_credentials += 1);
+    }
+
+    pub(crate) fn throttled(&self) {
+        self.with(|s| s.throttled += 1);
     }
 
     pub(crate) fn connection_dropped(&self) {

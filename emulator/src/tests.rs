@@ -1179,3 +1179,77 @@ async fn keys_issued_on_a_second_listener_are_accepted_on_the_first() {
     assert_eq!(killed.status, StatusCode::ACCEPTED, "{}", killed.body);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn list_route_answers_202_pages_by_page_number_and_filters() {
+    let emu = start(EmulatorConfig::default()).await;
+    for i in 0..25 {
+        let user = if i % 5 == 0 { "etl" } else { "analyst" };
+        emu.add_job_spec(
+            CLUSTER,
+            JobSpec {
+                job_name: Some(format!("job-{i:02}")),
+                user: Some(user.into()),
+                state: Some(JobState::Running),
+                ..JobSpec::default()
+            },
+        );
+    }
+    let path = format!("/v2/{}/clusters/{CLUSTER}/job-executions", emu.project_id());
+    let page = |query: &'static str| {
+        let emu = &emu;
+        let path = path.clone();
+        async move {
+            send(
+                emu,
+                TestRequest {
+                    query: Some(query),
+                    ..TestRequest::new(Method::GET, path)
+                },
+            )
+            .await
+        }
+    };
+    let first = page("limit=10&offset=1").await;
+    assert_eq!(first.status, StatusCode::ACCEPTED);
+    let first = first.json();
+    assert_eq!(first["total_record"], 25);
+    assert_eq!(first["job_list"][0]["job_name"], "job-24", "newest first");
+    let third = page("limit=10&offset=3").await.json();
+    let names: Vec<&str> = third["job_list"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|j| j["job_name"].as_str())
+        .collect();
+    assert_eq!(names, ["job-04", "job-03", "job-02", "job-01", "job-00"]);
+    let etl = page("limit=100&offset=1&user=etl").await.json();
+    assert_eq!(etl["total_record"], 5);
+    let bad = page("limit=10&offset=0").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_apigw_0308_without_retry_after_and_counts_it() {
+    let emu = start(EmulatorConfig {
+        rate_limit: Some(1.0),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let job = emu.add_job(CLUSTER, None, Some(JobState::Running));
+    let mut statuses = Vec::new();
+    let mut throttled = None;
+    for _ in 0..3 {
+        let sent = send(&emu, TestRequest::new(Method::GET, job_path(&emu, &job))).await;
+        statuses.push(sent.status.as_u16());
+        if sent.status == StatusCode::TOO_MANY_REQUESTS && throttled.is_none() {
+            throttled = Some(sent);
+        }
+    }
+    assert_eq!(statuses, [200, 429, 429]);
+    let throttled = throttled.expect("a 429");
+    assert_eq!(throttled.json()["error_code"], "APIGW.0308");
+    assert!(throttled.headers.get("retry-after").is_none());
+    assert_eq!(emu.stats().throttled, 2);
+    assert_eq!(emu.stats().status_count(429), 2);
+}

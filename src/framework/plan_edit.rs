@@ -2,7 +2,7 @@
 //! `ModifyPlan` may: fill in computed values already known, add diagnostics, and ask for a
 //! replacement. The framework has applied its own plan rules before; the edit comes last.
 
-use super::{Attr, Diagnostics};
+use super::{Attr, Config, Diagnostics};
 use crate::tfvalue::{AttributePath, Value};
 
 /// A planned state a resource may refine: it can fill in values that would otherwise be
@@ -93,6 +93,16 @@ impl<'a> PlanEdit<'a> {
         if !self.requires_replace.contains(&path) {
             self.requires_replace.push(path);
         }
+    }
+
+    /// The planned values as they stand, to read like a configuration.
+    pub fn config(&self) -> Config {
+        Config::new(self.planned.clone())
+    }
+
+    /// The diagnostics so far, for helpers that report into a `Diagnostics`.
+    pub fn diagnostics(&mut self) -> &mut Diagnostics {
+        &mut self.diags
     }
 
     /// True when an error was added.

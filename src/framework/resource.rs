@@ -29,7 +29,10 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// Fills in computed values that are already known at plan time (the framework has applied
     /// defaults and marked the rest unknown), and may add diagnostics or require a replacement
     /// through [`PlanEdit`]. Runs for creates, updates and replacements.
-    fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
+    /// It is async so it may ask the remote API (to name in a warning what the apply will do);
+    /// a value read that way must not go into the plan, where Terraform's apply-time re-plan
+    /// would find it changed.
+    async fn modify_plan(&self, _ctx: &Ctx<C>, _plan: &mut PlanEdit<'_>) {}
 
     /// Creates the resource. `None` (with an error) leaves nothing in state. `Some` together
     /// with an error is saved, and Terraform marks it tainted: what really happened (a request
@@ -160,7 +163,7 @@ pub trait Described {
 #[async_trait]
 pub trait AnyResource<C>: Described + Send + Sync {
     /// See [`Resource::modify_plan`].
-    fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>);
+    async fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>);
     /// See [`Resource::create`]; null when nothing was created.
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
     /// See [`Resource::read`].
@@ -265,8 +268,8 @@ forward_described!(ActionTag, Action);
 
 #[async_trait]
 impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<ResourceTag<R>, C> {
-    fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>) {
-        self.inner.0.modify_plan(ctx, plan);
+    async fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>) {
+        self.inner.0.modify_plan(ctx, plan).await;
     }
 
     async fn create(&self, ctx: &Ctx<C>, planned: &Value, diags: &mut Diagnostics) -> Value {

@@ -4,6 +4,7 @@
 //!
 //! [`transport`]: super::transport
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,13 +17,19 @@ use url::Url;
 use super::config::{ClientConfig, ConfigError, Credentials};
 use super::error::{ApiError, ApiErrorKind};
 use super::model::{
-    JobDetail, ListJobsResponse, ProjectsResponse, ShowJobResponse, SubmitJob, SubmitJobResponse,
-    SubmitJobResult,
+    JobDetail, JobFilter, ListJobsResponse, ProjectsResponse, ShowJobResponse, SubmitJob,
+    SubmitJobResponse, SubmitJobResult,
 };
+use super::poller::Poller;
 use super::signer;
 #[cfg(test)]
 use super::transport::user_agent;
 use super::transport::{Call, RetryOn, Transport, decode, decode_error};
+
+/// Jobs asked for per page of `list jobs` (the API's largest page).
+pub const LIST_PAGE_SIZE: usize = 100;
+/// Pages read before a listing is given up as endless (100 000 jobs).
+const MAX_LIST_PAGES: usize = 1_000;
 
 /// MRS accepted a kill request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +55,7 @@ struct Inner {
     mrs_base: Url,
     iam_base: Url,
     transport: Transport,
+    poller: Poller,
 }
 
 impl fmt::Debug for MrsClient {
@@ -104,6 +112,7 @@ impl MrsClient {
                 mrs_base,
                 iam_base,
                 transport,
+                poller: Poller::default(),
             }),
         })
     }
@@ -254,12 +263,15 @@ impl MrsClient {
             .ok_or_else(|| decode_error(&operation, &answer, "the answer has no job_detail"))
     }
 
-    /// Lists the jobs of a cluster (`GET .../job-executions`), as the service's default page
-    /// returns them.
+    /// Lists every job of a cluster that passes `filter` (`GET .../job-executions`), reading
+    /// every page: [`LIST_PAGE_SIZE`] jobs per page, `offset` being the page number from 1, until
+    /// a short page. MRS answers 202 (or 200). A job that moves from one page to the next while
+    /// the pages are read (a new job pushes the list down) is kept once.
     pub async fn list_jobs(
         &self,
         project_id: &str,
         cluster_id: &str,
+        filter: &JobFilter,
         deadline: Instant,
     ) -> Result<Vec<JobDetail>, ApiError> {
         let operation = format!("list jobs on cluster {cluster_id}");
@@ -269,18 +281,89 @@ impl MrsClient {
         ) {
             return Err(err);
         }
-        let call = Call {
-            url: self.job_url(project_id, cluster_id, &[]),
-            operation: operation.clone(),
-            method: Method::GET,
-            project_id: Some(project_id.to_owned()),
-            body: None,
-            retry_on: RetryOn::Transient,
-        };
-        let answer = self.inner.transport.execute(&call, deadline).await?;
-        let parsed: ListJobsResponse =
-            decode(&answer).map_err(|reason| decode_error(&operation, &answer, &reason))?;
-        Ok(parsed.job_list)
+        let filters = filter.query();
+        let limit = LIST_PAGE_SIZE.to_string();
+        let mut jobs: Vec<JobDetail> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for page in 1..=MAX_LIST_PAGES {
+            let page_text = page.to_string();
+            let mut query: Vec<(&str, &str)> =
+                filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            query.push(("limit", &limit));
+            query.push(("offset", &page_text));
+            let segments = ["v2", project_id, "clusters", cluster_id, "job-executions"];
+            let call = Call {
+                url: join_url(&self.inner.mrs_base, &segments, &query),
+                operation: operation.clone(),
+                method: Method::GET,
+                project_id: Some(project_id.to_owned()),
+                body: None,
+                retry_on: RetryOn::Transient,
+            };
+            let answer = self.inner.transport.execute(&call, deadline).await?;
+            let parsed: ListJobsResponse =
+                decode(&answer).map_err(|reason| decode_error(&operation, &answer, &reason))?;
+            let count = parsed.job_list.len();
+            for job in parsed.job_list {
+                let fresh = match &job.job_id {
+                    Some(id) => seen.insert(id.clone()),
+                    None => true,
+                };
+                if fresh {
+                    jobs.push(job);
+                }
+            }
+            if count < LIST_PAGE_SIZE {
+                self.inner.poller.remember(project_id, cluster_id, &jobs);
+                return Ok(jobs);
+            }
+        }
+        Err(ApiError::new(
+            ApiErrorKind::Decode,
+            operation,
+            format!(
+                "MRS kept returning full pages for {MAX_LIST_PAGES} pages ({} jobs); narrow the filters",
+                jobs.len()
+            ),
+        ))
+    }
+
+    /// Each job's state as seen after this call, through the cluster's shared poll rounds (see
+    /// [`poller`](super::poller)): many callers waiting on one cluster cost a few list calls per
+    /// second together. A job missing from the answer could not be looked at before `deadline`.
+    pub async fn look_at_jobs(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        job_ids: &[String],
+        deadline: Instant,
+    ) -> HashMap<String, Result<JobDetail, ApiError>> {
+        self.inner
+            .poller
+            .look(self, project_id, cluster_id, job_ids, deadline)
+            .await
+    }
+
+    /// One job's state through the shared poll rounds ([`Self::look_at_jobs`]); a plain
+    /// `show job` when no round could answer in time.
+    pub async fn poll_job(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        job_id: &str,
+        deadline: Instant,
+    ) -> Result<JobDetail, ApiError> {
+        let ids = [job_id.to_owned()];
+        let mut answers = self
+            .look_at_jobs(project_id, cluster_id, &ids, deadline)
+            .await;
+        match answers.remove(job_id) {
+            Some(answer) => answer,
+            None => {
+                self.show_job(project_id, cluster_id, job_id, deadline)
+                    .await
+            }
+        }
     }
 
     /// Submits a job (`POST .../job-executions`).

@@ -414,7 +414,7 @@ async fn show_list_and_submit_decode_their_answers() {
             r#"{"job_detail":{"job_id":"j1","job_state":"RUNNING","job_progress":42.5}}"#,
         ),
         response(
-            200,
+            202,
             &[],
             r#"{"total_record":2,"job_list":[{"job_id":"a"},{"job_id":"b","job_state":"NEW"}]}"#,
         ),
@@ -433,7 +433,10 @@ async fn show_list_and_submit_decode_their_answers() {
         .unwrap();
     assert_eq!(job.job_state, Some(JobState::Running));
     assert_eq!(job.job_progress, Some(42.5));
-    let jobs = client.list_jobs("p1", "c1", far_deadline()).await.unwrap();
+    let jobs = client
+        .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 2);
     let submit = SubmitJob {
         job_name: "wc".into(),
@@ -447,6 +450,13 @@ async fn show_list_and_submit_decode_their_answers() {
         .unwrap();
     assert_eq!(result.job_id, "new-1");
     let seen = stub.requests();
+    assert!(
+        seen[1]
+            .target
+            .ends_with("/job-executions?limit=100&offset=1"),
+        "{}",
+        seen[1].target
+    );
     assert_eq!(
         seen[2].headers["content-type"],
         "application/json;charset=UTF-8"
@@ -659,4 +669,88 @@ fn user_agent_names_the_provider_and_terraform_when_known() {
         user_agent(Some("bad value\n")),
         format!("terraform-provider-mrs/{v}")
     );
+}
+
+/// A list page of `n` jobs named `{prefix}{i}`.
+fn list_page(prefix: &str, n: usize) -> String {
+    let jobs: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"job_id":"{prefix}{i}","job_state":"RUNNING"}}"#))
+        .collect();
+    response(
+        202,
+        &[],
+        &format!(r#"{{"total_record":999,"job_list":[{}]}}"#, jobs.join(",")),
+    )
+}
+
+#[tokio::test]
+async fn list_reads_pages_by_number_until_a_short_page_and_sends_every_filter() {
+    let stub = stub(vec![
+        list_page("a", 100),
+        list_page("b", 100),
+        list_page("c", 7),
+    ])
+    .await;
+    let client = client(&stub.base);
+    let filter = JobFilter {
+        job_name: Some("etl nightly".into()),
+        job_id: Some("j1".into()),
+        user: Some("hive".into()),
+        job_type: Some("SparkSubmit".into()),
+        job_state: Some(JobState::Running),
+        job_result: Some("UNDEFINED".into()),
+        queue: Some("default".into()),
+        submitted_time_begin: Some(1_700_000_000_000),
+        submitted_time_end: Some(1_700_000_100_000),
+    };
+    let jobs = client
+        .list_jobs("p1", "c1", &filter, far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 207);
+    let seen = stub.requests();
+    assert_eq!(seen.len(), 3);
+    for (i, request) in seen.iter().enumerate() {
+        assert!(
+            request
+                .target
+                .ends_with(&format!("limit=100&offset={}", i + 1)),
+            "{}",
+            request.target
+        );
+    }
+    assert!(
+        seen[0].target.starts_with(
+            "/v2/p1/clusters/c1/job-executions?job_name=etl%20nightly&job_id=j1&user=hive\
+             &job_type=SparkSubmit&job_result=UNDEFINED&queue=default&job_state=RUNNING\
+             &submitted_time_begin=1700000000000&submitted_time_end=1700000100000&"
+        ),
+        "{}",
+        seen[0].target
+    );
+}
+
+#[tokio::test]
+async fn list_keeps_a_job_once_when_it_moves_to_the_next_page() {
+    // The second page repeats a0, as when a new job was submitted between the two reads.
+    let mut second = (1..100)
+        .map(|i| format!(r#"{{"job_id":"b{i}"}}"#))
+        .collect::<Vec<_>>();
+    second.insert(0, r#"{"job_id":"a99"}"#.to_owned());
+    let stub = stub(vec![
+        list_page("a", 100),
+        response(
+            200,
+            &[],
+            &format!(r#"{{"job_list":[{}]}}"#, second.join(",")),
+        ),
+        list_page("c", 0),
+    ])
+    .await;
+    let jobs = client(&stub.base)
+        .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 199);
+    assert_eq!(stub.requests().len(), 3);
 }

@@ -148,6 +148,60 @@ pub struct JobDetail {
     pub queue: Option<String>,
 }
 
+/// Which jobs `list jobs` returns: the official API's query filters (every one optional).
+/// `job_name` matches any part of the name; the others match exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    /// Part of the job name (the API matches it fuzzily).
+    pub job_name: Option<String>,
+    /// Exactly this job ID.
+    pub job_id: Option<String>,
+    /// The submitting user.
+    pub user: Option<String>,
+    /// Job type, e.g. `SparkSubmit`.
+    pub job_type: Option<String>,
+    /// Job state, e.g. `RUNNING`.
+    pub job_state: Option<JobState>,
+    /// Job result, e.g. `SUCCEEDED`.
+    pub job_result: Option<String>,
+    /// YARN queue.
+    pub queue: Option<String>,
+    /// Submitted at or after, ms since the Unix epoch.
+    pub submitted_time_begin: Option<i64>,
+    /// Submitted at or before, ms since the Unix epoch.
+    pub submitted_time_end: Option<i64>,
+}
+
+impl JobFilter {
+    /// The filter's query parameters, in the API's names; unset filters are left out.
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        let text = [
+            ("job_name", &self.job_name),
+            ("job_id", &self.job_id),
+            ("user", &self.user),
+            ("job_type", &self.job_type),
+            ("job_result", &self.job_result),
+            ("queue", &self.queue),
+        ];
+        let mut query: Vec<(&'static str, String)> = text
+            .into_iter()
+            .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
+            .collect();
+        if let Some(state) = &self.job_state {
+            query.push(("job_state", state.as_str().to_owned()));
+        }
+        for (name, ms) in [
+            ("submitted_time_begin", self.submitted_time_begin),
+            ("submitted_time_end", self.submitted_time_end),
+        ] {
+            if let Some(ms) = ms {
+                query.push((name, ms.to_string()));
+            }
+        }
+        query
+    }
+}
+
 /// Body of `POST /v2/{project_id}/clusters/{cluster_id}/job-executions`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitJob {

@@ -16,6 +16,7 @@ use url::Url;
 
 use super::config::{ClientConfig, ConfigError, Credentials};
 use super::error::{ApiError, ApiErrorKind};
+use super::governor::Governor;
 use super::retry::{
     GiveUpReason, RetryDecision, RetryPolicy, is_retryable_status, parse_retry_after,
 };
@@ -37,6 +38,7 @@ pub(super) struct Transport {
     user_agent: String,
     retry: RetryPolicy,
     request_timeout: Duration,
+    governor: Governor,
 }
 
 /// Which failures of a call may be retried.
@@ -88,6 +90,7 @@ impl Transport {
             },
             request_timeout: config.request_timeout,
             credentials: config.credentials.clone(),
+            governor: Governor::from_env(),
         })
     }
 
@@ -97,6 +100,7 @@ impl Transport {
         let mut last_failure: Option<ApiError> = None;
         loop {
             attempt += 1;
+            let turn = self.governor.turn(deadline).await;
             let remaining = deadline
                 .checked_duration_since(Instant::now())
                 .filter(|d| !d.is_zero());
@@ -106,6 +110,10 @@ impl Transport {
             let timeout = remaining.min(self.request_timeout);
             let started = Instant::now();
             let outcome = self.attempt(call, timeout).await;
+            drop(turn);
+            if let Ok(answer) = &outcome {
+                self.governor.observe(answer.status, answer.retry_after);
+            }
             let latency_ms = started.elapsed().as_millis();
             let (failure, retry_after) = match outcome {
                 Ok(answer) => {

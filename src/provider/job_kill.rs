@@ -126,7 +126,7 @@ impl Resource<Clients> for JobKillResource {
     /// Shows region and project in the plan when the provider's configuration already says them,
     /// instead of "(known after apply)". `final_job_state` stays unknown even when not waiting:
     /// a job found already ended sets it.
-    fn modify_plan(&self, ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
+    async fn modify_plan(&self, ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
         let Some(clients) = ctx.configured() else {
             return;
         };

@@ -110,10 +110,11 @@ pub async fn kill_job(
     }
 }
 
-/// The one way this module looks at a job's state.
+/// The one way this module looks at a job's state: through the client's shared poller, so
+/// every wait on a cluster in this provider process shares one listing per poll round.
 async fn job_state(job: &KillJob<'_>) -> Result<JobDetail, ApiError> {
     job.client
-        .show_job(
+        .poll_job(
             job.project_id,
             job.cluster_id,
             job.job_id,

@@ -5,8 +5,11 @@
 mod clients;
 mod credential_settings;
 mod job_execution;
+mod job_executions;
 mod job_kill;
 mod job_kill_action;
+mod jobs_kill;
+mod jobs_kill_action;
 mod kill;
 mod settings;
 pub mod validators;
@@ -19,8 +22,11 @@ use crate::framework::{
 use crate::plugin::ProviderIdentity;
 pub use clients::Clients;
 pub use job_execution::JobExecutionDataSource;
+pub use job_executions::JobExecutionsDataSource;
 pub use job_kill::JobKillResource;
 pub use job_kill_action::JobKillAction;
+pub use jobs_kill::JobsKillResource;
+pub use jobs_kill_action::JobsKillAction;
 
 /// The `mrs` provider.
 #[derive(Debug, Default)]
@@ -75,15 +81,24 @@ impl framework::Provider for MrsProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource<Clients>>> {
-        vec![framework::resource(JobKillResource)]
+        vec![
+            framework::resource(JobKillResource),
+            framework::resource(JobsKillResource),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource<Clients>>> {
-        vec![framework::data_source(JobExecutionDataSource)]
+        vec![
+            framework::data_source(JobExecutionDataSource),
+            framework::data_source(JobExecutionsDataSource),
+        ]
     }
 
     fn actions(&self) -> Vec<Box<dyn AnyAction<Clients>>> {
-        vec![framework::action(JobKillAction)]
+        vec![
+            framework::action(JobKillAction),
+            framework::action(JobsKillAction),
+        ]
     }
 }
 

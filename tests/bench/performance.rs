@@ -22,7 +22,13 @@
 //!    met or not and by how much, where the time goes when one is missed) and the chart
 //!    `docs/performance.svg`.
 //!
-//! Knobs: `BENCH_RUNS` (timed runs per configuration, default 5); `BENCH_QUICK=1` (N = 1 and 10
+//! 5. runs "Quieting a cluster" (issue 13, `quiet.rs`): `mrs_jobs_kill` against N × `mrs_job_kill`
+//!    and the SDK at N = 50 and 400 with a 5 s kill delay, behind a throttling gateway with and
+//!    without the client's governor, and the provider's peak RSS; a section of its own in the page
+//!    and `docs/performance-quiet.svg`.
+//!
+//! Knobs: `BENCH_ONLY=quiet` (only step 5, replacing only its section of the page);
+//! `BENCH_RUNS` (timed runs per configuration, default 5); `BENCH_QUICK=1` (N = 1 and 10
 //! only, 3 runs; writes to `target/bench-report/` instead of `docs/`, for checking the benchmark).
 //! Nothing here asserts on time: it measures and reports.
 
@@ -35,6 +41,8 @@ mod machine;
 mod minimal_provider;
 mod plugin_probe;
 mod process_watch;
+mod quiet;
+mod quiet_report;
 mod report;
 mod results;
 mod samples;
@@ -70,6 +78,7 @@ const PROBE_RUNS: usize = 20;
 struct Settings {
     runs: usize,
     quick: bool,
+    only_quiet: bool,
     ns: Vec<usize>,
     sdk_n: usize,
     command: String,
@@ -82,7 +91,11 @@ impl Settings {
             .ok()
             .and_then(|v| v.parse::<usize>().ok());
         let runs = runs_env.unwrap_or(if quick { 3 } else { 5 }).max(1);
+        let only_quiet = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "quiet");
         let mut command = String::new();
+        if only_quiet {
+            command.push_str("BENCH_ONLY=quiet ");
+        }
         if quick {
             command.push_str("BENCH_QUICK=1 ");
         }
@@ -98,6 +111,7 @@ impl Settings {
         Self {
             runs,
             quick,
+            only_quiet,
             ns,
             sdk_n,
             command,
@@ -129,6 +143,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), BenchError> {
     let settings = Settings::from_env();
+    if settings.only_quiet {
+        return run_quiet_only(&settings);
+    }
     let load_at_start = machine::load_average();
     let provider = provider_binary();
     let mut not_measured = Vec::new();
@@ -172,6 +189,10 @@ fn run() -> Result<(), BenchError> {
     let trace = bench.trace(Way::Provider)?;
     let floor_trace_span_ms = bench.trace(Way::Floor)?.span_ms;
 
+    eprintln!("quieting a cluster (issue 13)");
+    let quiet_settings = quiet::QuietSettings::new(settings.runs, settings.quick);
+    let quiet = quiet::run(&quiet_settings, Path::new(provider), bench.sdk.as_ref())?;
+
     let results = Results {
         machine: Machine::detect(),
         load: (load_at_start, machine::load_average()),
@@ -192,8 +213,49 @@ fn run() -> Result<(), BenchError> {
         floor_trace_span_ms,
         not_measured,
     };
-    write_report(&results, &settings.output_dir())
+    write_report(&results, &quiet, &settings.output_dir())
 }
+
+/// Only "Quieting a cluster": its section of the existing page is replaced, the rest kept.
+fn run_quiet_only(settings: &Settings) -> Result<(), BenchError> {
+    let provider = provider_binary();
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-venv");
+    eprintln!("preparing the official SDK in {}", venv.display());
+    let sdk = match SdkBaseline::prepare(&venv) {
+        Ok(sdk) => Some(sdk),
+        Err(error) => {
+            eprintln!("the SDK baseline is left out: {error}");
+            None
+        }
+    };
+    let quiet_settings = quiet::QuietSettings::new(settings.runs, settings.quick);
+    let quiet = quiet::run(&quiet_settings, Path::new(provider), sdk.as_ref())?;
+    let dir = settings.output_dir();
+    std::fs::create_dir_all(&dir).map_err(BenchError::io("create", &dir))?;
+    let md_path = dir.join("performance.md");
+    let page = std::fs::read_to_string(&md_path).unwrap_or_else(|_| "# Performance\n".to_owned());
+    write_quiet(&page, &quiet, &dir)
+}
+
+/// Writes the page with the quiet section in place, and the section's chart.
+fn write_quiet(page: &str, quiet: &quiet::QuietResults, dir: &Path) -> Result<(), BenchError> {
+    let svg_path = dir.join(QUIET_CHART);
+    let md_path = dir.join("performance.md");
+    std::fs::write(&svg_path, quiet_report::svg(quiet))
+        .map_err(BenchError::io("write", &svg_path))?;
+    std::fs::write(
+        &md_path,
+        report::with_quiet_section(page, quiet, QUIET_CHART),
+    )
+    .map_err(BenchError::io("write", &md_path))?;
+    eprintln!("wrote {} and {}", md_path.display(), svg_path.display());
+    Ok(())
+}
+
+/// The chart of the quiet section, beside the page.
+const QUIET_CHART: &str = "performance-quiet.svg";
 
 /// `runs` rounds; in each, every N, and at each N every way in turn, the order reversed every
 /// other round so neither way always runs on the heels of the other.
@@ -332,13 +394,13 @@ fn now_utc() -> String {
         .unwrap_or_else(|_| "unknown date".to_owned())
 }
 
-fn write_report(results: &Results, dir: &Path) -> Result<(), BenchError> {
+fn write_report(
+    results: &Results,
+    quiet: &quiet::QuietResults,
+    dir: &Path,
+) -> Result<(), BenchError> {
     std::fs::create_dir_all(dir).map_err(BenchError::io("create", dir))?;
     let svg_path = dir.join("performance.svg");
-    let md_path = dir.join("performance.md");
     std::fs::write(&svg_path, chart::svg(results)).map_err(BenchError::io("write", &svg_path))?;
-    std::fs::write(&md_path, report::markdown(results, "performance.svg"))
-        .map_err(BenchError::io("write", &md_path))?;
-    eprintln!("wrote {} and {}", md_path.display(), svg_path.display());
-    Ok(())
+    write_quiet(&report::markdown(results, "performance.svg"), quiet, dir)
 }

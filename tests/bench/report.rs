@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::chart::seconds_label;
+use crate::quiet::QuietResults;
+use crate::quiet_report;
 use crate::results::Results;
 use crate::samples::Samples;
 use crate::targets::{Check, Unit, apply_checks, checks};
@@ -34,6 +36,11 @@ fn millis_cell(samples: &Samples) -> String {
 
 fn ratio_cell(ratio: Option<f64>) -> String {
     ratio.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×"))
+}
+
+/// `page` with the "Quieting a cluster" section (issue 13) in place of an earlier one, or added.
+pub fn with_quiet_section(page: &str, quiet: &QuietResults, chart_file: &str) -> String {
+    quiet_report::with_section(page, &quiet_report::markdown(quiet, chart_file))
 }
 
 /// The Markdown report; `chart_file` is the SVG's name beside it.

@@ -88,6 +88,11 @@ impl SdkBaseline {
         format!("'{}' '{}'", self.python.display(), self.script.display())
     }
 
+    /// The virtualenv's Python, which imports the SDK.
+    pub fn python(&self) -> &Path {
+        &self.python
+    }
+
     /// The installed `huaweicloudsdkmrs` version, for the report.
     pub fn sdk_version(&self) -> &str {
         &self.sdk_version

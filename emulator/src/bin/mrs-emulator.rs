@@ -99,6 +99,11 @@ struct Args {
     /// Private key (PEM) of --tls-cert.
     #[arg(long, value_name = "PEM_FILE", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// API requests allowed per second and project (token bucket holding one second's worth);
+    /// beyond it requests are answered 429 APIGW.0308 without Retry-After, as the API gateway does.
+    /// Counted as `throttled` in /__emulator/stats. Default: no limit.
+    #[arg(long, value_name = "R", value_parser = parse_rate_limit)]
+    rate_limit: Option<f64>,
 
     /// Pre-create a RUNNING job (a new UUID unless JOB_ID is given); repeatable.
     #[arg(long = "job", value_name = "CLUSTER_ID[/JOB_ID]")]
@@ -190,6 +195,15 @@ fn parse_rate(text: &str) -> Result<f64, String> {
         Ok(rate)
     } else {
         Err("must be between 0 and 1".to_owned())
+    }
+}
+
+fn parse_rate_limit(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a positive number of requests per second"
+        )),
     }
 }
 
@@ -300,6 +314,7 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
             }),
         serve_metadata: args.metadata || args.metadata_listen.is_some(),
         temp_credential_lifetime: args.temp_credential_lifetime_s.map(Duration::from_secs),
+        rate_limit: args.rate_limit,
     })
 }
 
@@ -510,6 +525,16 @@ mod tests {
         assert_eq!(config.security_tokens, Some(vec!["t".to_owned()]));
         assert_eq!(config.faults.failure_rate, 0.5);
         assert_eq!(config.credentials, EmulatorConfig::default().credentials);
+        assert_eq!(config.rate_limit, None);
+    }
+
+    #[test]
+    fn rate_limit_flag_takes_a_positive_rate() {
+        let args = Args::parse_from(["mrs-emulator", "--rate-limit", "25"]);
+        assert_eq!(config_from(&args).expect("valid").rate_limit, Some(25.0));
+        assert!(parse_rate_limit("0").is_err());
+        assert!(parse_rate_limit("-1").is_err());
+        assert!(parse_rate_limit("fast").is_err());
     }
 
     #[test]

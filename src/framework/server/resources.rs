@@ -158,7 +158,7 @@ pub(super) async fn plan<P: Provider>(
     let mut plan = plan_resource(resource.schema(), &prior, &proposed, &config);
     if !plan.planned.is_null() {
         let mut edit = PlanEdit::new(&mut plan.planned);
-        resource.modify_plan(&inner.ctx(), &mut edit);
+        resource.modify_plan(&inner.ctx(), &mut edit).await;
         let (edit_diags, replace) = edit.finish();
         diags.extend(edit_diags);
         // A create replaces nothing; Terraform expects no replace paths for it.

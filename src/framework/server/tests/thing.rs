@@ -29,7 +29,7 @@ impl Resource<()> for Thing {
     }
 
     // A name asks for what the test wants to see: a warning and a replacement, or an error.
-    fn modify_plan(&self, _: &Ctx<()>, plan: &mut PlanEdit<'_>) {
+    async fn modify_plan(&self, _: &Ctx<()>, plan: &mut PlanEdit<'_>) {
         match plan.string("name") {
             Attr::Known(name) if name == "replace me" => {
                 plan.add_warning("Replacing", "this name needs a new thing");

@@ -1,0 +1,425 @@
+//! Data source `mrs_job_executions`: the jobs of a cluster, filtered as the MRS list API filters
+//! them, with every page read.
+//!
+//! Its arguments and its `jobs` attribute are those of the huaweicloud provider's
+//! `huaweicloud_mapreduce_cluster_jobs`, so a configuration moves over by changing the type name.
+//! It is also what a configuration iterates over (`for_each`) when it wants one `mrs_job_kill` per
+//! running job; `mrs_jobs_kill` does the same in one resource.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::job_execution::epoch_millis_to_rfc3339;
+use super::kill::add_api_error;
+use super::{Clients, validators};
+use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
+use crate::mrs::{JobDetail, JobFilter, JobState};
+use crate::tfvalue::Type;
+
+/// The `mrs_job_executions` data source.
+#[derive(Debug, Default)]
+pub struct JobExecutionsDataSource;
+
+/// `mrs_job_executions`'s values; field names are attribute names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobExecutionsModel {
+    /// `{project_id}/{cluster_id}`.
+    pub id: Option<String>,
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Project ID.
+    pub project_id: Option<String>,
+    /// Exactly this job.
+    pub job_id: Option<String>,
+    /// Part of the job name.
+    pub job_name: Option<String>,
+    /// Submitting user.
+    pub user: Option<String>,
+    /// Job type.
+    pub job_type: Option<String>,
+    /// Job state.
+    pub job_state: Option<String>,
+    /// Job result.
+    pub job_result: Option<String>,
+    /// YARN queue.
+    pub queue: Option<String>,
+    /// Submitted at or after (RFC 3339).
+    pub submitted_time_begin: Option<String>,
+    /// Submitted at or before (RFC 3339).
+    pub submitted_time_end: Option<String>,
+    /// The matching jobs.
+    pub jobs: Option<Vec<JobEntry>>,
+}
+
+/// One element of `jobs`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobEntry {
+    /// Job ID.
+    pub job_id: Option<String>,
+    /// Job name.
+    pub job_name: Option<String>,
+    /// Submitting user.
+    pub user: Option<String>,
+    /// Job type.
+    pub job_type: Option<String>,
+    /// Job state.
+    pub job_state: Option<String>,
+    /// Job result.
+    pub job_result: Option<String>,
+    /// Progress, 0–100.
+    pub job_progress: Option<f64>,
+    /// YARN queue.
+    pub queue: Option<String>,
+    /// YARN application ID.
+    pub app_id: Option<String>,
+    /// YARN tracking URL.
+    pub tracking_url: Option<String>,
+    /// RFC 3339.
+    pub submitted_time: Option<String>,
+    /// RFC 3339.
+    pub started_time: Option<String>,
+    /// RFC 3339.
+    pub finished_time: Option<String>,
+    /// Run time in ms.
+    pub elapsed_time: Option<i64>,
+    /// Arguments as MRS renders them.
+    pub arguments: Option<String>,
+    /// Launcher job ID.
+    pub launcher_id: Option<String>,
+    /// Properties as MRS renders them.
+    pub properties: Option<String>,
+}
+
+impl JobEntry {
+    /// The entry for one listed job.
+    pub fn from_detail(job: JobDetail) -> Self {
+        Self {
+            job_id: job.job_id,
+            job_name: job.job_name,
+            user: job.user,
+            job_type: job.job_type,
+            job_state: job.job_state.map(|s| s.as_str().to_owned()),
+            job_result: job.job_result,
+            job_progress: job.job_progress,
+            queue: job.queue,
+            app_id: job.app_id,
+            tracking_url: job.tracking_url,
+            submitted_time: epoch_millis_to_rfc3339(job.submitted_time),
+            started_time: epoch_millis_to_rfc3339(job.started_time),
+            finished_time: epoch_millis_to_rfc3339(job.finished_time),
+            elapsed_time: job.elapsed_time,
+            arguments: job.arguments,
+            launcher_id: job.launcher_id,
+            properties: job.properties,
+        }
+    }
+}
+
+/// The job states MRS knows, as the list API's `job_state` filter takes them.
+pub const JOB_STATES: [&str; 8] = [
+    "NEW",
+    "NEW_SAVING",
+    "SUBMITTED",
+    "ACCEPTED",
+    "RUNNING",
+    "FINISHED",
+    "FAILED",
+    "KILLED",
+];
+/// The job results MRS knows.
+pub const JOB_RESULTS: [&str; 4] = ["SUCCEEDED", "FAILED", "KILLED", "UNDEFINED"];
+
+/// A `job_state` the API knows, spelled as it spells it.
+pub fn validate_job_state(text: &str) -> Result<(), String> {
+    one_of(text, &JOB_STATES, "job state")
+}
+
+/// A `job_result` the API knows, spelled as it spells it.
+pub fn validate_job_result(text: &str) -> Result<(), String> {
+    one_of(text, &JOB_RESULTS, "job result")
+}
+
+fn one_of(text: &str, allowed: &[&str], what: &str) -> Result<(), String> {
+    if allowed.contains(&text) {
+        return Ok(());
+    }
+    let hint = allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(text.trim()))
+        .map(|a| format!(" Write it in capitals: {a:?}."))
+        .unwrap_or_default();
+    Err(format!(
+        "{text:?} is not an MRS {what}; use one of {}.{hint}",
+        allowed.join(", ")
+    ))
+}
+
+/// An RFC 3339 time such as `2026-11-28T14:00:00Z`.
+pub fn validate_rfc3339(text: &str) -> Result<(), String> {
+    rfc3339_to_epoch_millis(text).map(|_| ())
+}
+
+/// RFC 3339 text as milliseconds since the Unix epoch, the unit the list API filters in.
+pub fn rfc3339_to_epoch_millis(text: &str) -> Result<i64, String> {
+    let parsed =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| {
+                format!(
+                    "{text:?} is not an RFC 3339 time ({e}); write it like \"2026-11-28T14:00:00Z\" or \"2026-11-28T15:00:00+01:00\"."
+                )
+            })?;
+    i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000)
+        .map_err(|_| format!("{text:?} is too far from today to be a job's submission time."))
+}
+
+/// `cluster_id`, `region` and `project_id`: where a cluster is, for the types that act on a
+/// whole cluster.
+pub(super) fn cluster_location_attributes(schema: Schema, replace: bool) -> Schema {
+    let cluster = Attribute::string("cluster_id")
+        .required()
+        .validate_string(validators::validate_id)
+        .describe(
+            "ID of the MRS cluster.",
+            "ID of the MRS cluster (a UUID, as shown in the MRS console).",
+        );
+    let project = Attribute::string("project_id")
+        .optional()
+        .computed()
+        .validate_string(validators::validate_id)
+        .describe(
+            "Project ID; defaults to the provider's.",
+            "Project ID; defaults to the provider's `project_id` (or the one IAM returns for the region).",
+        );
+    let region = Attribute::string("region")
+        .optional()
+        .computed()
+        .validate_string(validators::validate_region)
+        .describe(
+            "Region of the cluster; defaults to the provider's.",
+            "Region of the cluster; defaults to the provider's `region`.",
+        );
+    let mut attributes = [cluster, project, region];
+    if replace {
+        for attribute in &mut attributes {
+            attribute.requires_replace = true;
+        }
+    }
+    attributes
+        .into_iter()
+        .fold(schema, |schema, attribute| schema.attribute(attribute))
+}
+
+fn filter(name: &str, plain: &str, markdown: &str) -> Attribute {
+    Attribute::string(name).optional().describe(plain, markdown)
+}
+
+/// The type of one element of `jobs`.
+fn job_entry_type() -> Type {
+    let text = [
+        "job_id",
+        "job_name",
+        "user",
+        "job_type",
+        "job_state",
+        "job_result",
+        "queue",
+        "app_id",
+        "tracking_url",
+        "submitted_time",
+        "started_time",
+        "finished_time",
+        "arguments",
+        "launcher_id",
+        "properties",
+    ];
+    Type::object(text.into_iter().map(|name| (name, Type::String)).chain([
+        ("job_progress", Type::Number),
+        ("elapsed_time", Type::Number),
+    ]))
+}
+
+/// Builds the API filter from the model; the times were checked at validate.
+fn job_filter(model: &JobExecutionsModel, diags: &mut Diagnostics) -> Option<JobFilter> {
+    let time = |name: &str, value: &Option<String>, diags: &mut Diagnostics| match value {
+        None => Some(None),
+        Some(text) => match rfc3339_to_epoch_millis(text) {
+            Ok(ms) => Some(Some(ms)),
+            Err(message) => {
+                diags.add_attribute_error(
+                    crate::tfvalue::AttributePath::attr(name),
+                    format!("Invalid value for {name}"),
+                    message,
+                );
+                None
+            }
+        },
+    };
+    let begin = time("submitted_time_begin", &model.submitted_time_begin, diags)?;
+    let end = time("submitted_time_end", &model.submitted_time_end, diags)?;
+    Some(JobFilter {
+        job_name: model.job_name.clone(),
+        job_id: model.job_id.clone(),
+        user: model.user.clone(),
+        job_type: model.job_type.clone(),
+        job_state: model.job_state.as_deref().map(JobState::from_api),
+        job_result: model.job_result.clone(),
+        queue: model.queue.clone(),
+        submitted_time_begin: begin,
+        submitted_time_end: end,
+    })
+}
+
+#[async_trait]
+impl DataSource<Clients> for JobExecutionsDataSource {
+    type Model = JobExecutionsModel;
+
+    fn type_name(&self) -> &'static str {
+        "mrs_job_executions"
+    }
+
+    fn schema(&self) -> Schema {
+        cluster_location_attributes(
+            Schema::new(
+                "Lists the jobs of an MRS cluster, filtered as the MRS API filters them.",
+                "Lists the jobs of an MRS cluster (`GET …/clusters/{cluster_id}/job-executions`, every page), \
+                 filtered as the MRS API filters them. Same arguments and `jobs` attribute as the huaweicloud \
+                 provider's `huaweicloud_mapreduce_cluster_jobs`.",
+            ),
+            false,
+        )
+        .attribute(filter("job_id", "Only the job with this ID.", "Only the job with this ID."))
+        .attribute(filter(
+            "job_name",
+            "Only jobs whose name contains this text (the API's fuzzy match).",
+            "Only jobs whose name contains this text (the API's fuzzy match).",
+        ))
+        .attribute(filter("user", "Only jobs submitted by this user.", "Only jobs submitted by this user."))
+        .attribute(filter(
+            "job_type",
+            "Only jobs of this type, e.g. SparkSubmit.",
+            "Only jobs of this type, e.g. `SparkSubmit`, `Flink`, `HiveScript`.",
+        ))
+        .attribute(
+            filter(
+                "job_state",
+                "Only jobs in this state: NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED or KILLED.",
+                "Only jobs in this state: `NEW`, `NEW_SAVING`, `SUBMITTED`, `ACCEPTED`, `RUNNING`, `FINISHED`, `FAILED` or `KILLED`.",
+            )
+            .validate_string(validate_job_state),
+        )
+        .attribute(
+            filter(
+                "job_result",
+                "Only jobs with this result: SUCCEEDED, FAILED, KILLED or UNDEFINED.",
+                "Only jobs with this result: `SUCCEEDED`, `FAILED`, `KILLED` or `UNDEFINED` (not ended).",
+            )
+            .validate_string(validate_job_result),
+        )
+        .attribute(filter("queue", "Only jobs in this YARN queue.", "Only jobs in this YARN queue."))
+        .attribute(
+            filter(
+                "submitted_time_begin",
+                "Only jobs submitted at or after this time (RFC 3339).",
+                "Only jobs submitted at or after this time, RFC 3339 (e.g. `2026-11-28T14:00:00Z`); sent to MRS in epoch milliseconds.",
+            )
+            .validate_string(validate_rfc3339),
+        )
+        .attribute(
+            filter(
+                "submitted_time_end",
+                "Only jobs submitted at or before this time (RFC 3339).",
+                "Only jobs submitted at or before this time, RFC 3339; sent to MRS in epoch milliseconds.",
+            )
+            .validate_string(validate_rfc3339),
+        )
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .describe("project_id/cluster_id.", "`project_id/cluster_id`."),
+        )
+        .attribute(
+            Attribute::new("jobs", Type::list(job_entry_type()))
+                .computed()
+                .describe(
+                    "The matching jobs, newest first.",
+                    "The matching jobs, newest first. Each has `job_id`, `job_name`, `user`, `job_type`, `job_state`, \
+                     `job_result`, `job_progress` (0–100), `queue`, `app_id`, `tracking_url`, `submitted_time`, \
+                     `started_time`, `finished_time` (RFC 3339, UTC; null when not yet), `elapsed_time` (ms), \
+                     `arguments`, `launcher_id` and `properties` (as MRS renders them).",
+                ),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<Clients>,
+        mut model: JobExecutionsModel,
+        diags: &mut Diagnostics,
+    ) -> Option<JobExecutionsModel> {
+        let filter = job_filter(&model, diags)?;
+        let clients = ctx.client(diags)?;
+        let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
+        let (client, project_id) = clients
+            .locate(
+                model.region.as_deref(),
+                model.project_id.as_deref(),
+                deadline,
+                diags,
+            )
+            .await?;
+        let listed = tokio::select! {
+            result = client.list_jobs(&project_id, &model.cluster_id, &filter, deadline.into_std()) => result,
+            () = ctx.stop_token().cancelled() => {
+                diags.add_error("Read interrupted", "Terraform was stopped before MRS answered.");
+                return None;
+            }
+        };
+        let jobs = match listed {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                add_api_error(&e, diags);
+                return None;
+            }
+        };
+        model.id = Some(format!("{project_id}/{}", model.cluster_id));
+        model.project_id = Some(project_id);
+        model.region = Some(client.region().to_owned());
+        model.jobs = Some(jobs.into_iter().map(JobEntry::from_detail).collect());
+        Some(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_results_are_the_apis_words_in_capitals() {
+        for state in JOB_STATES {
+            assert!(validate_job_state(state).is_ok());
+        }
+        let err = validate_job_state("running").expect_err("lowercase");
+        assert!(err.contains("\"RUNNING\""), "{err}");
+        assert!(validate_job_state("DONE").is_err());
+        assert!(validate_job_result("SUCCEEDED").is_ok());
+        assert!(validate_job_result("OK").is_err());
+    }
+
+    #[test]
+    fn rfc3339_times_become_epoch_milliseconds() {
+        assert_eq!(
+            rfc3339_to_epoch_millis("2023-11-14T22:13:20Z"),
+            Ok(1_700_000_000_000)
+        );
+        assert_eq!(
+            rfc3339_to_epoch_millis("2023-11-14T23:13:20.5+01:00"),
+            Ok(1_700_000_000_500)
+        );
+        for bad in ["2023-11-14", "yesterday", "2023-11-14T22:13:20", ""] {
+            assert!(validate_rfc3339(bad).is_err(), "{bad:?}");
+        }
+    }
+}

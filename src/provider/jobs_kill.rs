@@ -1,0 +1,841 @@
+//! Resource `mrs_jobs_kill`: creating it quiets a cluster, killing every job that has not
+//! ended (narrowed by name, user, type or queue), or exactly the jobs in `job_ids`.
+//!
+//! Like `mrs_job_kill` it records an event: reading makes no request, destroying only forgets.
+//! Which jobs match is only known at apply, so the plan leaves `jobs` unknown and names the jobs
+//! that match *now* in a warning; a planned value read from the live API would make Terraform
+//! reject its apply-time re-plan as inconsistent as soon as one job ends in between.
+//!
+//! Every kill goes through [`kill_job`] (one job's rules, convergence included), all of them at
+//! once; the shared client paces them at the API's limit, and the wait is one coalesced poll of
+//! the cluster rather than one per job. What was killed is saved even when some kills failed, so
+//! the next apply (Terraform replaces the tainted instance) only has the rest left to do.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::Clients;
+use super::job_executions::cluster_location_attributes;
+use super::kill::{Caller, DEFAULT_TIMEOUT, KillJob, add_api_error, kill_job};
+use super::validators::validate_id;
+use crate::framework::duration::{parse_duration, validate_duration};
+use crate::framework::{
+    Attr, Attribute, Config, Ctx, Diagnostics, Nesting, PlanEdit, Resource, Schema,
+};
+use crate::mrs::{ApiError, JobDetail, JobFilter, JobState, MrsClient};
+use crate::tfvalue::{AttributePath, Type, Value};
+
+/// The states of a job that has not ended: what `mrs_jobs_kill` selects.
+pub const PENDING_STATES: [JobState; 5] = [
+    JobState::New,
+    JobState::NewSaving,
+    JobState::Submitted,
+    JobState::Accepted,
+    JobState::Running,
+];
+/// Jobs named one per line in the plan's warning before the rest are only counted.
+const NAMED_IN_PLAN: usize = 100;
+/// Pause between two looks at the jobs being waited for.
+const WAIT_TICK: Duration = Duration::from_secs(1);
+/// The filters that narrow the selection; none may be set together with `job_ids`.
+const FILTERS: [&str; 4] = ["job_name", "user", "job_type", "queue"];
+
+/// The `mrs_jobs_kill` resource.
+#[derive(Debug, Default)]
+pub struct JobsKillResource;
+
+/// `mrs_jobs_kill`'s values; field names are attribute names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobsKillModel {
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Project ID (the provider's when not set).
+    pub project_id: Option<String>,
+    /// Region (the provider's when not set).
+    pub region: Option<String>,
+    /// Only jobs whose name contains this.
+    pub job_name: Option<String>,
+    /// Only jobs of this user.
+    pub user: Option<String>,
+    /// Only jobs of this type.
+    pub job_type: Option<String>,
+    /// Only jobs in this queue.
+    pub queue: Option<String>,
+    /// Exactly these jobs.
+    pub job_ids: Option<BTreeSet<String>>,
+    /// Wait for every killed job to end.
+    pub wait_for_termination: Option<bool>,
+    /// Arbitrary values whose change kills again.
+    pub triggers: Option<BTreeMap<String, String>>,
+    /// The jobs whose kill MRS accepted.
+    pub jobs: Option<Vec<KilledJob>>,
+    /// `timeouts { create = "10m" }`.
+    pub timeouts: Option<Timeouts>,
+}
+
+/// One element of `jobs`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KilledJob {
+    /// Job ID.
+    pub job_id: String,
+    /// Job name, as listed.
+    pub job_name: Option<String>,
+    /// `X-Request-Id` of the accepted kill.
+    pub request_id: Option<String>,
+    /// Terminal state seen when waiting.
+    pub final_job_state: Option<String>,
+}
+
+/// The `timeouts` block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timeouts {
+    /// Time allowed for the listing, the kills and the wait.
+    pub create: Option<String>,
+}
+
+/// Which jobs to kill: the part of the configuration the resource and the action share.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Part of the job name.
+    pub job_name: Option<String>,
+    /// Submitting user.
+    pub user: Option<String>,
+    /// Job type.
+    pub job_type: Option<String>,
+    /// YARN queue.
+    pub queue: Option<String>,
+    /// Exactly these jobs (the filters are then unset).
+    pub job_ids: Option<BTreeSet<String>>,
+}
+
+/// A job chosen for killing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Job ID.
+    pub job_id: String,
+    /// Job name, when listed.
+    pub job_name: Option<String>,
+    /// State when listed; `None` for a `job_ids` entry that is not pending.
+    pub state: Option<JobState>,
+}
+
+/// What quieting a cluster achieved, job by job.
+#[derive(Debug, Default)]
+pub struct QuietReport {
+    /// Jobs whose kill MRS accepted, in selection order.
+    pub killed: Vec<KilledJob>,
+    /// Jobs whose kill failed.
+    pub failed: usize,
+}
+
+/// The attributes both the resource and the action have besides the location.
+pub(super) fn selection_attributes(schema: Schema) -> Schema {
+    let filter = |name: &str, plain: &str, markdown: &str| {
+        Attribute::string(name)
+            .optional()
+            .requires_replace()
+            .describe(plain, markdown)
+    };
+    schema
+        .attribute(filter(
+            "job_name",
+            "Only jobs whose name contains this text (the MRS API's fuzzy match).",
+            "Only jobs whose name contains this text (the MRS API's fuzzy match). Not with `job_ids`.",
+        ))
+        .attribute(filter(
+            "user",
+            "Only jobs submitted by this user.",
+            "Only jobs submitted by this user. Not with `job_ids`.",
+        ))
+        .attribute(filter(
+            "job_type",
+            "Only jobs of this type, e.g. SparkSubmit.",
+            "Only jobs of this type, e.g. `SparkSubmit`, `Flink`. Not with `job_ids`.",
+        ))
+        .attribute(filter(
+            "queue",
+            "Only jobs in this YARN queue.",
+            "Only jobs in this YARN queue. Not with `job_ids`.",
+        ))
+        .attribute(
+            Attribute::new("job_ids", Type::set(Type::String))
+                .optional()
+                .requires_replace()
+                .describe(
+                    "Exactly these jobs instead of every job that has not ended.",
+                    "Exactly these job IDs, instead of every job that has not ended (`NEW`, `NEW_SAVING`, \
+                     `SUBMITTED`, `ACCEPTED`, `RUNNING`). Cannot be combined with the filters.",
+                ),
+        )
+}
+
+/// Refuses `job_ids` together with a filter, and job IDs that are not IDs, on the attribute.
+pub(super) fn validate_selection(config: &Config, diags: &mut Diagnostics) {
+    let ids = config.value().attr("job_ids").unwrap_or(&Value::Null);
+    if ids.is_null() {
+        return;
+    }
+    let filters: Vec<&str> = FILTERS
+        .into_iter()
+        .filter(|name| !matches!(config.string(name), Attr::Null))
+        .collect();
+    if !filters.is_empty() {
+        diags.add_attribute_error(
+            AttributePath::attr("job_ids"),
+            "job_ids cannot be combined with filters",
+            format!(
+                "job_ids names exactly the jobs to kill, but {} also set. Remove {} to kill exactly these jobs, \
+                 or remove job_ids to kill every job that has not ended and matches the filters.",
+                filters.join(", "),
+                if filters.len() == 1 { "it" } else { "them" }
+            ),
+        );
+    }
+    if let Value::Set(items) | Value::List(items) = ids {
+        for id in items.iter().filter_map(Value::as_str) {
+            if let Err(message) = validate_id(id) {
+                diags.add_attribute_error(
+                    AttributePath::attr("job_ids"),
+                    "Invalid value in job_ids",
+                    message,
+                );
+            }
+        }
+    }
+}
+
+/// The jobs `selection` names right now: listed by state (one listing per pending state, so
+/// a cluster's long history of ended jobs is never read), or looked up for `job_ids`.
+pub async fn select(
+    client: &MrsClient,
+    project_id: &str,
+    selection: &Selection,
+    deadline: Instant,
+) -> Result<Vec<Target>, ApiError> {
+    let listings = futures::future::join_all(PENDING_STATES.iter().map(|state| {
+        let filter = JobFilter {
+            job_name: selection.job_name.clone(),
+            user: selection.user.clone(),
+            job_type: selection.job_type.clone(),
+            queue: selection.queue.clone(),
+            job_state: Some(state.clone()),
+            ..JobFilter::default()
+        };
+        async move {
+            client
+                .list_jobs(
+                    project_id,
+                    &selection.cluster_id,
+                    &filter,
+                    deadline.into_std(),
+                )
+                .await
+        }
+    }))
+    .await;
+    let mut pending: Vec<JobDetail> = Vec::new();
+    for listing in listings {
+        pending.extend(listing?);
+    }
+    // A job listed twice moved from one state to the next between the listings.
+    let mut seen = BTreeSet::new();
+    pending.retain(|job| {
+        job.job_id
+            .as_ref()
+            .is_some_and(|id| seen.insert(id.clone()))
+    });
+    // Exact filters are checked again: an API that ignored one must not widen a kill.
+    pending.retain(|job| {
+        let same = |wanted: &Option<String>, actual: &Option<String>| {
+            wanted.is_none() || wanted.as_deref() == actual.as_deref()
+        };
+        same(&selection.user, &job.user)
+            && same(&selection.job_type, &job.job_type)
+            && same(&selection.queue, &job.queue)
+    });
+    let as_target = |job: &JobDetail| Target {
+        job_id: job.job_id.clone().unwrap_or_default(),
+        job_name: job.job_name.clone(),
+        state: job.job_state.clone(),
+    };
+    Ok(match &selection.job_ids {
+        None => pending.iter().map(as_target).collect(),
+        Some(ids) => {
+            let by_id: HashMap<&str, &JobDetail> = pending
+                .iter()
+                .filter_map(|job| job.job_id.as_deref().map(|id| (id, job)))
+                .collect();
+            ids.iter()
+                .map(|id| match by_id.get(id.as_str()) {
+                    Some(job) => as_target(job),
+                    None => Target {
+                        job_id: id.clone(),
+                        job_name: None,
+                        state: None,
+                    },
+                })
+                .collect()
+        }
+    })
+}
+
+/// The plan's warning: the jobs that match now, one per line.
+pub fn describe_targets(cluster_id: &str, targets: &[Target], at_apply: &str) -> (String, String) {
+    let summary = format!(
+        "mrs_jobs_kill {at_apply} {} on cluster {cluster_id}",
+        match targets.len() {
+            1 => "1 job".to_owned(),
+            n => format!("{n} jobs"),
+        }
+    );
+    let mut detail = String::from("Job ID, name and state as MRS lists them now:\n");
+    for target in targets.iter().take(NAMED_IN_PLAN) {
+        let _ = writeln!(
+            detail,
+            "  {}  {}  {}",
+            target.job_id,
+            target.job_name.as_deref().unwrap_or("-"),
+            target
+                .state
+                .as_ref()
+                .map_or("not running (ended, or unknown to MRS)", |s| s.as_str())
+        );
+    }
+    if targets.len() > NAMED_IN_PLAN {
+        let _ = writeln!(
+            detail,
+            "  … and {} more ({} in all).",
+            targets.len() - NAMED_IN_PLAN,
+            targets.len()
+        );
+    }
+    detail.push_str(
+        "The apply lists the jobs again and kills those that match then, so `jobs` is known only after apply.",
+    );
+    (summary, detail)
+}
+
+/// What is needed to kill one cluster's jobs, shared by the resource and the action.
+pub struct Quiet<'a> {
+    /// Client for the cluster's region.
+    pub client: &'a MrsClient,
+    /// Project ID.
+    pub project_id: &'a str,
+    /// The jobs to kill.
+    pub targets: Vec<Target>,
+    /// Cluster ID.
+    pub cluster_id: &'a str,
+    /// Wait for each killed job to end.
+    pub wait: bool,
+    /// When everything must be over.
+    pub deadline: Instant,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub stop: &'a CancellationToken,
+    /// The resource or the action, for the per-job messages.
+    pub caller: Caller,
+}
+
+/// Kills every target at once (each through [`kill_job`]), then, if asked, waits for all of them
+/// with coalesced looks. Each failed job adds its own error diagnostic.
+pub async fn quiet_cluster(
+    quiet: Quiet<'_>,
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) -> QuietReport {
+    let kills = quiet.targets.iter().map(|target| async move {
+        let mut job_diags = Diagnostics::new();
+        let job = KillJob {
+            client: quiet.client,
+            project_id: quiet.project_id,
+            cluster_id: quiet.cluster_id,
+            job_id: &target.job_id,
+            wait: false,
+            deadline: quiet.deadline,
+            stop: quiet.stop,
+            caller: quiet.caller,
+        };
+        let report = kill_job(job, progress, &mut job_diags).await;
+        (report, job_diags)
+    });
+    let outcomes = futures::future::join_all(kills).await;
+    let mut report = QuietReport::default();
+    for (target, (outcome, job_diags)) in quiet.targets.iter().zip(outcomes) {
+        let failed = job_diags.has_errors() || outcome.is_none();
+        diags.extend(job_diags);
+        match outcome {
+            Some(kill) if !failed => report.killed.push(KilledJob {
+                job_id: target.job_id.clone(),
+                job_name: target.job_name.clone(),
+                request_id: kill.request_id,
+                final_job_state: kill.final_state.map(|s| s.as_str().to_owned()),
+            }),
+            _ => report.failed += 1,
+        }
+    }
+    if quiet.wait {
+        wait_for_all(&quiet, &mut report.killed, progress, diags).await;
+    }
+    progress(format!(
+        "cluster {}: {} killed, {} failed{}",
+        quiet.cluster_id,
+        report.killed.len(),
+        report.failed,
+        if quiet.wait {
+            format!(
+                ", {} ended",
+                report
+                    .killed
+                    .iter()
+                    .filter(|j| j.final_job_state.is_some())
+                    .count()
+            )
+        } else {
+            String::new()
+        }
+    ));
+    report
+}
+
+/// Polls the cluster until every killed job has ended, the deadline, or a stop.
+async fn wait_for_all(
+    quiet: &Quiet<'_>,
+    killed: &mut [KilledJob],
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) {
+    // Jobs MRS no longer knows: nothing to wait for, and no final state to record.
+    let mut gone: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let pending: Vec<String> = killed
+            .iter()
+            .filter(|j| j.final_job_state.is_none() && !gone.contains(&j.job_id))
+            .map(|j| j.job_id.clone())
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        if Instant::now() + WAIT_TICK > quiet.deadline {
+            diags.add_error(
+                "Timed out waiting for killed jobs to end",
+                format!(
+                    "MRS accepted the kills, but {} job(s) on cluster {} had not ended when the create timeout ran out: {}. \
+                     They are recorded in state with final_job_state null. Raise `timeouts {{ create = ... }}`, \
+                     or check the jobs in the MRS console.",
+                    pending.len(),
+                    quiet.cluster_id,
+                    pending.join(", ")
+                ),
+            );
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(WAIT_TICK) => {}
+            () = quiet.stop.cancelled() => {
+                diags.add_warning(
+                    "Stopped waiting for the jobs",
+                    format!(
+                        "Terraform was stopped while waiting for {} killed job(s) on cluster {} to end. MRS had accepted \
+                         the kills, so they are recorded in state; their final_job_state stays empty.",
+                        pending.len(),
+                        quiet.cluster_id
+                    ),
+                );
+                return;
+            }
+        }
+        let mut looks = quiet
+            .client
+            .look_at_jobs(
+                quiet.project_id,
+                quiet.cluster_id,
+                &pending,
+                quiet.deadline.into_std(),
+            )
+            .await;
+        for job in killed.iter_mut().filter(|j| pending.contains(&j.job_id)) {
+            match looks.remove(&job.job_id) {
+                Some(Ok(detail)) => {
+                    if let Some(state) = detail.job_state.filter(JobState::is_terminal) {
+                        progress(format!("job {} → {}", job.job_id, state.as_str()));
+                        if state != JobState::Killed {
+                            diags.add_warning(
+                                "Job ended on its own",
+                                format!(
+                                    "Job {} on cluster {} ended as {} before the kill took effect; it is not running any more.",
+                                    job.job_id,
+                                    quiet.cluster_id,
+                                    state.as_str()
+                                ),
+                            );
+                        }
+                        job.final_job_state = Some(state.as_str().to_owned());
+                    }
+                }
+                Some(Err(err)) if err.status == Some(404) => {
+                    add_api_error(&err, diags);
+                    gone.insert(job.job_id.clone());
+                }
+                // Transient trouble: the client already retried; look again next tick.
+                Some(Err(_)) | None => {}
+            }
+        }
+    }
+}
+
+/// The create timeout, or the default.
+fn create_timeout(timeouts: Option<&Timeouts>) -> Duration {
+    timeouts
+        .and_then(|t| t.create.as_deref())
+        .map(parse_duration)
+        .transpose()
+        .unwrap_or(None)
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+impl JobsKillModel {
+    fn selection(&self) -> Selection {
+        Selection {
+            cluster_id: self.cluster_id.clone(),
+            job_name: self.job_name.clone(),
+            user: self.user.clone(),
+            job_type: self.job_type.clone(),
+            queue: self.queue.clone(),
+            job_ids: self.job_ids.clone(),
+        }
+    }
+}
+
+/// The selection from a planned value, when every part of it is known.
+fn known_selection(planned: &Config) -> Option<(Selection, Option<String>, Option<String>)> {
+    let selection_known = ["cluster_id", "region", "job_ids"]
+        .into_iter()
+        .chain(FILTERS)
+        .all(|name| planned.value().attr(name).is_none_or(Value::is_fully_known));
+    if !selection_known {
+        return None;
+    }
+    let text = |name: &str| planned.string(name).known();
+    let job_ids = match planned.value().attr("job_ids") {
+        Some(Value::Set(items) | Value::List(items)) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+        ),
+        _ => None,
+    };
+    let selection = Selection {
+        cluster_id: text("cluster_id")?,
+        job_name: text("job_name"),
+        user: text("user"),
+        job_type: text("job_type"),
+        queue: text("queue"),
+        job_ids,
+    };
+    Some((selection, text("region"), text("project_id")))
+}
+
+#[async_trait]
+impl Resource<Clients> for JobsKillResource {
+    type Model = JobsKillModel;
+
+    fn type_name(&self) -> &'static str {
+        "mrs_jobs_kill"
+    }
+
+    fn schema(&self) -> Schema {
+        let schema = cluster_location_attributes(
+            Schema::new(
+                "Kills every job on an MRS cluster that has not ended (or those selected) when created. Destroying it only forgets the record.",
+                "Quiets an MRS cluster when created: kills every job that has not ended (`NEW`, `NEW_SAVING`, `SUBMITTED`, \
+                 `ACCEPTED`, `RUNNING`), narrowed by `job_name`, `user`, `job_type` or `queue`, or exactly the jobs in \
+                 `job_ids`. The plan names the jobs that match in a warning; the apply lists them again and kills those, all \
+                 at once. Reading makes no request; destroying only forgets the record. Change `triggers` to kill again.",
+            ),
+            true,
+        );
+        selection_attributes(schema)
+            .attribute(Attribute::string_map("triggers").optional().requires_replace().describe(
+                "Arbitrary values; changing any replaces the resource and kills again.",
+                "Arbitrary string values; changing any of them replaces the resource, which lists and kills again.",
+            ))
+            .attribute(Attribute::bool("wait_for_termination").optional().default_value(Value::Bool(false)).describe(
+                "After the kills are accepted, wait until every killed job has ended. Default false.",
+                "After MRS accepts the kills, poll the cluster (once a second, one listing for all the jobs) until every \
+                 killed job is `KILLED`, `FAILED` or `FINISHED`, within the create timeout. Default `false`.",
+            ))
+            .attribute(
+                Attribute::new(
+                    "jobs",
+                    Type::list(Type::object([
+                        ("job_id", Type::String),
+                        ("job_name", Type::String),
+                        ("request_id", Type::String),
+                        ("final_job_state", Type::String),
+                    ])),
+                )
+                .computed()
+                .describe(
+                    "The jobs whose kill MRS accepted.",
+                    "The jobs whose kill MRS accepted: `job_id`, `job_name`, `request_id` (`X-Request-Id` of the kill) and \
+                     `final_job_state` (the terminal state seen when waiting; null otherwise).",
+                ),
+            )
+            .block(
+                "timeouts",
+                Nesting::Single,
+                Schema::new("Operation timeouts.", "Operation timeouts.").attribute(
+                    Attribute::string("create").optional().validate_string(validate_duration).describe(
+                        "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
+                        "Time allowed for the listing, the kills, their retries and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
+                    ),
+                ),
+            )
+    }
+
+    fn validate(&self, config: &Config, diags: &mut Diagnostics) {
+        validate_selection(config, diags);
+    }
+
+    /// Shows region and project when the provider already knows them, and for a create or
+    /// replacement (`jobs` unknown) names in a warning the jobs that match now. `jobs` itself
+    /// stays unknown: a list read from the live API would make the apply-time plan differ.
+    async fn modify_plan(&self, ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
+        let Some(clients) = ctx.configured() else {
+            return;
+        };
+        plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
+        if let Attr::Known(region) = plan.string("region")
+            && let Some(project_id) = clients.known_project_id(&region)
+        {
+            plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
+        }
+        clients.check_planned_region(plan);
+        let planned = plan.config();
+        if plan.has_errors() || !planned.value().attr("jobs").is_some_and(Value::is_unknown) {
+            return;
+        }
+        let Some((selection, region, project_id)) = known_selection(&planned) else {
+            plan.add_warning(
+                "mrs_jobs_kill cannot list its jobs yet",
+                "Part of the selection (cluster_id, the filters or job_ids) is only known after apply, so the plan cannot \
+                 name the jobs that will be killed. The apply lists and kills those that match then.",
+            );
+            return;
+        };
+        let deadline = Instant::now() + DEFAULT_TIMEOUT;
+        let diags = plan.diagnostics();
+        let Some((client, project_id)) = clients
+            .locate(region.as_deref(), project_id.as_deref(), deadline, diags)
+            .await
+        else {
+            return;
+        };
+        let listed = tokio::select! {
+            result = select(&client, &project_id, &selection, deadline) => result,
+            () = ctx.stop_token().cancelled() => return,
+        };
+        match listed {
+            Ok(targets) if targets.is_empty() => diags.add_warning(
+                format!("mrs_jobs_kill has nothing to kill on cluster {}", selection.cluster_id),
+                "No job matches the selection right now. The apply lists the jobs again; if none matches then either, \
+                 it records an empty `jobs` list.",
+            ),
+            Ok(targets) => {
+                let (summary, detail) =
+                    describe_targets(&selection.cluster_id, &targets, "would kill");
+                diags.add_warning(summary, detail);
+            }
+            Err(err) => add_api_error(&err, diags),
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<Clients>,
+        mut planned: JobsKillModel,
+        diags: &mut Diagnostics,
+    ) -> Option<JobsKillModel> {
+        let deadline = Instant::now() + create_timeout(planned.timeouts.as_ref());
+        let clients = ctx.client(diags)?;
+        let (client, project_id) = clients
+            .locate(
+                planned.region.as_deref(),
+                planned.project_id.as_deref(),
+                deadline,
+                diags,
+            )
+            .await?;
+        let selection = planned.selection();
+        let targets = tokio::select! {
+            result = select(&client, &project_id, &selection, deadline) => result,
+            () = ctx.stop_token().cancelled() => {
+                diags.add_error("Kill interrupted", "Terraform was stopped before the jobs were listed; nothing was killed.");
+                return None;
+            }
+        };
+        let targets = match targets {
+            Ok(targets) => targets,
+            Err(err) => {
+                add_api_error(&err, diags);
+                return None;
+            }
+        };
+        if targets.is_empty() {
+            diags.add_warning(
+                format!(
+                    "mrs_jobs_kill found nothing to kill on cluster {}",
+                    planned.cluster_id
+                ),
+                "No job matched the selection at apply time; `jobs` is recorded as an empty list.",
+            );
+        }
+        let wait = planned.wait_for_termination.unwrap_or(false);
+        let quiet = Quiet {
+            client: &client,
+            project_id: &project_id,
+            targets,
+            cluster_id: &planned.cluster_id,
+            wait,
+            deadline,
+            stop: ctx.stop_token(),
+            caller: Caller::Resource,
+        };
+        let report = quiet_cluster(
+            quiet,
+            &|line| tracing::info!(target: "provider", "{line}"),
+            diags,
+        )
+        .await;
+        if report.killed.is_empty() && report.failed > 0 {
+            // Nothing happened in MRS: nothing to record.
+            return None;
+        }
+        planned.region = Some(client.region().to_owned());
+        planned.project_id = Some(project_id);
+        planned.wait_for_termination = Some(wait);
+        planned.jobs = Some(report.killed);
+        Some(planned)
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Ctx<Clients>,
+        state: JobsKillModel,
+        _diags: &mut Diagnostics,
+    ) -> Option<JobsKillModel> {
+        Some(state)
+    }
+
+    async fn update(
+        &self,
+        _ctx: &Ctx<Clients>,
+        _prior: JobsKillModel,
+        planned: JobsKillModel,
+        _diags: &mut Diagnostics,
+    ) -> JobsKillModel {
+        planned
+    }
+
+    async fn delete(&self, _ctx: &Ctx<Clients>, prior: JobsKillModel, diags: &mut Diagnostics) {
+        diags.add_warning(
+            "Only the record of the kills was removed",
+            format!(
+                "Destroying mrs_jobs_kill sends nothing to MRS: the jobs on cluster {} stay as they are. \
+                 The resource only recorded which kills were sent.",
+                prior.cluster_id
+            ),
+        );
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Ctx<Clients>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<JobsKillModel> {
+        diags.add_error(
+            "mrs_jobs_kill cannot be imported",
+            format!(
+                "mrs_jobs_kill records kills this configuration sent; there is no object in MRS to import for {id:?}. \
+                 Declare the resource and run `terraform apply` to kill the jobs."
+            ),
+        );
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(i: usize) -> Target {
+        Target {
+            job_id: format!("job-{i}"),
+            job_name: Some(format!("etl-{i}")),
+            state: Some(JobState::Running),
+        }
+    }
+
+    #[test]
+    fn plan_warning_names_the_first_hundred_jobs_one_per_line_then_counts() {
+        let targets: Vec<Target> = (0..130).map(target).collect();
+        let (summary, detail) = describe_targets("c1", &targets, "would kill");
+        assert_eq!(summary, "mrs_jobs_kill would kill 130 jobs on cluster c1");
+        let named: Vec<&str> = detail.lines().filter(|l| l.contains("  etl-")).collect();
+        assert_eq!(named.len(), 100);
+        assert_eq!(named[0], "  job-0  etl-0  RUNNING");
+        assert!(detail.contains("… and 30 more (130 in all)."), "{detail}");
+        let (one, _) = describe_targets("c1", &targets[..1], "would kill");
+        assert_eq!(one, "mrs_jobs_kill would kill 1 job on cluster c1");
+    }
+
+    #[test]
+    fn job_ids_with_a_filter_is_an_error_on_job_ids() {
+        let config = |pairs: &[(&str, Value)]| {
+            Config::new(Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ))
+        };
+        let ids = Value::Set(vec![Value::String("j1".into())]);
+        let mut diags = Diagnostics::new();
+        validate_selection(
+            &config(&[
+                ("job_ids", ids.clone()),
+                ("user", Value::String("etl".into())),
+                ("queue", Value::Unknown),
+            ]),
+            &mut diags,
+        );
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].attribute, Some(AttributePath::attr("job_ids")));
+        assert!(
+            errors[0].detail.contains("user, queue"),
+            "{}",
+            errors[0].detail
+        );
+
+        let mut diags = Diagnostics::new();
+        validate_selection(&config(&[("job_ids", ids)]), &mut diags);
+        assert!(diags.is_empty());
+        let mut diags = Diagnostics::new();
+        validate_selection(
+            &config(&[("job_ids", Value::Set(vec![Value::String("a/b".into())]))]),
+            &mut diags,
+        );
+        assert!(diags.has_errors());
+    }
+}

@@ -1,0 +1,165 @@
+//! Action `mrs_jobs_kill` (Terraform 1.14+): quiet a cluster from a plan without keeping
+//! anything in state, e.g. with `action_trigger { events = [before_update] }` on a cluster whose
+//! size is about to change. Same selection and the same kills as the resource; one progress
+//! event per job and a summary.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use tokio::time::Instant;
+
+use super::Clients;
+use super::job_executions::cluster_location_attributes;
+use super::jobs_kill::{
+    Quiet, Selection, describe_targets, quiet_cluster, select, selection_attributes,
+    validate_selection,
+};
+use super::kill::{Caller, DEFAULT_TIMEOUT, add_api_error};
+use crate::framework::duration::{parse_duration, validate_duration};
+use crate::framework::{Action, Attribute, Config, Ctx, Diagnostics, Progress, Schema};
+
+/// The `mrs_jobs_kill` action.
+#[derive(Debug, Default)]
+pub struct JobsKillAction;
+
+/// The action's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobsKillActionModel {
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Project ID (the provider's when not set).
+    pub project_id: Option<String>,
+    /// Region (the provider's when not set).
+    pub region: Option<String>,
+    /// Only jobs whose name contains this.
+    pub job_name: Option<String>,
+    /// Only jobs of this user.
+    pub user: Option<String>,
+    /// Only jobs of this type.
+    pub job_type: Option<String>,
+    /// Only jobs in this queue.
+    pub queue: Option<String>,
+    /// Exactly these jobs.
+    pub job_ids: Option<BTreeSet<String>>,
+    /// Wait for every killed job to end.
+    pub wait_for_termination: Option<bool>,
+    /// Time allowed, e.g. `10m`.
+    pub timeout: Option<String>,
+}
+
+#[async_trait]
+impl Action<Clients> for JobsKillAction {
+    type Model = JobsKillActionModel;
+
+    fn type_name(&self) -> &'static str {
+        "mrs_jobs_kill"
+    }
+
+    fn schema(&self) -> Schema {
+        let schema = cluster_location_attributes(
+            Schema::new(
+                "Kills every job on an MRS cluster that has not ended (or those selected); keeps nothing in state.",
+                "Quiets an MRS cluster when invoked: kills every job that has not ended, narrowed by `job_name`, `user`, \
+                 `job_type` or `queue`, or exactly the jobs in `job_ids`, reporting each job and a summary; keeps nothing \
+                 in state. Needs Terraform 1.14 or later.",
+            ),
+            false,
+        );
+        let mut schema = selection_attributes(schema)
+            .attribute(Attribute::bool("wait_for_termination").optional().describe(
+                "Wait until every killed job has ended. Default false.",
+                "Wait until every killed job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
+            ))
+            .attribute(Attribute::string("timeout").optional().validate_string(validate_duration).describe(
+                "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
+                "Time allowed for the listing, the kills and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
+            ));
+        // An action keeps no state, so nothing is computed and nothing is replaced.
+        for attribute in &mut schema.attributes {
+            attribute.computed = false;
+            attribute.requires_replace = false;
+        }
+        schema
+    }
+
+    fn validate(&self, config: &Config, diags: &mut Diagnostics) {
+        validate_selection(config, diags);
+    }
+
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Clients>,
+        config: JobsKillActionModel,
+        progress: &Progress,
+        diags: &mut Diagnostics,
+    ) {
+        let timeout = config
+            .timeout
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .unwrap_or(None)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let deadline = Instant::now() + timeout;
+        let Some(clients) = ctx.client(diags) else {
+            return;
+        };
+        let Some((client, project_id)) = clients
+            .locate(
+                config.region.as_deref(),
+                config.project_id.as_deref(),
+                deadline,
+                diags,
+            )
+            .await
+        else {
+            return;
+        };
+        let selection = Selection {
+            cluster_id: config.cluster_id.clone(),
+            job_name: config.job_name,
+            user: config.user,
+            job_type: config.job_type,
+            queue: config.queue,
+            job_ids: config.job_ids,
+        };
+        let targets = tokio::select! {
+            result = select(&client, &project_id, &selection, deadline) => result,
+            () = ctx.stop_token().cancelled() => {
+                diags.add_error("Kill interrupted", "Terraform was stopped before the jobs were listed; nothing was killed.");
+                return;
+            }
+        };
+        let targets = match targets {
+            Ok(targets) => targets,
+            Err(err) => {
+                add_api_error(&err, diags);
+                return;
+            }
+        };
+        if targets.is_empty() {
+            diags.add_warning(
+                format!(
+                    "mrs_jobs_kill found nothing to kill on cluster {}",
+                    config.cluster_id
+                ),
+                "No job matched the selection.",
+            );
+        } else {
+            let (summary, _) = describe_targets(&config.cluster_id, &targets, "is killing");
+            progress.report(summary);
+        }
+        let quiet = Quiet {
+            client: &client,
+            project_id: &project_id,
+            targets,
+            cluster_id: &config.cluster_id,
+            wait: config.wait_for_termination.unwrap_or(false),
+            deadline,
+            stop: ctx.stop_token(),
+            caller: Caller::Action,
+        };
+        let report_line = |line: String| progress.report(line);
+        quiet_cluster(quiet, &report_line, diags).await;
+    }
+}
