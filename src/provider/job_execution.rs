@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::kill::add_job_error;
+use super::operation;
 use super::{Clients, job_location_attributes};
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
 
@@ -96,16 +97,15 @@ impl DataSource<Clients> for JobExecutionDataSource {
         mut model: JobExecutionModel,
         diags: &mut Diagnostics,
     ) -> Option<JobExecutionModel> {
-        let clients = ctx.client(diags)?;
         let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
-        let (client, project_id) = clients
-            .locate(
-                model.region.as_deref(),
-                model.project_id.as_deref(),
-                deadline,
-                diags,
-            )
-            .await?;
+        let (client, project_id) = operation::locate(
+            ctx,
+            model.region.as_deref(),
+            model.project_id.as_deref(),
+            deadline,
+            diags,
+        )
+        .await?;
         let detail = tokio::select! {
             result = client.show_job(&project_id, &model.cluster_id, &model.job_execution_id, deadline.into_std()) => result,
             () = ctx.stop_token().cancelled() => {

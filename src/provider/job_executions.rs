@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::job_execution::epoch_millis_to_rfc3339;
 use super::kill::add_api_error;
+use super::operation;
 use super::{Clients, validators};
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
 use crate::mrs::{JobDetail, JobFilter, JobState};
@@ -360,16 +361,15 @@ impl DataSource<Clients> for JobExecutionsDataSource {
         diags: &mut Diagnostics,
     ) -> Option<JobExecutionsModel> {
         let filter = job_filter(&model, diags)?;
-        let clients = ctx.client(diags)?;
         let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
-        let (client, project_id) = clients
-            .locate(
-                model.region.as_deref(),
-                model.project_id.as_deref(),
-                deadline,
-                diags,
-            )
-            .await?;
+        let (client, project_id) = operation::locate(
+            ctx,
+            model.region.as_deref(),
+            model.project_id.as_deref(),
+            deadline,
+            diags,
+        )
+        .await?;
         let listed = tokio::select! {
             result = client.list_jobs(&project_id, &model.cluster_id, &filter, deadline.into_std()) => result,
             () = ctx.stop_token().cancelled() => {

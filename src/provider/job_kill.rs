@@ -20,10 +20,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::{Caller, DEFAULT_TIMEOUT, KillJob, kill_job};
+use super::kill::{Caller, KillJob, kill_job};
+use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
 use super::{Clients, job_location_attributes};
-use crate::framework::duration::{parse_duration, validate_duration};
-use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Resource, Schema};
+use crate::framework::{Attribute, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::tfvalue::Value;
 
 /// The `mrs_job_kill` resource.
@@ -56,13 +56,6 @@ pub struct JobKillModel {
     pub timeouts: Option<Timeouts>,
 }
 
-/// The `timeouts` block.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Timeouts {
-    /// Time allowed for the kill and the wait after it.
-    pub create: Option<String>,
-}
-
 #[async_trait]
 impl Resource<Clients> for JobKillResource {
     type Model = JobKillModel;
@@ -72,7 +65,7 @@ impl Resource<Clients> for JobKillResource {
     }
 
     fn schema(&self) -> Schema {
-        job_location_attributes(Schema::new(
+        let schema = job_location_attributes(Schema::new(
             "Kills a job on an MRS cluster when created. Destroying it only forgets the record.",
             "Kills a job on an MRS cluster when created (`POST …/job-executions/{job_execution_id}/kill`; \
              HTTP 202 means MRS accepted the kill). Reading makes no request; destroying only forgets the record. \
@@ -110,16 +103,11 @@ impl Resource<Clients> for JobKillResource {
              `wait_for_termination` is true and the wait ended, and whenever MRS refused the kill (error `0175`) \
              because the job had already ended (killed earlier, or finished or failed by itself). Null when the kill \
              was accepted and not waited for. A `postcondition` on it can require `KILLED`.",
-        ))
-        .block(
-            "timeouts",
-            Nesting::Single,
-            Schema::new("Operation timeouts.", "Operation timeouts.").attribute(
-                Attribute::string("create").optional().validate_string(validate_duration).describe(
-                    "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
-                    "Time allowed for the kill, its retries and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
-                ),
-            ),
+        ));
+        with_timeouts_block(
+            schema,
+            "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
+            "Time allowed for the kill, its retries and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
         )
     }
 
@@ -131,12 +119,7 @@ impl Resource<Clients> for JobKillResource {
             return;
         };
         clients.check_planned_region(plan);
-        plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
-        if let Attr::Known(region) = plan.string("region")
-            && let Some(project_id) = clients.known_project_id(&region)
-        {
-            plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
-        }
+        fill_planned_location(clients, plan);
     }
 
     async fn create(
@@ -145,24 +128,15 @@ impl Resource<Clients> for JobKillResource {
         mut planned: JobKillModel,
         diags: &mut Diagnostics,
     ) -> Option<JobKillModel> {
-        let timeout = planned
-            .timeouts
-            .as_ref()
-            .and_then(|t| t.create.as_deref())
-            .map(parse_duration)
-            .transpose()
-            .unwrap_or(None)
-            .unwrap_or(DEFAULT_TIMEOUT);
-        let deadline = Instant::now() + timeout;
-        let clients = ctx.client(diags)?;
-        let (client, project_id) = clients
-            .locate(
-                planned.region.as_deref(),
-                planned.project_id.as_deref(),
-                deadline,
-                diags,
-            )
-            .await?;
+        let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
+        let (client, project_id) = operation::locate(
+            ctx,
+            planned.region.as_deref(),
+            planned.project_id.as_deref(),
+            deadline,
+            diags,
+        )
+        .await?;
         let wait = planned.wait_for_termination.unwrap_or(false);
         let job = KillJob {
             client: &client,

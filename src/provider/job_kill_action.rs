@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::{Caller, DEFAULT_TIMEOUT, KillJob, kill_job};
+use super::kill::{Caller, KillJob, kill_job};
+use super::operation::{self, duration_attribute, stateless};
 use super::{Clients, job_location_attributes};
-use crate::framework::duration::{parse_duration, validate_duration};
 use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
 
 /// The `mrs_job_kill` action.
@@ -43,7 +43,7 @@ impl Action<Clients> for JobKillAction {
     }
 
     fn schema(&self) -> Schema {
-        let mut schema = job_location_attributes(Schema::new(
+        stateless(job_location_attributes(Schema::new(
             "Kills a job on an MRS cluster; keeps nothing in state.",
             "Kills a job on an MRS cluster when invoked, reporting progress; keeps nothing in state. Needs Terraform 1.14 or later.",
         ))
@@ -51,16 +51,11 @@ impl Action<Clients> for JobKillAction {
             "Wait until the job is KILLED, FAILED or FINISHED. Default false.",
             "Wait until the job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
         ))
-        .attribute(Attribute::string("timeout").optional().validate_string(validate_duration).describe(
+        .attribute(duration_attribute(
+            "timeout",
             "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
             "Time allowed for the kill and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
-        ));
-        // An action keeps no state, so nothing is computed and nothing is replaced.
-        for attribute in &mut schema.attributes {
-            attribute.computed = false;
-            attribute.requires_replace = false;
-        }
-        schema
+        )))
     }
 
     async fn invoke(
@@ -70,25 +65,15 @@ impl Action<Clients> for JobKillAction {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let timeout = config
-            .timeout
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
-            .unwrap_or(None)
-            .unwrap_or(DEFAULT_TIMEOUT);
-        let deadline = Instant::now() + timeout;
-        let Some(clients) = ctx.client(diags) else {
-            return;
-        };
-        let Some((client, project_id)) = clients
-            .locate(
-                config.region.as_deref(),
-                config.project_id.as_deref(),
-                deadline,
-                diags,
-            )
-            .await
+        let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
+        let Some((client, project_id)) = operation::locate(
+            ctx,
+            config.region.as_deref(),
+            config.project_id.as_deref(),
+            deadline,
+            diags,
+        )
+        .await
         else {
             return;
         };

@@ -23,11 +23,9 @@ use tokio_util::sync::CancellationToken;
 use super::Clients;
 use super::job_executions::cluster_location_attributes;
 use super::kill::{Caller, DEFAULT_TIMEOUT, KillJob, add_api_error, kill_job};
+use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
 use super::validators::validate_id;
-use crate::framework::duration::{parse_duration, validate_duration};
-use crate::framework::{
-    Attr, Attribute, Config, Ctx, Diagnostics, Nesting, PlanEdit, Resource, Schema,
-};
+use crate::framework::{Attr, Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::mrs::{ApiError, JobDetail, JobFilter, JobState, MrsClient};
 use crate::tfvalue::{AttributePath, Type, Value};
 
@@ -90,13 +88,6 @@ pub struct KilledJob {
     pub request_id: Option<String>,
     /// Terminal state seen when waiting.
     pub final_job_state: Option<String>,
-}
-
-/// The `timeouts` block.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Timeouts {
-    /// Time allowed for the listing, the kills and the wait.
-    pub create: Option<String>,
 }
 
 /// Which jobs to kill: the part of the configuration the resource and the action share.
@@ -285,6 +276,32 @@ pub async fn select(
                 .collect()
         }
     })
+}
+
+/// The jobs `selection` names at apply, or `None` after an error in `diags`: the listing failed,
+/// or Terraform stopped the provider before it was answered (then nothing was killed).
+pub async fn list_targets(
+    client: &MrsClient,
+    project_id: &str,
+    selection: &Selection,
+    deadline: Instant,
+    stop: &CancellationToken,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Target>> {
+    let targets = tokio::select! {
+        result = select(client, project_id, selection, deadline) => result,
+        () = stop.cancelled() => {
+            diags.add_error("Kill interrupted", "Terraform was stopped before the jobs were listed; nothing was killed.");
+            return None;
+        }
+    };
+    match targets {
+        Ok(targets) => Some(targets),
+        Err(err) => {
+            add_api_error(&err, diags);
+            None
+        }
+    }
 }
 
 /// The plan's warning: the jobs that match now, one per line.
@@ -490,16 +507,6 @@ async fn wait_for_all(
     }
 }
 
-/// The create timeout, or the default.
-fn create_timeout(timeouts: Option<&Timeouts>) -> Duration {
-    timeouts
-        .and_then(|t| t.create.as_deref())
-        .map(parse_duration)
-        .transpose()
-        .unwrap_or(None)
-        .unwrap_or(DEFAULT_TIMEOUT)
-}
-
 impl JobsKillModel {
     fn selection(&self) -> Selection {
         Selection {
@@ -563,7 +570,7 @@ impl Resource<Clients> for JobsKillResource {
             ),
             true,
         );
-        selection_attributes(schema)
+        let schema = selection_attributes(schema)
             .attribute(Attribute::string_map("triggers").optional().requires_replace().describe(
                 "Arbitrary values; changing any replaces the resource and kills again.",
                 "Arbitrary string values; changing any of them replaces the resource, which lists and kills again.",
@@ -589,17 +596,12 @@ impl Resource<Clients> for JobsKillResource {
                     "The jobs whose kill MRS accepted: `job_id`, `job_name`, `request_id` (`X-Request-Id` of the kill) and \
                      `final_job_state` (the terminal state seen when waiting; null otherwise).",
                 ),
-            )
-            .block(
-                "timeouts",
-                Nesting::Single,
-                Schema::new("Operation timeouts.", "Operation timeouts.").attribute(
-                    Attribute::string("create").optional().validate_string(validate_duration).describe(
-                        "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
-                        "Time allowed for the listing, the kills, their retries and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
-                    ),
-                ),
-            )
+            );
+        with_timeouts_block(
+            schema,
+            "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
+            "Time allowed for the listing, the kills, their retries and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
+        )
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {
@@ -613,12 +615,7 @@ impl Resource<Clients> for JobsKillResource {
         let Some(clients) = ctx.configured() else {
             return;
         };
-        plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
-        if let Attr::Known(region) = plan.string("region")
-            && let Some(project_id) = clients.known_project_id(&region)
-        {
-            plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
-        }
+        fill_planned_location(clients, plan);
         clients.check_planned_region(plan);
         let planned = plan.config();
         if plan.has_errors() || !planned.value().attr("jobs").is_some_and(Value::is_unknown) {
@@ -665,31 +662,25 @@ impl Resource<Clients> for JobsKillResource {
         mut planned: JobsKillModel,
         diags: &mut Diagnostics,
     ) -> Option<JobsKillModel> {
-        let deadline = Instant::now() + create_timeout(planned.timeouts.as_ref());
-        let clients = ctx.client(diags)?;
-        let (client, project_id) = clients
-            .locate(
-                planned.region.as_deref(),
-                planned.project_id.as_deref(),
-                deadline,
-                diags,
-            )
-            .await?;
+        let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
+        let (client, project_id) = operation::locate(
+            ctx,
+            planned.region.as_deref(),
+            planned.project_id.as_deref(),
+            deadline,
+            diags,
+        )
+        .await?;
         let selection = planned.selection();
-        let targets = tokio::select! {
-            result = select(&client, &project_id, &selection, deadline) => result,
-            () = ctx.stop_token().cancelled() => {
-                diags.add_error("Kill interrupted", "Terraform was stopped before the jobs were listed; nothing was killed.");
-                return None;
-            }
-        };
-        let targets = match targets {
-            Ok(targets) => targets,
-            Err(err) => {
-                add_api_error(&err, diags);
-                return None;
-            }
-        };
+        let targets = list_targets(
+            &client,
+            &project_id,
+            &selection,
+            deadline,
+            ctx.stop_token(),
+            diags,
+        )
+        .await?;
         if targets.is_empty() {
             diags.add_warning(
                 format!(

@@ -11,11 +11,11 @@ use tokio::time::Instant;
 use super::Clients;
 use super::job_executions::cluster_location_attributes;
 use super::jobs_kill::{
-    Quiet, Selection, describe_targets, quiet_cluster, select, selection_attributes,
+    Quiet, Selection, describe_targets, list_targets, quiet_cluster, selection_attributes,
     validate_selection,
 };
-use super::kill::{Caller, DEFAULT_TIMEOUT, add_api_error};
-use crate::framework::duration::{parse_duration, validate_duration};
+use super::kill::Caller;
+use super::operation::{self, duration_attribute, stateless};
 use crate::framework::{Action, Attribute, Config, Ctx, Diagnostics, Progress, Schema};
 
 /// The `mrs_jobs_kill` action.
@@ -65,21 +65,18 @@ impl Action<Clients> for JobsKillAction {
             ),
             false,
         );
-        let mut schema = selection_attributes(schema)
+        stateless(
+            selection_attributes(schema)
             .attribute(Attribute::bool("wait_for_termination").optional().describe(
                 "Wait until every killed job has ended. Default false.",
                 "Wait until every killed job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
             ))
-            .attribute(Attribute::string("timeout").optional().validate_string(validate_duration).describe(
+            .attribute(duration_attribute(
+                "timeout",
                 "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
                 "Time allowed for the listing, the kills and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
-            ));
-        // An action keeps no state, so nothing is computed and nothing is replaced.
-        for attribute in &mut schema.attributes {
-            attribute.computed = false;
-            attribute.requires_replace = false;
-        }
-        schema
+            )),
+        )
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {
@@ -93,25 +90,15 @@ impl Action<Clients> for JobsKillAction {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let timeout = config
-            .timeout
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
-            .unwrap_or(None)
-            .unwrap_or(DEFAULT_TIMEOUT);
-        let deadline = Instant::now() + timeout;
-        let Some(clients) = ctx.client(diags) else {
-            return;
-        };
-        let Some((client, project_id)) = clients
-            .locate(
-                config.region.as_deref(),
-                config.project_id.as_deref(),
-                deadline,
-                diags,
-            )
-            .await
+        let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
+        let Some((client, project_id)) = operation::locate(
+            ctx,
+            config.region.as_deref(),
+            config.project_id.as_deref(),
+            deadline,
+            diags,
+        )
+        .await
         else {
             return;
         };
@@ -123,19 +110,17 @@ impl Action<Clients> for JobsKillAction {
             queue: config.queue,
             job_ids: config.job_ids,
         };
-        let targets = tokio::select! {
-            result = select(&client, &project_id, &selection, deadline) => result,
-            () = ctx.stop_token().cancelled() => {
-                diags.add_error("Kill interrupted", "Terraform was stopped before the jobs were listed; nothing was killed.");
-                return;
-            }
-        };
-        let targets = match targets {
-            Ok(targets) => targets,
-            Err(err) => {
-                add_api_error(&err, diags);
-                return;
-            }
+        let Some(targets) = list_targets(
+            &client,
+            &project_id,
+            &selection,
+            deadline,
+            ctx.stop_token(),
+            diags,
+        )
+        .await
+        else {
+            return;
         };
         if targets.is_empty() {
             diags.add_warning(

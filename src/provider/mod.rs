@@ -11,6 +11,7 @@ mod job_kill_action;
 mod jobs_kill;
 mod jobs_kill_action;
 mod kill;
+mod operation;
 mod settings;
 pub mod validators;
 

@@ -1,0 +1,91 @@
+//! What every operation that calls MRS sets up the same way before its first request, whether a
+//! resource or an action asked, for one job or a whole cluster: its time budget (`timeouts {
+//! create }` or `timeout`), the client and project for its region, and the schema pieces that
+//! carry them. One place, so the resource and the action cannot drift apart on any of them.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::Clients;
+use super::kill::DEFAULT_TIMEOUT;
+use crate::framework::duration::{parse_duration, validate_duration};
+use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Schema};
+use crate::mrs::MrsClient;
+use crate::tfvalue::Value;
+
+/// The `timeouts` block of a resource whose create calls MRS.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timeouts {
+    /// Time allowed for the whole create: the requests, their retries and any wait.
+    pub create: Option<String>,
+}
+
+impl Timeouts {
+    /// The create timeout in `timeouts`, or the default when the block or its value is absent.
+    pub fn create(timeouts: Option<&Timeouts>) -> Duration {
+        timeout(timeouts.and_then(|t| t.create.as_deref()))
+    }
+}
+
+/// The time allowed by a duration the user wrote, or the default when there is none. Text that
+/// is not a duration was refused at validate, so here it falls back to the default too.
+pub fn timeout(text: Option<&str>) -> Duration {
+    text.map(parse_duration)
+        .transpose()
+        .unwrap_or(None)
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// The configured clients, then the client and project ID for `region` and `project_id` (the
+/// provider's where they are unset); each failure is an error in `diags`.
+pub async fn locate(
+    ctx: &Ctx<Clients>,
+    region: Option<&str>,
+    project_id: Option<&str>,
+    deadline: tokio::time::Instant,
+    diags: &mut Diagnostics,
+) -> Option<(MrsClient, String)> {
+    let clients = ctx.client(diags)?;
+    clients.locate(region, project_id, deadline, diags).await
+}
+
+/// Fills a planned `region`, and then `project_id`, from the provider's configuration when it
+/// already says them, so the plan shows them instead of "(known after apply)".
+pub fn fill_planned_location(clients: &Clients, plan: &mut PlanEdit<'_>) {
+    plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
+    if let Attr::Known(region) = plan.string("region")
+        && let Some(project_id) = clients.known_project_id(&region)
+    {
+        plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
+    }
+}
+
+/// An optional duration such as `"10m"`, refused at validate when it is not one.
+pub fn duration_attribute(name: &str, plain: &str, markdown: &str) -> Attribute {
+    Attribute::string(name)
+        .optional()
+        .validate_string(validate_duration)
+        .describe(plain, markdown)
+}
+
+/// Adds the `timeouts` block, whose one attribute `create` is described by `plain` and
+/// `markdown`.
+pub fn with_timeouts_block(schema: Schema, plain: &str, markdown: &str) -> Schema {
+    schema.block(
+        "timeouts",
+        Nesting::Single,
+        Schema::new("Operation timeouts.", "Operation timeouts.")
+            .attribute(duration_attribute("create", plain, markdown)),
+    )
+}
+
+/// An action's schema from attributes shared with a resource: an action keeps no state, so
+/// nothing in it is computed and nothing is replaced.
+pub fn stateless(mut schema: Schema) -> Schema {
+    for attribute in &mut schema.attributes {
+        attribute.computed = false;
+        attribute.requires_replace = false;
+    }
+    schema
+}
