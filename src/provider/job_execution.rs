@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use super::job_executions::JobEntry;
 use super::kill::add_job_error;
 use super::operation;
 use super::{Clients, job_location_attributes};
@@ -56,14 +57,6 @@ fn computed(name: &str, plain: &str) -> Attribute {
     Attribute::string(name).computed().describe(plain, plain)
 }
 
-/// Milliseconds since the epoch as RFC 3339 UTC; MRS uses 0 or absence for "not yet".
-pub(crate) fn epoch_millis_to_rfc3339(ms: Option<i64>) -> Option<String> {
-    let ms = ms.filter(|ms| *ms > 0)?;
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339)
-        .ok()
-}
-
 #[async_trait]
 impl DataSource<Clients> for JobExecutionDataSource {
     type Model = JobExecutionModel;
@@ -106,13 +99,13 @@ impl DataSource<Clients> for JobExecutionDataSource {
             diags,
         )
         .await?;
-        let detail = tokio::select! {
-            result = client.show_job(&project_id, &model.cluster_id, &model.job_execution_id, deadline.into_std()) => result,
-            () = ctx.stop_token().cancelled() => {
-                diags.add_error("Read interrupted", "Terraform was stopped before MRS answered.");
-                return None;
-            }
-        };
+        let request = client.show_job(
+            &project_id,
+            &model.cluster_id,
+            &model.job_execution_id,
+            deadline.into_std(),
+        );
+        let detail = operation::read_unless_stopped(ctx, request, diags).await?;
         let detail = match detail {
             Ok(detail) => detail,
             Err(e) => {
@@ -126,32 +119,20 @@ impl DataSource<Clients> for JobExecutionDataSource {
         ));
         model.project_id = Some(project_id);
         model.region = Some(client.region().to_owned());
-        model.job_state = detail.job_state.as_ref().map(|s| s.as_str().to_owned());
-        model.job_result = detail.job_result;
-        model.job_name = detail.job_name;
-        model.job_type = detail.job_type;
-        model.job_progress = detail.job_progress;
-        model.user = detail.user;
-        model.queue = detail.queue;
-        model.app_id = detail.app_id;
-        model.submitted_at = epoch_millis_to_rfc3339(detail.submitted_time);
-        model.started_at = epoch_millis_to_rfc3339(detail.started_time);
-        model.finished_at = epoch_millis_to_rfc3339(detail.finished_time);
+        // The same conversion as each of `mrs_job_executions`' jobs; only the times are named
+        // differently here.
+        let entry = JobEntry::from_detail(detail);
+        model.job_state = entry.job_state;
+        model.job_result = entry.job_result;
+        model.job_name = entry.job_name;
+        model.job_type = entry.job_type;
+        model.job_progress = entry.job_progress;
+        model.user = entry.user;
+        model.queue = entry.queue;
+        model.app_id = entry.app_id;
+        model.submitted_at = entry.submitted_time;
+        model.started_at = entry.started_time;
+        model.finished_at = entry.finished_time;
         Some(model)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn epoch_millis_become_rfc3339_and_zero_is_absent() {
-        assert_eq!(
-            epoch_millis_to_rfc3339(Some(1_700_000_000_000)).as_deref(),
-            Some("2023-11-14T22:13:20Z")
-        );
-        assert_eq!(epoch_millis_to_rfc3339(Some(0)), None);
-        assert_eq!(epoch_millis_to_rfc3339(None), None);
     }
 }

@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::job_execution::epoch_millis_to_rfc3339;
 use super::kill::add_api_error;
 use super::operation;
 use super::{Clients, validators};
@@ -117,6 +116,14 @@ impl JobEntry {
             properties: job.properties,
         }
     }
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC; MRS uses 0 or absence for "not yet".
+pub(crate) fn epoch_millis_to_rfc3339(ms: Option<i64>) -> Option<String> {
+    let ms = ms.filter(|ms| *ms > 0)?;
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 /// The job states MRS knows, as the list API's `job_state` filter takes them.
@@ -370,13 +377,9 @@ impl DataSource<Clients> for JobExecutionsDataSource {
             diags,
         )
         .await?;
-        let listed = tokio::select! {
-            result = client.list_jobs(&project_id, &model.cluster_id, &filter, deadline.into_std()) => result,
-            () = ctx.stop_token().cancelled() => {
-                diags.add_error("Read interrupted", "Terraform was stopped before MRS answered.");
-                return None;
-            }
-        };
+        let request =
+            client.list_jobs(&project_id, &model.cluster_id, &filter, deadline.into_std());
+        let listed = operation::read_unless_stopped(ctx, request, diags).await?;
         let jobs = match listed {
             Ok(jobs) => jobs,
             Err(e) => {
@@ -395,6 +398,16 @@ impl DataSource<Clients> for JobExecutionsDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_millis_become_rfc3339_and_zero_is_absent() {
+        assert_eq!(
+            epoch_millis_to_rfc3339(Some(1_700_000_000_000)).as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
+        assert_eq!(epoch_millis_to_rfc3339(Some(0)), None);
+        assert_eq!(epoch_millis_to_rfc3339(None), None);
+    }
 
     #[test]
     fn states_and_results_are_the_apis_words_in_capitals() {

@@ -89,3 +89,19 @@ pub fn stateless(mut schema: Schema) -> Schema {
     }
     schema
 }
+
+/// The answer of a data source's `request`, or `None` with an error in `diags` when Terraform
+/// stops the provider before MRS answers.
+pub async fn read_unless_stopped<T>(
+    ctx: &Ctx<Clients>,
+    request: impl std::future::Future<Output = T>,
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    tokio::select! {
+        answer = request => Some(answer),
+        () = ctx.stop_token().cancelled() => {
+            diags.add_error("Read interrupted", "Terraform was stopped before MRS answered.");
+            None
+        }
+    }
+}
