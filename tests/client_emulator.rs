@@ -5,23 +5,14 @@ pub mod common;
 
 use std::time::{Duration, Instant};
 
-use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
+use common::emulator::{ACCESS_KEY, REGION, client_config};
 use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState as EmulatedState};
 use terraform_provider_mrs::mrs::{ClientConfig, Credentials, JobState, MrsClient, SubmitJob};
 
 const CLUSTER: &str = "c0ffee00-0000-4000-8000-000000000001";
 
 fn client(emulator: &EmulatorHandle, project_id: Option<&str>) -> MrsClient {
-    let mut config = ClientConfig::new(
-        REGION,
-        Credentials::AkSk {
-            access_key: ACCESS_KEY.into(),
-            secret_key: SECRET_KEY.into(),
-            security_token: None,
-        },
-    );
-    config.endpoint = Some(emulator.url());
-    config.iam_endpoint = Some(emulator.url());
+    let mut config = client_config(&emulator.url());
     config.project_id = project_id.map(str::to_owned);
     MrsClient::new(config).expect("client")
 }
@@ -216,16 +207,7 @@ async fn a_certificate_the_roots_refuse_is_not_retried() {
     let job = emulator.add_job(CLUSTER, None, Some(EmulatedState::Running));
     let dir = tempfile::tempdir().expect("dir");
     let url = emulator.url().replace("127.0.0.1", "localhost");
-    let mut config = ClientConfig::new(
-        REGION,
-        Credentials::AkSk {
-            access_key: ACCESS_KEY.into(),
-            secret_key: SECRET_KEY.into(),
-            security_token: None,
-        },
-    );
-    config.endpoint = Some(url.clone());
-    config.iam_endpoint = Some(url);
+    let mut config = client_config(&url);
     config.ca_cert_file = Some(trusted.write_pem(dir.path(), "ca.pem"));
     config.max_retries = 5;
     let client = MrsClient::new(config).expect("client");

@@ -571,21 +571,12 @@ async fn action_with_job_ids_and_a_filter_is_refused_on_job_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_waits_on_one_cluster_share_one_listing_per_round() {
-    use terraform_provider_mrs::mrs::{ClientConfig, Credentials, JobFilter, MrsClient};
+    use terraform_provider_mrs::mrs::{JobFilter, MrsClient};
     let emulator = start_emulator(EmulatorConfig::default()).await;
     let jobs: Vec<String> = (0..150)
         .map(|_| emulator.add_job(CLUSTER, None, Some(JobState::Running)))
         .collect();
-    let mut config = ClientConfig::new(
-        REGION,
-        Credentials::AkSk {
-            access_key: ACCESS_KEY.into(),
-            secret_key: SECRET_KEY.into(),
-            security_token: None,
-        },
-    );
-    config.endpoint = Some(emulator.url());
-    config.iam_endpoint = Some(emulator.url());
+    let mut config = common::emulator::client_config(&emulator.url());
     config.project_id = Some(emulator.project_id().to_owned());
     let client = MrsClient::new(config).expect("client");
     let project = emulator.project_id().to_owned();

@@ -10,6 +10,23 @@ pub const SECRET_KEY: &str = "emulator-secret-key";
 /// Region the emulator's IAM knows.
 pub const REGION: &str = "cn-north-4";
 
+/// Client settings for the emulator serving at `url`, as MRS and as IAM, with the keys and region
+/// it accepts. Each test sets on top what it is about (project, retries, timeouts, CA).
+pub fn client_config(url: &str) -> terraform_provider_mrs::mrs::ClientConfig {
+    use terraform_provider_mrs::mrs::{ClientConfig, Credentials};
+    let mut config = ClientConfig::new(
+        REGION,
+        Credentials::AkSk {
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+            security_token: None,
+        },
+    );
+    config.endpoint = Some(url.to_owned());
+    config.iam_endpoint = Some(url.to_owned());
+    config
+}
+
 /// A running emulator and the runtime that drives it.
 pub struct RunningEmulator {
     handle: Option<EmulatorHandle>,

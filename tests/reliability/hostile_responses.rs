@@ -3,16 +3,7 @@
 use super::*;
 
 async fn client_for(emulator: &mrs_emulator::EmulatorHandle, timeout: Duration) -> MrsClient {
-    let mut config = ClientConfig::new(
-        REGION,
-        Credentials::AkSk {
-            access_key: ACCESS_KEY.into(),
-            secret_key: SECRET_KEY.into(),
-            security_token: None,
-        },
-    );
-    config.endpoint = Some(emulator.url());
-    config.iam_endpoint = Some(emulator.url());
+    let mut config = common::emulator::client_config(&emulator.url());
     config.project_id = Some(emulator.project_id().to_owned());
     config.max_retries = 2;
     config.request_timeout = timeout;

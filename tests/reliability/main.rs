@@ -33,7 +33,7 @@ use common::terraform::{TerraformBin, Workspace, terraforms};
 use common::wire::{dynamic, error_paths, object, s, validate_job_kill};
 use mrs_emulator::{Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 use terraform_provider_mrs::framework::Provider as _;
-use terraform_provider_mrs::mrs::{ApiError, ClientConfig, Credentials, MrsClient};
+use terraform_provider_mrs::mrs::{ApiError, MrsClient};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
 use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::Value;
