@@ -7,15 +7,16 @@ pub mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
+use common::emulator::RunningEmulator;
 use common::plugin_client::PluginProcess;
 use common::scenario::{CLUSTER, workspace};
 use common::terraform::{Workspace, terraforms};
-use common::wire::{attribute_names, dynamic, errors, object, provider_type, s};
+use common::wire::{
+    action_type_named, attribute_names, configure_for_emulator, dynamic, errors,
+    invoke_to_completion, object, s,
+};
 use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultPlan, JobSpec, JobState, Route};
-use terraform_provider_mrs::framework::Provider;
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
-use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::{Type, Value};
 
 /// A cluster whose jobs must never be touched by kills aimed at [`CLUSTER`].
@@ -419,69 +420,18 @@ fn two_hundred_jobs_behind_a_rate_limit_are_all_killed_with_few_429s() {
 
 // --- the action, at the gRPC level ---
 
-fn action_type() -> Type {
-    MrsProvider
-        .actions()
-        .into_iter()
-        .find(|a| a.type_name() == "mrs_jobs_kill")
-        .expect("mrs_jobs_kill action")
-        .value_type()
-        .clone()
-}
-
 async fn start_emulator(config: EmulatorConfig) -> EmulatorHandle {
     Emulator::start(config).await.expect("emulator")
 }
 
-async fn configure(plugin: &PluginProcess, emulator: &EmulatorHandle) {
-    let ty = provider_type();
-    let url = emulator.url();
-    let config = object(
-        &ty,
-        &[
-            ("region", s(REGION)),
-            ("access_key", s(ACCESS_KEY)),
-            ("secret_key", s(SECRET_KEY)),
-            ("project_id", s(emulator.project_id())),
-            ("endpoint", s(&url)),
-            ("iam_endpoint", s(&url)),
-        ],
-    );
-    let resp = plugin
-        .provider()
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.14.0".into(),
-            config: dynamic(&config, &ty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("configure")
-        .into_inner();
-    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+/// Invokes `mrs_jobs_kill` to its end: its progress messages and final diagnostics.
+async fn invoke(plugin: &PluginProcess, config: &Value) -> (Vec<String>, Vec<pb::Diagnostic>) {
+    invoke_to_completion(&mut plugin.provider(), "mrs_jobs_kill", config).await
 }
 
-async fn invoke(plugin: &PluginProcess, config: &Value) -> (Vec<String>, Vec<pb::Diagnostic>) {
-    use pb::invoke_action::event::Type as EventType;
-    let ty = action_type();
-    let mut stream = plugin
-        .provider()
-        .invoke_action(pb::invoke_action::Request {
-            action_type: "mrs_jobs_kill".into(),
-            config: dynamic(config, &ty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("invoke")
-        .into_inner();
-    let mut progress = Vec::new();
-    while let Some(event) = stream.message().await.expect("event") {
-        match event.r#type {
-            Some(EventType::Progress(p)) => progress.push(p.message),
-            Some(EventType::Completed(done)) => return (progress, done.diagnostics),
-            None => panic!("event without a type"),
-        }
-    }
-    panic!("the stream ended without a completed event");
+/// The object type of the `mrs_jobs_kill` action.
+fn action_type() -> Type {
+    action_type_named("mrs_jobs_kill")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -497,7 +447,7 @@ async fn action_kills_every_pending_job_with_an_event_per_job_and_a_summary() {
     let ended = emulator.add_job(CLUSTER, None, Some(JobState::Failed));
     let elsewhere = emulator.add_job(OTHER_CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
     let ty = action_type();
     let config = object(
         &ty,

@@ -5,11 +5,11 @@
 
 pub mod common;
 
-use common::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
 use common::plugin_client::PluginProcess;
 use common::wire::{
-    action_type, attribute_names, data_source_type, dynamic, errors, object, provider_type,
-    resource_type, s, validate_job_kill,
+    action_type, attribute_names, configure_for_emulator, data_source_type, dynamic, errors,
+    invoke_stream, invoke_to_completion, object, provider_type, resource_type, s,
+    validate_job_kill,
 };
 use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
@@ -442,40 +442,12 @@ async fn start_emulator(config: EmulatorConfig) -> EmulatorHandle {
     Emulator::start(config).await.expect("start the emulator")
 }
 
-/// Configures the provider to talk to `emulator`.
-async fn configure(plugin: &PluginProcess, emulator: &EmulatorHandle) {
-    let ty = provider_type();
-    let url = emulator.url();
-    let config = object(
-        &ty,
-        &[
-            ("region", s(REGION)),
-            ("access_key", s(ACCESS_KEY)),
-            ("secret_key", s(SECRET_KEY)),
-            ("project_id", s(emulator.project_id())),
-            ("endpoint", s(&url)),
-            ("iam_endpoint", s(&url)),
-        ],
-    );
-    let resp = plugin
-        .provider()
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.14.0".into(),
-            config: dynamic(&config, &ty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("configure")
-        .into_inner();
-    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
-}
-
+/// Plans `mrs_job_kill` for `job` (no diagnostic allowed), then invokes it to its end.
 async fn invoke(
     plugin: &PluginProcess,
     job: &str,
     wait: bool,
 ) -> (Vec<String>, Vec<pb::Diagnostic>) {
-    use pb::invoke_action::event::Type as EventType;
     let ty = action_type();
     let config = object(
         &ty,
@@ -496,25 +468,7 @@ async fn invoke(
         .expect("plan action")
         .into_inner();
     assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
-    let mut stream = plugin
-        .provider()
-        .invoke_action(pb::invoke_action::Request {
-            action_type: "mrs_job_kill".into(),
-            config: dynamic(&config, &ty),
-            client_capabilities: None,
-        })
-        .await
-        .expect("invoke")
-        .into_inner();
-    let mut progress = Vec::new();
-    while let Some(event) = stream.message().await.expect("event") {
-        match event.r#type {
-            Some(EventType::Progress(p)) => progress.push(p.message),
-            Some(EventType::Completed(done)) => return (progress, done.diagnostics),
-            None => panic!("event without a type"),
-        }
-    }
-    panic!("the stream ended without a completed event");
+    invoke_to_completion(&mut plugin.provider(), "mrs_job_kill", &config).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -526,7 +480,7 @@ async fn action_kills_and_streams_progress_until_killed() {
     .await;
     let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
     let (progress, diagnostics) = invoke(&plugin, &job, true).await;
     assert!(errors(&diagnostics).is_empty(), "{diagnostics:?}");
     assert!(
@@ -548,7 +502,7 @@ async fn action_on_an_ended_job_completes_with_a_warning_naming_its_state() {
     let emulator = start_emulator(EmulatorConfig::default()).await;
     let job = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
     let (progress, diagnostics) = invoke(&plugin, &job, false).await;
     assert!(errors(&diagnostics).is_empty(), "{diagnostics:?}");
     assert!(
@@ -575,7 +529,7 @@ async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error
     .await;
     let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
     let ty = resource_type();
     let config = object(
         &ty,
@@ -655,20 +609,18 @@ fn waiting_action(job: &str) -> Value {
     )
 }
 
-async fn invoke_stream(
-    plugin: &PluginProcess,
-    config: &Value,
-) -> tonic::Streaming<pb::invoke_action::Event> {
-    plugin
-        .provider()
-        .invoke_action(pb::invoke_action::Request {
-            action_type: "mrs_job_kill".into(),
-            config: dynamic(config, &action_type()),
-            client_capabilities: None,
-        })
-        .await
-        .expect("invoke")
-        .into_inner()
+/// Reads progress events until the action reports the job `RUNNING` (it is now watching it);
+/// any other event fails the test with `ended`.
+async fn until_watching(stream: &mut tonic::Streaming<pb::invoke_action::Event>, ended: &str) {
+    use pb::invoke_action::event::Type as EventType;
+    loop {
+        let event = stream.message().await.expect("event").expect("an event");
+        match event.r#type {
+            Some(EventType::Progress(p)) if p.message.contains("RUNNING") => break,
+            Some(EventType::Progress(_)) => {}
+            other => panic!("{ended}: {other:?}"),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -682,17 +634,15 @@ async fn after_stop_provider_an_invoked_action_sends_only_one_completed_event() 
     .await;
     let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
-    let mut stream = invoke_stream(&plugin, &waiting_action(&job)).await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
+    let mut stream = invoke_stream(
+        &mut plugin.provider(),
+        "mrs_job_kill",
+        &waiting_action(&job),
+    )
+    .await;
     // Wait until the action is watching the running job.
-    loop {
-        let event = stream.message().await.expect("event").expect("an event");
-        match event.r#type {
-            Some(EventType::Progress(p)) if p.message.contains("RUNNING") => break,
-            Some(EventType::Progress(_)) => {}
-            other => panic!("the action ended before the stop: {other:?}"),
-        }
-    }
+    until_watching(&mut stream, "the action ended before the stop").await;
     plugin
         .provider()
         .stop_provider(pb::stop_provider::Request {})
@@ -716,7 +666,7 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
     use pb::invoke_action::event::Type as EventType;
     let emulator = start_emulator(EmulatorConfig::default()).await;
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
     // As if the ID had been unknown at validate and plan time: only InvokeAction sees it.
     let config = waiting_action("job.1");
     let validated = plugin
@@ -734,7 +684,7 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
         validated[0].attribute.is_some(),
         "on the attribute: {validated:?}"
     );
-    let mut stream = invoke_stream(&plugin, &config).await;
+    let mut stream = invoke_stream(&mut plugin.provider(), "mrs_job_kill", &config).await;
     let event = stream.message().await.expect("event").expect("an event");
     let Some(EventType::Completed(done)) = event.r#type else {
         panic!("expected only a completed event, got {event:?}");
@@ -755,7 +705,6 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
-    use pb::invoke_action::event::Type as EventType;
     let emulator = start_emulator(EmulatorConfig {
         kill_delay: std::time::Duration::from_secs(3600),
         ..Default::default()
@@ -763,16 +712,14 @@ async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
     .await;
     let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
     let plugin = PluginProcess::launch().await;
-    configure(&plugin, &emulator).await;
-    let mut stream = invoke_stream(&plugin, &waiting_action(&job)).await;
-    loop {
-        let event = stream.message().await.expect("event").expect("an event");
-        match event.r#type {
-            Some(EventType::Progress(p)) if p.message.contains("RUNNING") => break,
-            Some(EventType::Progress(_)) => {}
-            other => panic!("the action ended early: {other:?}"),
-        }
-    }
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
+    let mut stream = invoke_stream(
+        &mut plugin.provider(),
+        "mrs_job_kill",
+        &waiting_action(&job),
+    )
+    .await;
+    until_watching(&mut stream, "the action ended early").await;
     // Terraform goes away from this invocation (the provider keeps serving).
     drop(stream);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -10,6 +10,8 @@ use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::{Type, Value, encode_msgpack};
 use tonic::transport::Channel;
 
+use super::emulator::{ACCESS_KEY, REGION, SECRET_KEY};
+
 /// The object type of the `mrs_job_kill` resource.
 pub fn resource_type() -> Type {
     let resource = MrsProvider
@@ -24,11 +26,19 @@ pub fn resource_type() -> Type {
 
 /// The object type of the `mrs_job_kill` action.
 pub fn action_type() -> Type {
+    action_type_named("mrs_job_kill")
+}
+
+/// The object type of the action called `name`.
+pub fn action_type_named(name: &str) -> Type {
     let action = MrsProvider
         .actions()
         .into_iter()
-        .find(|a| a.type_name() == "mrs_job_kill");
-    action.expect("mrs_job_kill action").value_type().clone()
+        .find(|a| a.type_name() == name);
+    action
+        .unwrap_or_else(|| panic!("{name} action"))
+        .value_type()
+        .clone()
 }
 
 /// The object type of the `mrs_job_execution` data source.
@@ -78,6 +88,74 @@ pub async fn validate_job_kill(
         .expect("ValidateResourceConfig")
         .into_inner()
         .diagnostics
+}
+
+/// Configures the provider to talk to `emulator` (MRS and IAM), with the keys it accepts and its
+/// project; fails the test on any diagnostic.
+pub async fn configure_for_emulator(
+    provider: &mut ProviderClient<Channel>,
+    emulator: &mrs_emulator::EmulatorHandle,
+) {
+    let ty = provider_type();
+    let url = emulator.url();
+    let config = object(
+        &ty,
+        &[
+            ("region", s(REGION)),
+            ("access_key", s(ACCESS_KEY)),
+            ("secret_key", s(SECRET_KEY)),
+            ("project_id", s(emulator.project_id())),
+            ("endpoint", s(&url)),
+            ("iam_endpoint", s(&url)),
+        ],
+    );
+    let resp = provider
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.14.0".into(),
+            config: dynamic(&config, &ty),
+            client_capabilities: None,
+        })
+        .await
+        .expect("configure")
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+}
+
+/// The event stream of `InvokeAction` for the action `action_type` with `config`.
+pub async fn invoke_stream(
+    provider: &mut ProviderClient<Channel>,
+    action_type: &str,
+    config: &Value,
+) -> tonic::Streaming<pb::invoke_action::Event> {
+    provider
+        .invoke_action(pb::invoke_action::Request {
+            action_type: action_type.into(),
+            config: dynamic(config, &action_type_named(action_type)),
+            client_capabilities: None,
+        })
+        .await
+        .expect("invoke")
+        .into_inner()
+}
+
+/// Invokes the action `action_type` with `config` to its end: the progress messages in order,
+/// and the diagnostics of the completed event (the test fails when there is none).
+pub async fn invoke_to_completion(
+    provider: &mut ProviderClient<Channel>,
+    action_type: &str,
+    config: &Value,
+) -> (Vec<String>, Vec<pb::Diagnostic>) {
+    use pb::invoke_action::event::Type as EventType;
+    let mut stream = invoke_stream(provider, action_type, config).await;
+    let mut progress = Vec::new();
+    while let Some(event) = stream.message().await.expect("event") {
+        match event.r#type {
+            Some(EventType::Progress(p)) => progress.push(p.message),
+            Some(EventType::Completed(done)) => return (progress, done.diagnostics),
+            None => panic!("event without a type"),
+        }
+    }
+    panic!("the stream ended without a completed event");
 }
 
 /// A msgpack DynamicValue, as Terraform sends it.
