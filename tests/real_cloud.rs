@@ -63,6 +63,15 @@ fn workspace(tf: &TerraformBin, provider_body: &str, job: &str) -> Workspace {
     ws
 }
 
+/// A provider block's body naming only `region` and `ca_file`, the CA trusted besides the
+/// system roots.
+fn region_trusting(region: &str, ca_file: &Path) -> String {
+    format!(
+        "  region       = \"{region}\"\n  ca_cert_file = \"{}\"",
+        hcl_path(ca_file)
+    )
+}
+
 fn hcl_path(path: &Path) -> String {
     path.display().to_string().replace('\\', "/")
 }
@@ -119,14 +128,7 @@ fn eu_west_101_with_only_the_region_kills_at_the_myhuaweicloud_eu_host() {
             let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
             let dir = tempfile::tempdir().unwrap();
             let ca_file = ca.write_pem(dir.path(), "ca.pem");
-            let ws = workspace(
-                &tf,
-                &format!(
-                    "  region       = \"eu-west-101\"\n  ca_cert_file = \"{}\"",
-                    hcl_path(&ca_file)
-                ),
-                &job,
-            );
+            let ws = workspace(&tf, &region_trusting("eu-west-101", &ca_file), &job);
 
             let run = ws.apply(&[]);
             assert!(run.success, "{}", run.all());
@@ -169,14 +171,7 @@ fn ap_southeast_1_kills_on_the_cn_host_and_finds_its_project_on_the_com_host() {
             let dir = tempfile::tempdir().unwrap();
             let extra = extra_ca.write_pem(dir.path(), "extra.pem");
             let system = system_ca.write_pem(dir.path(), "system.pem");
-            let mut ws = workspace(
-                &tf,
-                &format!(
-                    "  region       = \"ap-southeast-1\"\n  ca_cert_file = \"{}\"",
-                    hcl_path(&extra)
-                ),
-                &job,
-            );
+            let mut ws = workspace(&tf, &region_trusting("ap-southeast-1", &extra), &job);
             ws.env("SSL_CERT_FILE", &system.display().to_string());
 
             let run = ws.apply(&[]);
@@ -340,6 +335,36 @@ fn relay(mut client: TcpStream, upstream: SocketAddr, record: &Mutex<Vec<String>
     let _ = upload.join();
 }
 
+/// What the two HTTPS proxy tests start from: an emulator for `cn-north-4` serving `mrs` and
+/// `iam` with certificates from a fresh CA, a [`CountingProxy`] in front of it, and a workspace
+/// that trusts that CA, goes through the proxy (`HTTPS_PROXY`) and kills a running job.
+struct ProxiedKill {
+    emulator: RunningEmulator,
+    proxy: CountingProxy,
+    ws: Workspace,
+    /// Holds the CA file the workspace names.
+    _dir: tempfile::TempDir,
+}
+
+impl ProxiedKill {
+    fn new(tf: &TerraformBin, ca_name: &str, mrs: &str, iam: &str) -> Self {
+        let ca = TestCa::new(ca_name);
+        let emulator = https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
+        let proxy = CountingProxy::start(emulator.local_addr());
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = ca.write_pem(dir.path(), "ca.pem");
+        let mut ws = workspace(tf, &region_trusting("cn-north-4", &ca_file), &job);
+        ws.env("HTTPS_PROXY", &proxy.url());
+        Self {
+            emulator,
+            proxy,
+            ws,
+            _dir: dir,
+        }
+    }
+}
+
 #[test]
 fn https_proxy_carries_every_call_when_the_names_lead_nowhere_directly() {
     let Some(tf) = terraform() else { return };
@@ -350,21 +375,12 @@ fn https_proxy_carries_every_call_when_the_names_lead_nowhere_directly() {
         .map(mrs, "127.0.0.9")
         .map(iam, "127.0.0.9")
         .run("https_proxy", move || {
-            let ca = TestCa::new("proxy test CA");
-            let emulator = https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
-            let proxy = CountingProxy::start(emulator.local_addr());
-            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-            let dir = tempfile::tempdir().unwrap();
-            let ca_file = ca.write_pem(dir.path(), "ca.pem");
-            let mut ws = workspace(
-                &tf,
-                &format!(
-                    "  region       = \"cn-north-4\"\n  ca_cert_file = \"{}\"",
-                    hcl_path(&ca_file)
-                ),
-                &job,
-            );
-            ws.env("HTTPS_PROXY", &proxy.url());
+            let ProxiedKill {
+                emulator,
+                proxy,
+                ws,
+                _dir,
+            } = ProxiedKill::new(&tf, "proxy test CA", mrs, iam);
             let run = ws.apply(&[]);
             assert!(run.success, "{}", run.all());
             let asked = proxy.asked();
@@ -385,22 +401,13 @@ fn no_proxy_sends_the_named_hosts_around_the_proxy() {
         .map(mrs, "127.0.0.1")
         .map(iam, "127.0.0.1")
         .run("no_proxy", move || {
-            let ca = TestCa::new("no_proxy test CA");
-            let emulator = https_emulator("cn-north-4", Ipv4Addr::LOCALHOST, ca.issue(&[mrs, iam]));
-            let proxy = CountingProxy::start(emulator.local_addr());
-            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-            let dir = tempfile::tempdir().unwrap();
-            let ca_file = ca.write_pem(dir.path(), "ca.pem");
-            let mut ws = workspace(
-                &tf,
-                &format!(
-                    "  region       = \"cn-north-4\"\n  ca_cert_file = \"{}\"",
-                    hcl_path(&ca_file)
-                ),
-                &job,
-            );
-            ws.env("HTTPS_PROXY", &proxy.url())
-                .env("NO_PROXY", ".myhuaweicloud.com");
+            let ProxiedKill {
+                emulator,
+                proxy,
+                mut ws,
+                _dir,
+            } = ProxiedKill::new(&tf, "no_proxy test CA", mrs, iam);
+            ws.env("NO_PROXY", ".myhuaweicloud.com");
             let run = ws.apply(&[]);
             assert!(run.success, "{}", run.all());
             assert_eq!(proxy.asked(), Vec::<String>::new());
@@ -522,14 +529,7 @@ fn a_ca_cert_file_without_a_certificate_fails_at_plan_on_that_attribute() {
 
 /// A workspace for region cn-north-4 with no credentials at all and the built-in metadata address.
 fn workspace_without_credentials(tf: &TerraformBin, ca_file: &Path, job: &str) -> Workspace {
-    let mut ws = workspace(
-        tf,
-        &format!(
-            "  region       = \"cn-north-4\"\n  ca_cert_file = \"{}\"",
-            hcl_path(ca_file)
-        ),
-        job,
-    );
+    let mut ws = workspace(tf, &region_trusting("cn-north-4", ca_file), job);
     // Empty is unset for the provider.
     ws.env("HW_ACCESS_KEY", "")
         .env("HW_SECRET_KEY", "")
