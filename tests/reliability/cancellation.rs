@@ -61,6 +61,42 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// Starts `terraform apply` in `ws` and returns once MRS accepted the kill of `job` and the
+/// provider polls it. The apply runs in a process group of its own, so that
+/// [`interrupt_group`] reaches every process of it, as Ctrl-C in a terminal does. That matters:
+/// Terraform before 1.1 runs as two processes (the first re-executes itself under panicwrap
+/// and ignores SIGINT), and the providers get the signal too.
+fn apply_until_waiting(
+    tf: &TerraformBin,
+    ws: &Workspace,
+    emulator: &RunningEmulator,
+    job: &str,
+) -> Child {
+    let env = emulator_env(emulator);
+    let child = apply_command(ws, &env, &[])
+        .process_group(0)
+        .spawn()
+        .expect("start terraform apply");
+    let polling = poll(600, || {
+        let stats = emulator.stats();
+        stats.kills_accepted.contains_key(job) && stats.requests.show_job >= 1
+    });
+    assert!(
+        polling,
+        "terraform {}: never reached the wait: {}",
+        tf.version,
+        apply_output(ws)
+    );
+    child
+}
+
+/// Sends SIGINT to the process group `leader` leads, as Ctrl-C does.
+fn interrupt_group(leader: u32) {
+    // SAFETY: kill(2) on the process group our own child leads; no memory is involved.
+    let rc = unsafe { libc::kill(-(leader as libc::pid_t), libc::SIGINT) };
+    assert_eq!(rc, 0, "send SIGINT to the process group");
+}
+
 #[test]
 fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keeps_the_kill() {
     for tf in common::terraform::terraforms() {
@@ -74,28 +110,8 @@ fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keep
             &emulator,
             &kill_config("wait", &job, "  wait_for_termination = true\n"),
         );
-        let env = emulator_env(&emulator);
-        // Its own process group, so that the SIGINT below reaches every process of it, as Ctrl-C
-        // in a terminal does. That matters: Terraform before 1.1 runs as two processes (the
-        // first re-executes itself under panicwrap and ignores SIGINT), and the providers get
-        // the signal too.
-        let mut child = apply_command(&ws, &env, &[])
-            .process_group(0)
-            .spawn()
-            .expect("start terraform apply");
+        let mut child = apply_until_waiting(tf, &ws, &emulator, &job);
         let terraform_pid = child.id();
-
-        // Wait until the kill was accepted and the provider is polling the job.
-        let polling = poll(600, || {
-            let stats = emulator.stats();
-            stats.kills_accepted.contains_key(&job) && stats.requests.show_job >= 1
-        });
-        assert!(
-            polling,
-            "terraform {}: never reached the wait: {}",
-            tf.version,
-            apply_output(&ws)
-        );
         let providers = provider_descendants_of(terraform_pid);
         assert!(
             !providers.is_empty(),
@@ -103,9 +119,7 @@ fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keep
             provider_processes()
         );
 
-        // SAFETY: kill(2) on the process group our own child leads; no memory is involved.
-        let rc = unsafe { libc::kill(-(terraform_pid as libc::pid_t), libc::SIGINT) };
-        assert_eq!(rc, 0, "send SIGINT to the process group");
+        interrupt_group(terraform_pid);
         let sent = Instant::now();
         // At most 30 s: "a few seconds" with a wide margin for a loaded machine.
         let status = wait_bounded(
@@ -155,20 +169,8 @@ fn ctrl_c_during_the_wait_leaves_a_tainted_kill_and_the_next_apply_converges() {
             &emulator,
             &kill_config("wait", &job, "  wait_for_termination = true\n"),
         );
-        let env = emulator_env(&emulator);
-        let mut child = apply_command(&ws, &env, &[])
-            .process_group(0)
-            .spawn()
-            .expect("start terraform apply");
-        let terraform_pid = child.id();
-        let polling = poll(600, || {
-            let stats = emulator.stats();
-            stats.kills_accepted.contains_key(&job) && stats.requests.show_job >= 1
-        });
-        assert!(polling, "never reached the wait: {}", apply_output(&ws));
-        // SAFETY: kill(2) on the process group our own child leads; no memory is involved.
-        let rc = unsafe { libc::kill(-(terraform_pid as libc::pid_t), libc::SIGINT) };
-        assert_eq!(rc, 0, "send SIGINT to the process group");
+        let mut child = apply_until_waiting(tf, &ws, &emulator, &job);
+        interrupt_group(child.id());
         let status = wait_bounded(&mut child, 300, "terraform after SIGINT", ws.path());
         let out = apply_output(&ws);
         assert!(!status.success(), "{out}");
