@@ -53,6 +53,17 @@ fn run_script_with(script: &str, args: &[&str], env: &[(&str, &str)]) -> ScriptR
     }
 }
 
+/// `.ci/package --binary <the test build> --target <target> --out <out>` with `env` added,
+/// whatever its outcome.
+fn run_package(out: &Path, target: &str, env: &[(&str, &str)]) -> ScriptRun {
+    let out_arg = out.display().to_string();
+    run_script_with(
+        "package",
+        &["--binary", BINARY, "--target", target, "--out", &out_arg],
+        env,
+    )
+}
+
 /// `.ci/package --binary <the test build> --out <out> <extra>`, which must succeed.
 fn package_into(out: &Path, extra: &[&str]) {
     let out_arg = out.display().to_string();
@@ -292,17 +303,9 @@ fn package_signs_sha256sums_with_the_gpg_fingerprint_key_and_a_tampered_file_fai
         return;
     };
     let out = tempfile::tempdir().expect("temp dir");
-    let out_arg = out.path().display().to_string();
-    let run = run_script_with(
-        "package",
-        &[
-            "--binary",
-            BINARY,
-            "--target",
-            "linux_amd64",
-            "--out",
-            &out_arg,
-        ],
+    let run = run_package(
+        out.path(),
+        "linux_amd64",
         &[
             ("GPG_FINGERPRINT", &key.fingerprint),
             ("GNUPGHOME", &key.home()),
@@ -340,17 +343,9 @@ fn package_with_a_fingerprint_of_no_key_fails_and_writes_nothing() {
         return;
     };
     let out = tempfile::tempdir().expect("temp dir");
-    let out_arg = out.path().display().to_string();
-    let run = run_script_with(
-        "package",
-        &[
-            "--binary",
-            BINARY,
-            "--target",
-            "linux_amd64",
-            "--out",
-            &out_arg,
-        ],
+    let run = run_package(
+        out.path(),
+        "linux_amd64",
         &[
             (
                 "GPG_FINGERPRINT",
@@ -369,18 +364,7 @@ fn package_without_gpg_fingerprint_says_sha256sums_is_not_signed() {
     let out = tempfile::tempdir().expect("temp dir");
     let stale = out.path().join(format!("{NAME}_{VERSION}_SHA256SUMS.sig"));
     std::fs::write(&stale, "signature of an older SHA256SUMS").expect("write stale sig");
-    let out_arg = out.path().display().to_string();
-    let run = run_script(
-        "package",
-        &[
-            "--binary",
-            BINARY,
-            "--target",
-            "linux_amd64",
-            "--out",
-            &out_arg,
-        ],
-    );
+    let run = run_package(out.path(), "linux_amd64", &[]);
     assert!(run.success, "{}", run.stderr);
     assert!(run.stderr.contains("NOT signed"), "{}", run.stderr);
     assert!(run.stderr.contains("GPG_FINGERPRINT"), "{}", run.stderr);
@@ -416,17 +400,7 @@ fn package_refuses_a_missing_binary_and_a_malformed_target() {
         "{}",
         run.stderr
     );
-    let run = run_script(
-        "package",
-        &[
-            "--binary",
-            BINARY,
-            "--target",
-            "linux-amd64",
-            "--out",
-            &out_arg,
-        ],
-    );
+    let run = run_package(out.path(), "linux-amd64", &[]);
     assert!(!run.success);
     assert!(run.stderr.contains("OS_ARCH"), "{}", run.stderr);
     assert!(file_names(out.path()).is_empty(), "nothing written");
