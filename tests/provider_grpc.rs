@@ -623,10 +623,17 @@ async fn until_watching(stream: &mut tonic::Streaming<pb::invoke_action::Event>,
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_stop_provider_an_invoked_action_sends_only_one_completed_event() {
-    use pb::invoke_action::event::Type as EventType;
-    // The job would take an hour to die: the action waits until StopProvider.
+/// A provider whose `mrs_job_kill` action, invoked with `wait_for_termination`, is watching a
+/// running job that the emulator takes an hour to kill; `ended` fails the test if the action
+/// ends before that. Returns the emulator, the job, the provider and the open event stream.
+async fn watching_an_undying_job(
+    ended: &str,
+) -> (
+    EmulatorHandle,
+    String,
+    PluginProcess,
+    tonic::Streaming<pb::invoke_action::Event>,
+) {
     let emulator = start_emulator(EmulatorConfig {
         kill_delay: std::time::Duration::from_secs(3600),
         ..Default::default()
@@ -641,8 +648,16 @@ async fn after_stop_provider_an_invoked_action_sends_only_one_completed_event() 
         &waiting_action(&job),
     )
     .await;
-    // Wait until the action is watching the running job.
-    until_watching(&mut stream, "the action ended before the stop").await;
+    until_watching(&mut stream, ended).await;
+    (emulator, job, plugin, stream)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_stop_provider_an_invoked_action_sends_only_one_completed_event() {
+    use pb::invoke_action::event::Type as EventType;
+    // The job would take an hour to die: the action waits until StopProvider.
+    let (emulator, job, plugin, mut stream) =
+        watching_an_undying_job("the action ended before the stop").await;
     plugin
         .provider()
         .stop_provider(pb::stop_provider::Request {})
@@ -705,21 +720,7 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
-    let emulator = start_emulator(EmulatorConfig {
-        kill_delay: std::time::Duration::from_secs(3600),
-        ..Default::default()
-    })
-    .await;
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    let plugin = PluginProcess::launch().await;
-    configure_for_emulator(&mut plugin.provider(), &emulator).await;
-    let mut stream = invoke_stream(
-        &mut plugin.provider(),
-        "mrs_job_kill",
-        &waiting_action(&job),
-    )
-    .await;
-    until_watching(&mut stream, "the action ended early").await;
+    let (emulator, _job, plugin, stream) = watching_an_undying_job("the action ended early").await;
     // Terraform goes away from this invocation (the provider keeps serving).
     drop(stream);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
