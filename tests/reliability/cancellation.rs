@@ -61,6 +61,22 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// An emulator with a running job that takes `kill_delay` to die once killed, and a workspace
+/// whose `mrs_job_kill` kills it and waits for it to end.
+fn waiting_kill(tf: &TerraformBin, kill_delay: Duration) -> (RunningEmulator, String, Workspace) {
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        kill_delay,
+        ..EmulatorConfig::default()
+    });
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let ws = workspace(
+        tf,
+        &emulator,
+        &kill_config("wait", &job, "  wait_for_termination = true\n"),
+    );
+    (emulator, job, ws)
+}
+
 /// Starts `terraform apply` in `ws` and returns once MRS accepted the kill of `job` and the
 /// provider polls it. The apply runs in a process group of its own, so that
 /// [`interrupt_group`] reaches every process of it, as Ctrl-C in a terminal does. That matters:
@@ -100,16 +116,7 @@ fn interrupt_group(leader: u32) {
 #[test]
 fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keeps_the_kill() {
     for tf in common::terraform::terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_secs(3600),
-            ..EmulatorConfig::default()
-        });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let ws = workspace(
-            tf,
-            &emulator,
-            &kill_config("wait", &job, "  wait_for_termination = true\n"),
-        );
+        let (emulator, job, ws) = waiting_kill(tf, Duration::from_secs(3600));
         let mut child = apply_until_waiting(tf, &ws, &emulator, &job);
         let terraform_pid = child.id();
         let providers = provider_descendants_of(terraform_pid);
@@ -159,16 +166,7 @@ fn ctrl_c_during_wait_for_termination_exits_promptly_leaves_no_provider_and_keep
 #[test]
 fn ctrl_c_during_the_wait_leaves_a_tainted_kill_and_the_next_apply_converges() {
     for tf in common::terraform::terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_secs(4),
-            ..EmulatorConfig::default()
-        });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let ws = workspace(
-            tf,
-            &emulator,
-            &kill_config("wait", &job, "  wait_for_termination = true\n"),
-        );
+        let (emulator, job, ws) = waiting_kill(tf, Duration::from_secs(4));
         let mut child = apply_until_waiting(tf, &ws, &emulator, &job);
         interrupt_group(child.id());
         let status = wait_bounded(&mut child, 300, "terraform after SIGINT", ws.path());
