@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::kill::add_api_error;
 use super::operation;
-use super::{Clients, validators};
+use super::{Clients, project_id_attribute, region_attribute, validators};
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
 use crate::mrs::{JobDetail, JobFilter, JobState};
 use crate::tfvalue::Type;
@@ -193,23 +193,7 @@ pub(super) fn cluster_location_attributes(schema: Schema, replace: bool) -> Sche
             "ID of the MRS cluster.",
             "ID of the MRS cluster (a UUID, as shown in the MRS console).",
         );
-    let project = Attribute::string("project_id")
-        .optional()
-        .computed()
-        .validate_string(validators::validate_id)
-        .describe(
-            "Project ID; defaults to the provider's.",
-            "Project ID; defaults to the provider's `project_id` (or the one IAM returns for the region).",
-        );
-    let region = Attribute::string("region")
-        .optional()
-        .computed()
-        .validate_string(validators::validate_region)
-        .describe(
-            "Region of the cluster; defaults to the provider's.",
-            "Region of the cluster; defaults to the provider's `region`.",
-        );
-    let mut attributes = [cluster, project, region];
+    let mut attributes = [cluster, project_id_attribute(), region_attribute()];
     if replace {
         for attribute in &mut attributes {
             attribute.requires_replace = true;

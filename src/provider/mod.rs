@@ -126,26 +126,30 @@ fn job_location_attributes(schema: Schema) -> Schema {
                     "ID of the job execution (`job_id` in the MRS API), a UUID.",
                 ),
         )
-        .attribute(
-            Attribute::string("project_id")
-                .optional()
-                .computed()
-                .requires_replace()
-                .validate_string(validators::validate_id)
-                .describe(
-                    "Project ID; defaults to the provider's.",
-                    "Project ID; defaults to the provider's `project_id` (or the one IAM returns for the region).",
-                ),
+        .attribute(project_id_attribute().requires_replace())
+        .attribute(region_attribute().requires_replace())
+}
+
+/// `project_id` of a job or cluster: the provider's unless set.
+fn project_id_attribute() -> Attribute {
+    Attribute::string("project_id")
+        .optional()
+        .computed()
+        .validate_string(validators::validate_id)
+        .describe(
+            "Project ID; defaults to the provider's.",
+            "Project ID; defaults to the provider's `project_id` (or the one IAM returns for the region).",
         )
-        .attribute(
-            Attribute::string("region")
-                .optional()
-                .computed()
-                .requires_replace()
-                .validate_string(validators::validate_region)
-                .describe(
-                    "Region of the cluster; defaults to the provider's.",
-                    "Region of the cluster; defaults to the provider's `region`.",
-                ),
+}
+
+/// `region` of the cluster a job runs on, or of a cluster: the provider's unless set.
+fn region_attribute() -> Attribute {
+    Attribute::string("region")
+        .optional()
+        .computed()
+        .validate_string(validators::validate_region)
+        .describe(
+            "Region of the cluster; defaults to the provider's.",
+            "Region of the cluster; defaults to the provider's `region`.",
         )
 }
