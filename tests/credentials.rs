@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
-use common::scenario::{CLUSTER, HEADER, kill_config};
+use common::scenario::{CLUSTER, HEADER, kill_config, provider_block};
 use common::terraform::{Run, TerraformBin, Workspace, terraforms};
 use mrs_emulator::{
     Agency, DEFAULT_AGENCY_DOMAIN_ID, Emulator, EmulatorConfig, FaultPlan, JobState, Route,
@@ -25,13 +25,6 @@ const PROFILE_TOKEN: &str = "profile-security-token-4b1e";
 const SSO_ACCESS_KEY: &str = "SSOSTSACCESSKEY";
 const SSO_SECRET_KEY: &str = "sso-sts-secret";
 const SSO_TOKEN: &str = "sso-sts-security-token-91c2";
-
-/// `terraform` block and a provider block with `body` inside.
-fn provider_block(body: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\nprovider \"mrs\" {{\n{body}}}\n"
-    )
-}
 
 /// KooCLI's file: `ci` (AKSK with a token, region and project), `sso` (the current one: SSO mode,
 /// its top-level keys unusable, the STS keys the emulator accepts).

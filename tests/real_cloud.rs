@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use common::emulator::{ACCESS_KEY, RunningEmulator, SECRET_KEY};
 use common::netns::PrivateNetwork;
-use common::scenario::{CLUSTER, kill_config};
+use common::scenario::{CLUSTER, kill_config, provider_block};
 use common::terraform::{TerraformBin, Workspace, terraforms};
 use common::test_ca::TestCa;
 use mrs_emulator::{EmulatorConfig, JobState, Route, TlsIdentity};
@@ -41,8 +41,8 @@ fn https_emulator(region: &str, address: Ipv4Addr, identity: TlsIdentity) -> Run
 /// environment are cleared; tests about proxies set their own.
 fn workspace(tf: &TerraformBin, provider_body: &str, job: &str) -> Workspace {
     let hcl = format!(
-        "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\
-         provider \"mrs\" {{\n{provider_body}\n}}\n{}",
+        "{}{}",
+        provider_block(provider_body),
         kill_config("k", job, "")
     );
     let mut ws = Workspace::new(tf, &hcl);
@@ -460,9 +460,11 @@ fn a_resource_region_other_than_the_fixed_endpoints_fails_at_plan_naming_both() 
     let mut ws = Workspace::new(
         &tf,
         &format!(
-            "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\
-             provider \"mrs\" {{\n  region     = \"cn-north-4\"\n  project_id = \"0a1b2c3d4e5f40aa8f0e1d2c3b4a5968\"\n  \
-             endpoint   = \"https://127.0.0.1:9\"\n  iam_endpoint = \"https://127.0.0.1:9\"\n}}\n{}",
+            "{}{}",
+            provider_block(
+                "  region     = \"cn-north-4\"\n  project_id = \"0a1b2c3d4e5f40aa8f0e1d2c3b4a5968\"\n  \
+                 endpoint   = \"https://127.0.0.1:9\"\n  iam_endpoint = \"https://127.0.0.1:9\""
+            ),
             kill_config(
                 "k",
                 "6b7c8d9e-0000-4111-8222-333344445555",
@@ -501,10 +503,12 @@ fn a_ca_cert_file_without_a_certificate_fails_at_plan_on_that_attribute() {
         let mut ws = Workspace::new(
             &tf,
             &format!(
-                "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n\
-                 provider \"mrs\" {{\n  region       = \"cn-north-4\"\n  endpoint     = \"https://127.0.0.1:9\"\n  \
-                 iam_endpoint = \"https://127.0.0.1:9\"\n  ca_cert_file = \"{}\"\n}}\n{}",
-                hcl_path(&path),
+                "{}{}",
+                provider_block(&format!(
+                    "  region       = \"cn-north-4\"\n  endpoint     = \"https://127.0.0.1:9\"\n  \
+                     iam_endpoint = \"https://127.0.0.1:9\"\n  ca_cert_file = \"{}\"",
+                    hcl_path(&path)
+                )),
                 kill_config("k", "6b7c8d9e-0000-4111-8222-333344445555", "")
             ),
         );

@@ -4,7 +4,9 @@
 pub mod common;
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
-use common::scenario::{CLUSTER, HEADER, for_each_config, kill_config, running_jobs, workspace};
+use common::scenario::{
+    CLUSTER, HEADER, for_each_config, kill_config, provider_block, running_jobs, workspace,
+};
 use common::terraform::{Workspace, terraforms};
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 
@@ -156,23 +158,18 @@ fn provider_block_configuration_and_iam_project_lookup() {
         let emulator = RunningEmulator::start_default();
         let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let url = emulator.url();
-        let hcl = format!(
-            r#"
-terraform {{
-  required_providers {{
-    mrs = {{ source = "huaweicloud/mrs" }}
-  }}
-}}
-provider "mrs" {{
-  region       = "{REGION}"
+        let provider = format!(
+            r#"  region       = "{REGION}"
   access_key   = "{ACCESS_KEY}"
   secret_key   = "{SECRET_KEY}"
   endpoint     = "{url}"
   iam_endpoint = "{url}/"
   max_retries  = 2
-  request_timeout = "10s"
-}}
-{}"#,
+  request_timeout = "10s""#
+        );
+        let hcl = format!(
+            "{}{}",
+            provider_block(&provider),
             kill_config("lookup", &job, "")
         );
         let ws = Workspace::new(tf, &hcl);

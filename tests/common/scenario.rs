@@ -8,15 +8,23 @@ use mrs_emulator::JobState;
 /// The cluster every scenario's jobs run on.
 pub const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
 
-/// `terraform` and `provider` blocks; the provider is configured from the environment.
-pub const HEADER: &str = r#"
-terraform {
-  required_providers {
-    mrs = { source = "huaweicloud/mrs" }
-  }
+/// The text of [`TERRAFORM_BLOCK`], for `concat!`.
+macro_rules! terraform_block {
+    () => {
+        "terraform {\n  required_providers {\n    mrs = { source = \"huaweicloud/mrs\" }\n  }\n}\n"
+    };
 }
-provider "mrs" {}
-"#;
+
+/// The `terraform` block every configuration starts with: `mrs` from its Registry address.
+pub const TERRAFORM_BLOCK: &str = terraform_block!();
+
+/// `terraform` and `provider` blocks; the provider is configured from the environment.
+pub const HEADER: &str = concat!("\n", terraform_block!(), "provider \"mrs\" {}\n");
+
+/// [`TERRAFORM_BLOCK`] and a `provider "mrs"` block holding the lines of `body`.
+pub fn provider_block(body: &str) -> String {
+    format!("{TERRAFORM_BLOCK}provider \"mrs\" {{\n{body}\n}}\n")
+}
 
 /// The environment that points the provider at `emulator` with AK/SK.
 pub fn emulator_env(emulator: &RunningEmulator) -> Vec<(&'static str, String)> {

@@ -146,17 +146,8 @@ fn server_slower_than_request_timeout_retries_then_fails_naming_the_timeout() {
         });
         let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let hcl = format!(
-            r#"
-terraform {{
-  required_providers {{
-    mrs = {{ source = "huaweicloud/mrs" }}
-  }}
-}}
-provider "mrs" {{
-  request_timeout = "1s"
-  max_retries     = 2
-}}
-{}"#,
+            "{}{}",
+            provider_block("  request_timeout = \"1s\"\n  max_retries     = 2"),
             kill_config("slow", &job, "  timeouts {\n    create = \"2m\"\n  }\n")
         );
         let mut ws = Workspace::new(tf, &hcl);

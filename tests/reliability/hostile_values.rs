@@ -198,9 +198,7 @@ fn terraform_plan_with_hostile_values_sends_no_request() {
             ),
         ];
         for (what, body, attribute) in &cases {
-            let hcl = format!(
-                "terraform {{\n  required_providers {{\n    mrs = {{ source = \"huaweicloud/mrs\" }}\n  }}\n}}\n{body}"
-            );
+            let hcl = format!("{TERRAFORM_BLOCK}{body}");
             let mut ws = Workspace::new(tf, &hcl);
             for (key, value) in emulator_env(&emulator) {
                 ws.env(key, &value);

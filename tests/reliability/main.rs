@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::plugin_client::{PluginProcess, provider_binary};
 use common::scenario::{
-    CLUSTER, HEADER, emulator_env, for_each_config, kill_config, running_jobs, workspace,
+    CLUSTER, HEADER, TERRAFORM_BLOCK, emulator_env, for_each_config, kill_config, provider_block,
+    running_jobs, workspace,
 };
 use common::terraform::{TerraformBin, Workspace, terraforms};
 use common::wire::{dynamic, error_paths, object, s, validate_job_kill};

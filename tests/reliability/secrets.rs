@@ -63,17 +63,10 @@ fn trace_logs_and_state_hold_no_secret_key_token_or_signature() {
         });
         let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let hcl = format!(
-            r#"
-terraform {{
-  required_providers {{
-    mrs = {{ source = "huaweicloud/mrs" }}
-  }}
-}}
-provider "mrs" {{
-  access_key = "{ACCESS_KEY}"
-  secret_key = "{SECRET_KEY}"
-}}
-{}"#,
+            "{}{}",
+            provider_block(&format!(
+                "  access_key = \"{ACCESS_KEY}\"\n  secret_key = \"{SECRET_KEY}\""
+            )),
             kill_config("k", &job, "  wait_for_termination = true\n")
         );
         let mut ws = Workspace::new(tf, &hcl);
