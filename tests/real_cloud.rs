@@ -16,6 +16,11 @@ use common::terraform::{TerraformBin, Workspace, terraforms};
 use common::test_ca::TestCa;
 use mrs_emulator::{EmulatorConfig, JobState, Route, TlsIdentity};
 
+/// The real MRS and IAM host names of `cn-north-4`, which most tests here resolve to the emulator.
+const CN_NORTH_4_MRS: &str = "mrs.cn-north-4.myhuaweicloud.com";
+/// See [`CN_NORTH_4_MRS`].
+const CN_NORTH_4_IAM: &str = "iam.cn-north-4.myhuaweicloud.com";
+
 /// The Terraform these tests drive, found before entering a namespace (it may need installing).
 fn terraform() -> Option<TerraformBin> {
     let tf = terraforms().first().cloned();
@@ -191,8 +196,8 @@ fn ap_southeast_1_kills_on_the_cn_host_and_finds_its_project_on_the_com_host() {
 #[test]
 fn ssl_cert_dir_supplies_the_system_roots() {
     let Some(tf) = terraform() else { return };
-    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
-    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    let mrs = CN_NORTH_4_MRS;
+    let iam = CN_NORTH_4_IAM;
     PrivateNetwork::new()
         .map(mrs, "127.0.0.1")
         .map(iam, "127.0.0.1")
@@ -213,8 +218,8 @@ fn ssl_cert_dir_supplies_the_system_roots() {
 #[test]
 fn a_server_certificate_from_another_ca_is_refused_with_an_error_naming_host_and_roots() {
     let Some(tf) = terraform() else { return };
-    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
-    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    let mrs = CN_NORTH_4_MRS;
+    let iam = CN_NORTH_4_IAM;
     PrivateNetwork::new()
         .map(mrs, "127.0.0.1")
         .map(iam, "127.0.0.1")
@@ -368,8 +373,8 @@ impl ProxiedKill {
 #[test]
 fn https_proxy_carries_every_call_when_the_names_lead_nowhere_directly() {
     let Some(tf) = terraform() else { return };
-    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
-    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    let mrs = CN_NORTH_4_MRS;
+    let iam = CN_NORTH_4_IAM;
     // The names point where nothing listens: only the proxy, which dials the emulator, gets through.
     PrivateNetwork::new()
         .map(mrs, "127.0.0.9")
@@ -395,8 +400,8 @@ fn https_proxy_carries_every_call_when_the_names_lead_nowhere_directly() {
 #[test]
 fn no_proxy_sends_the_named_hosts_around_the_proxy() {
     let Some(tf) = terraform() else { return };
-    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
-    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    let mrs = CN_NORTH_4_MRS;
+    let iam = CN_NORTH_4_IAM;
     PrivateNetwork::new()
         .map(mrs, "127.0.0.1")
         .map(iam, "127.0.0.1")
@@ -545,8 +550,8 @@ fn workspace_without_credentials(tf: &TerraformBin, ca_file: &Path, job: &str) -
 #[test]
 fn with_nothing_configured_the_keys_come_from_169_254_169_254_and_sign_the_kill() {
     let Some(tf) = terraform() else { return };
-    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
-    let iam = "iam.cn-north-4.myhuaweicloud.com";
+    let mrs = CN_NORTH_4_MRS;
+    let iam = CN_NORTH_4_IAM;
     PrivateNetwork::new()
         .map(mrs, "127.0.0.1")
         .map(iam, "127.0.0.1")
@@ -590,7 +595,7 @@ fn with_nothing_configured_the_keys_come_from_169_254_169_254_and_sign_the_kill(
 #[test]
 fn with_nothing_configured_and_no_metadata_service_the_plan_names_169_254_169_254() {
     let Some(tf) = terraform() else { return };
-    let mrs = "mrs.cn-north-4.myhuaweicloud.com";
+    let mrs = CN_NORTH_4_MRS;
     PrivateNetwork::new()
         .map(mrs, "127.0.0.1")
         .run("no_metadata_service", move || {
