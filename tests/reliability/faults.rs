@@ -76,18 +76,31 @@ fn fault_rate_30_percent_apply_of_100_kills_converges_with_lost_answers_and_0175
     );
 }
 
+/// Applies one kill of a running job against an emulator with `faults`, the provider allowed
+/// two retries (`HW_MAX_RETRIES`); returns the emulator, the job, the workspace and the run.
+fn apply_with_two_retries(
+    tf: &TerraformBin,
+    faults: FaultPlan,
+) -> (RunningEmulator, String, Workspace, Run) {
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        faults,
+        ..EmulatorConfig::default()
+    });
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let mut ws = workspace(tf, &emulator, &kill_config("down", &job, ""));
+    ws.env("HW_MAX_RETRIES", "2");
+    let run = ws.apply(&[]);
+    (emulator, job, ws, run)
+}
+
 #[test]
 fn all_attempts_failing_give_a_clear_error_and_nothing_in_state() {
     for tf in terraforms() {
         // A route that always answers 503.
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            faults: FaultPlan::none().on(Route::Kill, vec![FaultPlan::status(503); 100]),
-            ..EmulatorConfig::default()
-        });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = workspace(tf, &emulator, &kill_config("down", &job, ""));
-        ws.env("HW_MAX_RETRIES", "2");
-        let run = ws.apply(&[]);
+        let (emulator, job, ws, run) = apply_with_two_retries(
+            tf,
+            FaultPlan::none().on(Route::Kill, vec![FaultPlan::status(503); 100]),
+        );
         assert!(!run.success, "terraform {}", tf.version);
         let out = run.all();
         assert!(out.contains("503"), "{out}");
@@ -98,18 +111,14 @@ fn all_attempts_failing_give_a_clear_error_and_nothing_in_state() {
         assert!(stats.kills_accepted.is_empty());
 
         // Every request failing at random (500/502/503/504/429/drop/drop after the work).
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            faults: FaultPlan {
+        let (emulator, _job, ws, run) = apply_with_two_retries(
+            tf,
+            FaultPlan {
                 failure_rate: 1.0,
                 seed: 7,
                 ..FaultPlan::none()
             },
-            ..EmulatorConfig::default()
-        });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = workspace(tf, &emulator, &kill_config("down", &job, ""));
-        ws.env("HW_MAX_RETRIES", "2");
-        let run = ws.apply(&[]);
+        );
         assert!(!run.success, "terraform {}", tf.version);
         let out = run.all();
         assert!(out.contains("Failed") || out.contains("failed"), "{out}");

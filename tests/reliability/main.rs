@@ -30,7 +30,7 @@ use common::scenario::{
     CLUSTER, HEADER, TERRAFORM_BLOCK, emulator_env, for_each_config, kill_config, provider_block,
     running_jobs, workspace,
 };
-use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::terraform::{Run, TerraformBin, Workspace, terraforms};
 use common::wire::{dynamic, error_paths, object, s, validate_job_kill};
 use mrs_emulator::{Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 use terraform_provider_mrs::framework::Provider as _;
