@@ -10,12 +10,10 @@ use tokio::time::Instant;
 
 use super::Clients;
 use super::job_executions::cluster_location_attributes;
-use super::jobs_kill::{
-    Quiet, Selection, describe_targets, list_targets, quiet_cluster, selection_attributes,
-    validate_selection,
-};
+use super::jobs_kill::{selection_attributes, validate_selection};
 use super::kill::Caller;
 use super::operation::{self, duration_attribute, stateless};
+use super::quiet::{Quiet, Selection, describe_targets, list_targets, quiet_cluster};
 use crate::framework::{Action, Attribute, Config, Ctx, Diagnostics, Progress, Schema};
 
 /// The `mrs_jobs_kill` action.

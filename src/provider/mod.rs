@@ -12,6 +12,7 @@ mod jobs_kill;
 mod jobs_kill_action;
 mod kill;
 mod operation;
+mod quiet;
 mod settings;
 pub mod validators;
 
