@@ -15,58 +15,17 @@
 //! (Terraform waits for N `mrs_job_kill` in waves of 10), so they run once whatever `BENCH_RUNS` says.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use mrs_emulator::{EmulatorConfig, JobState};
 
 use crate::common::emulator::RunningEmulator;
+use crate::common::scenario::HEADER;
 use crate::error::BenchError;
 use crate::samples::Samples;
 use crate::sdk_baseline::SdkBaseline;
-use crate::terraform_runs::{Observe, TerraformRunner, Way};
-
-/// The polling script of the SDK way: StopJob, then ShowSingleJobExe once a second until the job ended.
-const STOP_AND_WAIT_SCRIPT: &str = r#""""Kill one MRS job with the official SDK and wait until it has ended."""
-import os
-import sys
-import time
-
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkmrs.v2 import MrsClient, ShowSingleJobExeRequest, StopJobRequest
-
-
-def main():
-    cluster_id, job_execution_id = sys.argv[1], sys.argv[2]
-    credentials = BasicCredentials(
-        os.environ["HW_ACCESS_KEY"], os.environ["HW_SECRET_KEY"], os.environ["HW_PROJECT_ID"]
-    )
-    client = (
-        MrsClient.new_builder()
-        .with_http_config(HttpConfig.get_default_config())
-        .with_credentials(credentials)
-        .with_endpoints([os.environ["HW_MRS_ENDPOINT"]])
-        .build()
-    )
-    client.stop_job(StopJobRequest(job_execution_id=job_execution_id, cluster_id=cluster_id))
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        time.sleep(1)
-        shown = client.show_single_job_exe(
-            ShowSingleJobExeRequest(job_execution_id=job_execution_id, cluster_id=cluster_id)
-        )
-        if shown.job_detail.job_state in ("KILLED", "FAILED", "FINISHED"):
-            return
-    sys.exit("job did not end within 600 s")
-
-
-if __name__ == "__main__":
-    main()
-"#;
-
-/// `terraform` and `provider` blocks; the provider is configured from `HW_*` variables.
-const HEADER: &str = "terraform {\n  required_providers {\n    mrs = { source = \"huaweicloud/mrs\" }\n  }\n}\n\nprovider \"mrs\" {}\n\n";
+use crate::terraform_runs::{Observe, TerraformRunner, Way, local_exec_config};
 
 /// A way to quiet a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -198,7 +157,7 @@ pub fn run(
         ..QuietResults::default()
     };
     let stop_and_wait = match sdk {
-        Some(sdk) => Some(write_stop_and_wait(sdk)?),
+        Some(sdk) => Some(sdk.stop_and_wait_command_prefix()),
         None => {
             results
                 .not_measured
@@ -302,7 +261,7 @@ impl Rig {
             QuietWay::JobsKill => jobs_kill_config(&cluster),
             QuietWay::PerJob => per_job_config(&cluster),
             QuietWay::LocalExecSdk => match &self.stop_and_wait {
-                Some(prefix) => sdk_config(prefix, &cluster, &jobs),
+                Some(prefix) => local_exec_config(prefix, &cluster, &jobs),
                 None => {
                     return Err(BenchError::Unverified(
                         "the SDK baseline is not installed".to_owned(),
@@ -393,32 +352,4 @@ fn per_job_config(cluster: &str) -> String {
          resource \"mrs_job_kill\" \"each\" {{\n  for_each             = {{ for job in data.mrs_job_executions.running.jobs : job.job_id => job }}\n  \
          cluster_id           = \"{cluster}\"\n  job_execution_id     = each.key\n  wait_for_termination = true\n}}\n"
     )
-}
-
-/// One `terraform_data` per job whose `local-exec` stops it with the SDK and polls until it ended.
-fn sdk_config(command_prefix: &str, cluster: &str, jobs: &[String]) -> String {
-    let items: Vec<String> = jobs.iter().map(|j| format!("\"{j}\"")).collect();
-    let command = format!("{command_prefix} {cluster} ${{self.input}}");
-    format!(
-        "locals {{\n  jobs = [{}]\n}}\n\nresource \"terraform_data\" \"kill\" {{\n  count = length(local.jobs)\n  input = local.jobs[count.index]\n\n  \
-         provisioner \"local-exec\" {{\n    command = {}\n  }}\n}}\n",
-        items.join(", "),
-        serde_json::Value::String(command)
-    )
-}
-
-/// Writes the stop-and-wait script beside the SDK and returns the command that runs it.
-fn write_stop_and_wait(sdk: &SdkBaseline) -> Result<String, BenchError> {
-    let script: PathBuf = sdk
-        .python()
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(Path::new("."))
-        .join("stop_and_wait.py");
-    std::fs::write(&script, STOP_AND_WAIT_SCRIPT).map_err(BenchError::io("write", &script))?;
-    Ok(format!(
-        "'{}' '{}'",
-        sdk.python().display(),
-        script.display()
-    ))
 }

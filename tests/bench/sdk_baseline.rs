@@ -10,18 +10,25 @@ use std::process::Command;
 
 use crate::error::BenchError;
 
-/// The script each `local-exec` runs: `python stop_job.py <cluster_id> <job_execution_id>`.
+/// The script each `local-exec` runs: `python stop_job.py [--wait] <cluster_id> <job_execution_id>`.
+/// With `--wait` it then polls ShowSingleJobExe once a second until the job has ended, as a
+/// script that must not let Terraform go on before the job is dead would.
 const STOP_JOB_SCRIPT: &str = r#""""Kill one MRS job with the official SDK, as a Terraform local-exec provisioner would."""
 import os
 import sys
+import time
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkmrs.v2 import MrsClient, StopJobRequest
+from huaweicloudsdkmrs.v2 import MrsClient, ShowSingleJobExeRequest, StopJobRequest
 
 
 def main():
-    cluster_id, job_execution_id = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    wait = args[:1] == ["--wait"]
+    if wait:
+        args = args[1:]
+    cluster_id, job_execution_id = args[0], args[1]
     credentials = BasicCredentials(
         os.environ["HW_ACCESS_KEY"], os.environ["HW_SECRET_KEY"], os.environ["HW_PROJECT_ID"]
     )
@@ -33,6 +40,17 @@ def main():
         .build()
     )
     client.stop_job(StopJobRequest(job_execution_id=job_execution_id, cluster_id=cluster_id))
+    if not wait:
+        return
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        time.sleep(1)
+        shown = client.show_single_job_exe(
+            ShowSingleJobExeRequest(job_execution_id=job_execution_id, cluster_id=cluster_id)
+        )
+        if shown.job_detail.job_state in ("KILLED", "FAILED", "FINISHED"):
+            return
+    sys.exit("job did not end within 600 s")
 
 
 if __name__ == "__main__":
@@ -88,9 +106,9 @@ impl SdkBaseline {
         format!("'{}' '{}'", self.python.display(), self.script.display())
     }
 
-    /// The virtualenv's Python, which imports the SDK.
-    pub fn python(&self) -> &Path {
-        &self.python
+    /// The same, for the script that waits after StopJob until the job has ended.
+    pub fn stop_and_wait_command_prefix(&self) -> String {
+        format!("{} --wait", self.command_prefix())
     }
 
     /// The installed `huaweicloudsdkmrs` version, for the report.
