@@ -12,13 +12,15 @@
 //! again), [`signer`] (SDK-HMAC-SHA256), [`error`] (tolerant error-body parsing, advice) and
 //! [`model`] (job shapes); [`config`] holds settings and endpoint building, from [`regions`] (the
 //! SDKs' region tables); [`credentials`] the temporary keys that are fetched and renewed (ECS
-//! metadata, assumed agencies) and KooCLI's shared config file.
+//! metadata, assumed agencies) and KooCLI's shared config file; [`local_file`] reads the small files settings name, with a
+//! size cap and never from a device or FIFO.
 
 pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod error;
 mod governor;
+pub mod local_file;
 pub mod model;
 pub mod poller;
 pub mod regions;
