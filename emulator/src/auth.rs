@@ -14,8 +14,8 @@
 //! or not, must name the project of the path.
 //!
 //! Besides the configured key pairs it accepts the temporary keys it issued itself (through the
-//! IAM agency route or the metadata route): only with their own `X-Security-Token`, signed, and
-//! only until they expire.
+//! IAM agency route or the metadata route): only with their own `X-Security-Token` (which, like
+//! any header but the date, need not be signed), and only until they expire.
 
 use std::time::Duration;
 
