@@ -755,7 +755,7 @@ async fn token_mode_accepts_listed_token_and_rejects_others() {
 }
 
 #[tokio::test]
-async fn security_token_must_be_signed_and_listed() {
+async fn security_token_must_be_listed_signed_or_not() {
     let emu = start(EmulatorConfig {
         security_tokens: Some(vec!["temp-token".into()]),
         ..EmulatorConfig::default()
@@ -776,23 +776,24 @@ async fn security_token_must_be_signed_and_listed() {
             .as_str()
             .is_some_and(|m| m.contains("security token"))
     );
-    // Sign without the token, then add it unsigned.
-    let unsigned = send_with(
-        &client(),
-        &emu,
-        TestRequest::new(Method::GET, "/v3/projects"),
-        |_, headers| {
-            headers.push(("x-security-token".into(), "temp-token".into()));
-        },
-    )
-    .await
-    .expect("answered");
-    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
-    assert!(
-        unsigned.json()["error_msg"]
-            .as_str()
-            .is_some_and(|m| m.contains("not signed"))
-    );
+    // Only X-Sdk-Date must be signed: a token added after signing is still checked, not refused
+    // for being unsigned.
+    for (token, status) in [
+        ("temp-token", StatusCode::OK),
+        ("other-token", StatusCode::UNAUTHORIZED),
+    ] {
+        let unsigned = send_with(
+            &client(),
+            &emu,
+            TestRequest::new(Method::GET, "/v3/projects"),
+            |_, headers| {
+                headers.push(("x-security-token".into(), token.into()));
+            },
+        )
+        .await
+        .expect("answered");
+        assert_eq!(unsigned.status, status, "{token}: {}", unsigned.body);
+    }
 }
 
 #[tokio::test]
@@ -1011,7 +1012,7 @@ async fn assuming_an_agency_checks_the_signature_agency_and_domain() {
 }
 
 #[tokio::test]
-async fn issued_keys_work_only_with_their_signed_token_and_until_they_expire() {
+async fn issued_keys_work_only_with_their_token_and_until_they_expire() {
     let emu = start(EmulatorConfig {
         agency: Some(Agency::new("mrs_ops", "owner")),
         ..EmulatorConfig::default()
@@ -1038,6 +1039,29 @@ async fn issued_keys_work_only_with_their_signed_token_and_until_they_expire() {
     )
     .await;
     assert_eq!(without_token.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        without_token.body.contains("needs its security token"),
+        "{}",
+        without_token.body
+    );
+    // The token need not be signed (only X-Sdk-Date must be), but it must be there.
+    let token_unsigned = send_with(
+        &client(),
+        &emu,
+        TestRequest {
+            creds: temporary,
+            ..TestRequest::new(Method::GET, job_path(&emu, &job))
+        },
+        |_, headers| headers.push(("x-security-token".into(), token.clone())),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(
+        token_unsigned.status,
+        StatusCode::OK,
+        "{}",
+        token_unsigned.body
+    );
     let wrong_token = send(
         &emu,
         TestRequest {
