@@ -1,6 +1,7 @@
 //! Release packaging: `.ci/package` writes what the Terraform Registry expects, and a build installed
 //! with `.ci/install-mirror` (or the release zip itself, in a packed mirror) is found by a plain
-//! `terraform init` under the documented source address — no `dev_overrides` — and kills a job.
+//! `terraform init` or `tofu init` under the documented source address — no `dev_overrides` — and
+//! kills a job. `.ci/install-mirror` installs under both registry hosts, so one run serves both.
 //!
 //! The scripts package the debug binary `cargo test` built (`--binary`): CI builds one profile.
 
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
-use common::terraform::{PROVIDER_SOURCE, TerraformBin, Workspace, terraforms};
+use common::terraform::{
+    OPENTOFU_REGISTRY, TERRAFORM_REGISTRY, TerraformBin, Workspace, terraforms,
+};
 use mrs_emulator::JobState;
 use sha2::{Digest, Sha256};
 
@@ -424,10 +427,11 @@ provider "mrs" {{}}
     let mut ws = Workspace::new(tf, &hcl);
     // Workspace::new wrote a dev_overrides config; this one replaces it (later env wins).
     let cli_config = ws.path().join("mirror.tfrc");
+    let address = tf.provider_address();
     std::fs::write(
         &cli_config,
         format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_SOURCE}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_SOURCE}\"]\n  }}\n}}\n",
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{address}\"]\n  }}\n  direct {{\n    exclude = [\"{address}\"]\n  }}\n}}\n",
             mirror.display()
         ),
     )
@@ -453,8 +457,8 @@ fn init_from_mirror_then_kill(tf: &TerraformBin, mirror: &Path) {
     let lock = std::fs::read_to_string(ws.path().join(".terraform.lock.hcl"))
         .unwrap_or_else(|e| panic!("terraform {}: no lock file ({e})", tf.version));
     assert!(
-        lock.contains(&format!("provider \"{PROVIDER_SOURCE}\"")),
-        "{lock}"
+        lock.contains(&format!("provider \"{}\"", tf.provider_address())),
+        "{tf}: {lock}"
     );
     let locked_version = lock.lines().find_map(|l| {
         let (key, value) = l.split_once('=')?;
@@ -490,17 +494,33 @@ fn install_mirror_build_is_found_by_terraform_init_and_apply_kills_a_job() {
         "prints the CLI config: {}",
         run.stdout
     );
+    // By default under both hosts, and the printed block names both.
+    let both = format!(
+        "[\"{TERRAFORM_REGISTRY}/huaweicloud/mrs\", \"{OPENTOFU_REGISTRY}/huaweicloud/mrs\"]"
+    );
     assert!(
-        run.stdout
-            .contains(&format!("exclude = [\"{PROVIDER_SOURCE}\"]")),
+        run.stdout.contains(&format!("include = {both}"))
+            && run.stdout.contains(&format!("exclude = {both}")),
         "{}",
         run.stdout
     );
 
+    // One --address installs under that one only.
+    let single = tempfile::tempdir().expect("temp dir");
+    let single_arg = single.path().display().to_string();
+    let only = format!("{OPENTOFU_REGISTRY}/huaweicloud/mrs");
+    let run = run_script(
+        "install-mirror",
+        &["--binary", BINARY, "--dir", &single_arg, "--address", &only],
+    );
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(single.path().join(&only).is_dir());
+    assert!(!single.path().join(TERRAFORM_REGISTRY).exists());
+
     for tf in terraforms() {
         let installed: PathBuf = mirror
             .path()
-            .join(PROVIDER_SOURCE)
+            .join(tf.provider_address())
             .join(VERSION)
             .join(host_target(tf))
             .join(format!("{NAME}_v{VERSION}"));
@@ -519,9 +539,9 @@ fn release_zip_in_a_packed_mirror_is_found_by_terraform_init_and_apply_kills_a_j
     let out = tempfile::tempdir().expect("temp dir");
     package_into(out.path(), &[]);
     let mirror = tempfile::tempdir().expect("temp dir");
-    let provider_dir = mirror.path().join(PROVIDER_SOURCE);
-    std::fs::create_dir_all(&provider_dir).expect("create mirror dir");
     for tf in terraforms() {
+        let provider_dir = mirror.path().join(tf.provider_address());
+        std::fs::create_dir_all(&provider_dir).expect("create mirror dir");
         let zip = format!("{NAME}_{VERSION}_{}.zip", host_target(tf));
         std::fs::copy(out.path().join(&zip), provider_dir.join(&zip))
             .unwrap_or_else(|e| panic!("{zip} was packaged for this machine: {e}"));
