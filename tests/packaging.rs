@@ -1,6 +1,7 @@
 //! Release packaging: `.ci/package` writes what the Terraform Registry expects, and a build installed
 //! with `.ci/install-mirror` (or the release zip itself, in a packed mirror) is found by a plain
-//! `terraform init` under the documented source address — no `dev_overrides` — and kills a job.
+//! `terraform init` or `tofu init` under the documented source address — no `dev_overrides` — and
+//! kills a job. `.ci/install-mirror` installs under both registry hosts, so one run serves both.
 //!
 //! The scripts package the debug binary `cargo test` built (`--binary`): CI builds one profile.
 
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
-use common::terraform::{PROVIDER_SOURCE, TerraformBin, Workspace, terraforms};
+use common::terraform::{
+    OPENTOFU_REGISTRY, TERRAFORM_REGISTRY, TerraformBin, Workspace, terraforms,
+};
 use mrs_emulator::JobState;
 use sha2::{Digest, Sha256};
 
@@ -209,10 +212,6 @@ fn package_writes_registry_zip_with_executable_binary_sums_and_manifest() {
     assert_eq!(checked_sums(out.path()), vec![zip_name, manifest_name]);
 }
 
-fn under_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
 /// A keyring of its own with one throwaway signing key (no passphrase), made by gpg itself.
 struct ThrowawayKey {
     home: tempfile::TempDir,
@@ -220,14 +219,11 @@ struct ThrowawayKey {
 }
 
 impl ThrowawayKey {
-    /// `None` when gpg is missing outside CI (said on stderr); under CI that is a failure.
-    fn generate() -> Option<Self> {
-        if Command::new("gpg").arg("--version").output().is_err() {
-            if under_ci() {
-                panic!("gpg is missing under CI: .ci/run installs gnupg from Debian");
-            }
-            eprintln!("NOTE: gpg is not installed; the release-signing test is left out");
-            return None;
+    /// Panics, saying so, when gpg is missing: the signing tests cannot run without it (.ci/run
+    /// installs gnupg from Debian; elsewhere, install it).
+    fn generate() -> Self {
+        if let Err(e) = Command::new("gpg").arg("--version").output() {
+            panic!("this test cannot run: it signs with gpg, which is not installed ({e})");
         }
         // Short path: gpg-agent's socket lives in GNUPGHOME and socket paths are limited.
         let home = tempfile::Builder::new()
@@ -261,7 +257,7 @@ impl ThrowawayKey {
             .and_then(|rest| rest.split(':').find(|f| f.len() == 40))
             .expect("a fingerprint in gpg --list-secret-keys")
             .to_owned();
-        Some(Self { home, fingerprint })
+        Self { home, fingerprint }
     }
 
     fn gpg(home: &Path) -> Command {
@@ -299,9 +295,7 @@ impl Drop for ThrowawayKey {
 
 #[test]
 fn package_signs_sha256sums_with_the_gpg_fingerprint_key_and_a_tampered_file_fails_verification() {
-    let Some(key) = ThrowawayKey::generate() else {
-        return;
-    };
+    let key = ThrowawayKey::generate();
     let out = tempfile::tempdir().expect("temp dir");
     let run = run_package(
         out.path(),
@@ -339,9 +333,7 @@ fn package_signs_sha256sums_with_the_gpg_fingerprint_key_and_a_tampered_file_fai
 
 #[test]
 fn package_with_a_fingerprint_of_no_key_fails_and_writes_nothing() {
-    let Some(key) = ThrowawayKey::generate() else {
-        return;
-    };
+    let key = ThrowawayKey::generate();
     let out = tempfile::tempdir().expect("temp dir");
     let run = run_package(
         out.path(),
@@ -424,10 +416,11 @@ provider "mrs" {{}}
     let mut ws = Workspace::new(tf, &hcl);
     // Workspace::new wrote a dev_overrides config; this one replaces it (later env wins).
     let cli_config = ws.path().join("mirror.tfrc");
+    let address = tf.provider_address();
     std::fs::write(
         &cli_config,
         format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_SOURCE}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_SOURCE}\"]\n  }}\n}}\n",
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{address}\"]\n  }}\n  direct {{\n    exclude = [\"{address}\"]\n  }}\n}}\n",
             mirror.display()
         ),
     )
@@ -453,8 +446,8 @@ fn init_from_mirror_then_kill(tf: &TerraformBin, mirror: &Path) {
     let lock = std::fs::read_to_string(ws.path().join(".terraform.lock.hcl"))
         .unwrap_or_else(|e| panic!("terraform {}: no lock file ({e})", tf.version));
     assert!(
-        lock.contains(&format!("provider \"{PROVIDER_SOURCE}\"")),
-        "{lock}"
+        lock.contains(&format!("provider \"{}\"", tf.provider_address())),
+        "{tf}: {lock}"
     );
     let locked_version = lock.lines().find_map(|l| {
         let (key, value) = l.split_once('=')?;
@@ -490,17 +483,33 @@ fn install_mirror_build_is_found_by_terraform_init_and_apply_kills_a_job() {
         "prints the CLI config: {}",
         run.stdout
     );
+    // By default under both hosts, and the printed block names both.
+    let both = format!(
+        "[\"{TERRAFORM_REGISTRY}/huaweicloud/mrs\", \"{OPENTOFU_REGISTRY}/huaweicloud/mrs\"]"
+    );
     assert!(
-        run.stdout
-            .contains(&format!("exclude = [\"{PROVIDER_SOURCE}\"]")),
+        run.stdout.contains(&format!("include = {both}"))
+            && run.stdout.contains(&format!("exclude = {both}")),
         "{}",
         run.stdout
     );
 
+    // One --address installs under that one only.
+    let single = tempfile::tempdir().expect("temp dir");
+    let single_arg = single.path().display().to_string();
+    let only = format!("{OPENTOFU_REGISTRY}/huaweicloud/mrs");
+    let run = run_script(
+        "install-mirror",
+        &["--binary", BINARY, "--dir", &single_arg, "--address", &only],
+    );
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(single.path().join(&only).is_dir());
+    assert!(!single.path().join(TERRAFORM_REGISTRY).exists());
+
     for tf in terraforms() {
         let installed: PathBuf = mirror
             .path()
-            .join(PROVIDER_SOURCE)
+            .join(tf.provider_address())
             .join(VERSION)
             .join(host_target(tf))
             .join(format!("{NAME}_v{VERSION}"));
@@ -519,9 +528,9 @@ fn release_zip_in_a_packed_mirror_is_found_by_terraform_init_and_apply_kills_a_j
     let out = tempfile::tempdir().expect("temp dir");
     package_into(out.path(), &[]);
     let mirror = tempfile::tempdir().expect("temp dir");
-    let provider_dir = mirror.path().join(PROVIDER_SOURCE);
-    std::fs::create_dir_all(&provider_dir).expect("create mirror dir");
     for tf in terraforms() {
+        let provider_dir = mirror.path().join(tf.provider_address());
+        std::fs::create_dir_all(&provider_dir).expect("create mirror dir");
         let zip = format!("{NAME}_{VERSION}_{}.zip", host_target(tf));
         std::fs::copy(out.path().join(&zip), provider_dir.join(&zip))
             .unwrap_or_else(|e| panic!("{zip} was packaged for this machine: {e}"));

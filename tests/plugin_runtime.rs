@@ -241,7 +241,13 @@ async fn debug_mode_prints_a_reattach_line_whose_socket_serves_grpc() {
         }
     };
     let config: serde_json::Value = serde_json::from_str(&reattach).expect("reattach JSON");
+    // One value for both clients: the same entry under Terraform's and OpenTofu's address.
     let entry = &config["registry.terraform.io/huaweicloud/mrs"];
+    assert_eq!(
+        config["registry.opentofu.org/huaweicloud/mrs"], *entry,
+        "{config}"
+    );
+    assert_eq!(config.as_object().map(|o| o.len()), Some(2), "{config}");
     assert_eq!(entry["Protocol"], "grpc");
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Test"], true);

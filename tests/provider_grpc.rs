@@ -570,9 +570,10 @@ async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error
         }
     });
     // Stop once MRS has accepted the kill.
-    while emulator.job(CLUSTER, &job).expect("job").kill_requests == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    until_condition("MRS saw the kill", || {
+        emulator.job(CLUSTER, &job).expect("job").kill_requests > 0
+    })
+    .await;
     plugin
         .provider()
         .stop_provider(pb::stop_provider::Request {})
@@ -718,24 +719,51 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
     plugin.shutdown_and_wait().await;
 }
 
+/// How long [`until_condition`] waits before it fails the test.
+const CONDITION_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits until `condition` holds, looking every 20 ms; fails the test, naming `what`, when it
+/// does not within [`CONDITION_GUARD`].
+async fn until_condition(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + CONDITION_GUARD;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited {CONDITION_GUARD:?} in vain: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
-    let (emulator, _job, plugin, stream) = watching_an_undying_job("the action ended early").await;
-    // Terraform goes away from this invocation (the provider keeps serving).
-    drop(stream);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let polls = emulator.stats().requests.show_job;
-    // Left running, the wait would look at the job again after 1 s and 3 s.
-    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    // Two providers, each with an emulator of its own, start watching an undying job together,
+    // so their looks fall due together (1 s, then 3 s after the first). Terraform goes away from
+    // one invocation; the other, kept, is the clock: once it has looked twice more, the dropped
+    // one would have looked at least once, had it kept polling.
+    let ((dropped_emulator, _, dropped_plugin, dropped), (kept_emulator, _, kept_plugin, kept)) = tokio::join!(
+        watching_an_undying_job("the dropped action ended early"),
+        watching_an_undying_job("the kept action ended early"),
+    );
+    drop(dropped);
+    // Its first look is answered (that is what ended `until_watching`); the next is 1 s away.
+    let dropped_requests = dropped_emulator.stats().requests.total();
+    let kept_requests = kept_emulator.stats().requests.total();
+    until_condition("the kept action looked at its job twice more", || {
+        kept_emulator.stats().requests.total() >= kept_requests + 2
+    })
+    .await;
     assert_eq!(
-        emulator.stats().requests.show_job,
-        polls,
+        dropped_emulator.stats().requests.total(),
+        dropped_requests,
         "the action kept polling after its stream was dropped"
     );
-    plugin
+    dropped_plugin
         .provider()
         .get_provider_schema(pb::get_provider_schema::Request {})
         .await
         .expect("still serving");
-    plugin.shutdown_and_wait().await;
+    drop(kept);
+    dropped_plugin.shutdown_and_wait().await;
+    kept_plugin.shutdown_and_wait().await;
 }

