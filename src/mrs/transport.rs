@@ -256,7 +256,11 @@ impl Transport {
             Credentials::Temporary(source) => {
                 // Asked before each attempt: a retry after a long wait gets renewed keys.
                 let keys = source
-                    .current(Instant::now() + timeout)
+                    .current(
+                        Instant::now()
+                            .checked_add(timeout)
+                            .unwrap_or_else(Instant::now),
+                    )
                     .await
                     .map_err(AttemptError::Credentials)?;
                 let token = keys.security_token.as_deref();
