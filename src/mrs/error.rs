@@ -42,6 +42,9 @@ pub enum ApiErrorKind {
     Deadline,
     /// A success answer did not have the expected shape.
     Decode,
+    /// A kill was answered with a success status but not the way MRS answers one (a proxy's or
+    /// captive portal's page): it cannot be taken as accepted.
+    NotConfirmed,
     /// The request could not be made as configured (bad ID, no project found, ...).
     Config,
 }
@@ -130,6 +133,12 @@ impl ApiError {
         self.error_code.as_deref() == Some(CODE_JOB_NOT_RUNNING)
     }
 
+    /// True when a kill got a success status that MRS would not have sent (see
+    /// [`ApiErrorKind::NotConfirmed`]): whether the job was killed is known only from its state.
+    pub fn is_unconfirmed_kill(&self) -> bool {
+        self.kind == ApiErrorKind::NotConfirmed
+    }
+
     /// True when MRS says the job does not exist (code 0176).
     pub fn is_job_not_found(&self) -> bool {
         self.error_code.as_deref() == Some(CODE_JOB_NOT_FOUND)
@@ -161,6 +170,9 @@ impl ApiError {
                 None => "deadline reached".to_owned(),
             },
             ApiErrorKind::Decode => "unexpected response".to_owned(),
+            ApiErrorKind::NotConfirmed => {
+                format!("{} that is not an answer from MRS", self.status_text())
+            }
             ApiErrorKind::Config => self
                 .cause
                 .clone()
@@ -178,7 +190,7 @@ impl ApiError {
             n => format!(" after {n} attempts"),
         };
         match (self.kind, self.status) {
-            (ApiErrorKind::Http, Some(_)) => {
+            (ApiErrorKind::Http | ApiErrorKind::NotConfirmed, Some(_)) => {
                 lines.push(format!(
                     "Could not {}: the service answered {}{tries}.",
                     self.operation,
@@ -272,6 +284,11 @@ impl ApiError {
             (_, Some(500..=599)) => Some(
                 "The service had a problem on its side. Run again later; if it persists, contact \
                  support with the request ID.",
+            ),
+            (ApiErrorKind::NotConfirmed, _) => Some(
+                "Something other than MRS answered in its place (a proxy, a captive portal, or an \
+                 endpoint that is not MRS): check the endpoint setting (HW_MRS_ENDPOINT) and the \
+                 proxy variables (HTTPS_PROXY, NO_PROXY).",
             ),
             (ApiErrorKind::Tls, _) => Some(
                 "This is TLS, not reachability: the endpoint answered, but its certificate was \
