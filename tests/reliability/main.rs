@@ -15,7 +15,9 @@ mod concurrency;
 mod faults;
 mod hostile_responses;
 mod hostile_values;
+mod hostile_world;
 mod plugin_trust;
+mod raw_server;
 mod secrets;
 
 use std::collections::BTreeSet;
