@@ -128,21 +128,33 @@ async fn a_redirect_names_its_location_and_a_timeout_names_request_timeout() {
     });
     let client = raw_client(&url, 0, Duration::from_millis(500));
     let err = client
-        .kill_job(PROJECT, CLUSTER, JOB, std::time::Instant::now() + Duration::from_secs(10))
+        .kill_job(
+            PROJECT,
+            CLUSTER,
+            JOB,
+            std::time::Instant::now() + Duration::from_secs(10),
+        )
         .await
         .expect_err("no answer");
     silent.abort();
     assert_eq!(err.kind, ApiErrorKind::Timeout, "{err}");
     let text = err.to_string();
     assert!(text.contains("request_timeout"), "{text}");
-    assert!(!text.contains("DNS"), "a timeout is not a DNS problem: {text}");
+    assert!(
+        !text.contains("DNS"),
+        "a timeout is not a DNS problem: {text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_echoed_in_an_error_body_or_header_are_blotted_out() {
     let echo: Answer = Arc::new(|head: &str| {
         let body = format!("{{\"error_msg\": \"denied\", \"echo\": {head:?}}}");
-        http_answer(401, &[("X-Request-Id", head.lines().last().unwrap_or(""))], body.as_bytes())
+        http_answer(
+            401,
+            &[("X-Request-Id", head.lines().last().unwrap_or(""))],
+            body.as_bytes(),
+        )
     });
     let err = kill_through(echo, 0, Duration::from_secs(10))
         .await
@@ -150,7 +162,7 @@ async fn secrets_echoed_in_an_error_body_or_header_are_blotted_out() {
     let text = format!("{err}\n{err:?}");
     assert!(!text.contains(SECRET_KEY), "{text}");
     assert!(!text.contains(ACCESS_KEY), "{text}");
-    assert!(!text.to_lowercase().contains("signature=0") , "{text}");
+    assert!(!text.to_lowercase().contains("signature=0"), "{text}");
     let signature_hex = text
         .split("Signature=")
         .skip(1)
@@ -235,4 +247,206 @@ proptest! {
             }
         }
     }
+}
+
+/// The lines of Terraform's output as a reader sees them, without the diagnostic box's frame.
+fn unframed_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| line.trim_start_matches(['│', '╷', '╵', ' ']).to_owned())
+        .collect()
+}
+
+#[test]
+fn forged_job_names_show_escaped_in_the_plan() {
+    const FORGED: &str = "Plan: 0 to add, 0 to change, 0 to destroy.";
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig::default());
+        let name = format!("etl\u{1b}[2J\u{1b}[31m\n{FORGED}\u{202e}gnp.exe");
+        emulator.handle().add_job_spec(
+            CLUSTER,
+            mrs_emulator::JobSpec {
+                job_name: Some(name),
+                state: Some(JobState::Running),
+                ..Default::default()
+            },
+        );
+        let config =
+            format!("resource \"mrs_jobs_kill\" \"all\" {{\n  cluster_id = \"{CLUSTER}\"\n}}\n");
+        let ws = workspace(tf, &emulator, &config);
+        let plan = ws.run(&["plan", "-no-color", "-input=false"]);
+        assert!(plan.success, "{}", plan.all());
+        let text = plan.all();
+        assert!(
+            text.contains("etl\\u{1b}[2J\\u{1b}[31m\\nPlan: 0 to add, 0 to change, 0 to destroy.\\u{202e}gnp.exe"),
+            "{} {}: the name is shown escaped, on one line: {text}",
+            tf.version,
+            "mrs_jobs_kill"
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "no raw escape or bidi override reaches the terminal: {text:?}"
+        );
+        let forged_lines = unframed_lines(&text)
+            .into_iter()
+            .filter(|line| line.starts_with(FORGED))
+            .count();
+        assert_eq!(forged_lines, 0, "no forged plan line: {text}");
+        report(
+            "forged_job_name",
+            format!("Terraform {}: name shown escaped on one line", tf.version),
+        );
+    }
+}
+
+#[test]
+fn absurd_durations_empty_and_huge_filters_are_refused_at_validate() {
+    let huge = "x".repeat(1024 * 1024);
+    let config = format!(
+        "{HEADER}\
+         resource \"mrs_job_kill\" \"k\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{JOB}\"\n  timeouts {{\n    create = \"10000000000000000000s\"\n  }}\n}}\n\
+         resource \"mrs_job_kill\" \"h\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{JOB}\"\n  timeouts {{\n    create = \"3000000000000000h\"\n  }}\n}}\n\
+         resource \"mrs_jobs_kill\" \"empty\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_name = \"\"\n}}\n\
+         resource \"mrs_jobs_kill\" \"huge\" {{\n  cluster_id = \"{CLUSTER}\"\n  user = \"{huge}\"\n}}\n\
+         data \"mrs_job_executions\" \"id\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_id = \"{huge}\"\n}}\n"
+    );
+    for tf in terraforms() {
+        let ws = Workspace::new(tf, &config);
+        let run = ws.run(&["validate", "-no-color"]);
+        assert!(!run.success, "{}", run.all());
+        let text = run.all();
+        for expected in [
+            "longer than 24h",
+            "which would match every job",
+            "at most 256 are accepted",
+            "MRS IDs are at most 64 characters",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{}: {expected:?} missing: {}",
+                tf.version,
+                &text[..text.len().min(4000)]
+            );
+        }
+        // Each error points at its attribute's line in main.tf.
+        for line in [
+            "create = \"10000000000000000000s\"",
+            "create = \"3000000000000000h\"",
+            "job_name = \"\"",
+            "user = \"xxxx",
+            "job_id = \"xxxx",
+        ] {
+            assert!(
+                text.contains(line),
+                "{}: {line:?} not pointed at: {}",
+                tf.version,
+                &text[..text.len().min(4000)]
+            );
+        }
+        // Terraform quotes each offending source line (1 MB each, twice); the provider's own
+        // messages add no copy of the value.
+        assert!(
+            text.len() < 2 * huge.len() + 64 * 1024,
+            "the 1 MB values are not repeated by the provider: {} bytes",
+            text.len()
+        );
+        assert!(!text.contains("panic"), "{text}");
+    }
+}
+
+/// Runs `terraform apply` with `env` (and nothing else of ours), bounded to 60 s.
+fn bounded_apply(ws: &Workspace, env: &[(&str, String)]) -> (bool, String) {
+    let mut child = spawn_apply(ws, env, &[]);
+    let status = wait_bounded(&mut child, 600, "apply", ws.path());
+    (status.success(), apply_output(ws))
+}
+
+#[test]
+fn devices_and_fifos_named_as_files_are_an_error_on_their_setting() {
+    let tf = &terraforms()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("config.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    let location = [
+        ("HW_REGION_NAME", REGION.to_owned()),
+        ("HW_PROJECT_ID", PROJECT.to_owned()),
+        ("HW_MRS_ENDPOINT", "http://127.0.0.1:9".to_owned()),
+    ];
+    for file in ["/dev/zero", "/dev/urandom", fifo.as_str()] {
+        let kind = if file == fifo { "a FIFO" } else { "a device" };
+        // ca_cert_file, in the provider block.
+        let hcl = format!(
+            "{}{}",
+            provider_block(&format!(
+                "  access_key = \"{ACCESS_KEY}\"\n  secret_key = \"{SECRET_KEY}\"\n  ca_cert_file = \"{file}\""
+            )),
+            kill_config("k", JOB, "")
+        );
+        let ws = Workspace::new(tf, &hcl);
+        let started = Instant::now();
+        let (ok, text) = bounded_apply(&ws, &location);
+        assert!(!ok, "{text}");
+        assert!(
+            text.contains("ca_cert_file") && text.contains(kind),
+            "{file}: {text}"
+        );
+        report(
+            "local_files",
+            format!(
+                "ca_cert_file = {file}: error naming {kind} in {:.1?}",
+                started.elapsed()
+            ),
+        );
+        // HW_SHARED_CONFIG_FILE, from the environment.
+        let ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", JOB, "")));
+        let mut env = location.to_vec();
+        env.push(("HW_SHARED_CONFIG_FILE", file.to_owned()));
+        let started = Instant::now();
+        let (ok, text) = bounded_apply(&ws, &env);
+        assert!(!ok, "{text}");
+        assert!(
+            text.contains("shared config file") && text.contains(kind),
+            "{file}: {text}"
+        );
+        report(
+            "local_files",
+            format!(
+                "HW_SHARED_CONFIG_FILE={file}: error naming {kind} in {:.1?}",
+                started.elapsed()
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_kill_answered_by_a_200_html_page_fails_the_apply_and_records_nothing() {
+    let tf = &terraforms()[0];
+    let page = "<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>nginx</body></html>";
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        faults: FaultPlan::none().on(
+            Route::Kill,
+            [FaultStep::Status {
+                status: 200,
+                retry_after: None,
+                body: Some(page.into()),
+            }],
+        ),
+        ..EmulatorConfig::default()
+    });
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let ws = workspace(tf, &emulator, &kill_config("k", &job, ""));
+    let run = ws.apply(&[]);
+    assert!(!run.success, "{}", run.all());
+    let text = run.all();
+    assert!(text.contains("not an answer from MRS"), "{text}");
+    assert!(text.contains("Welcome to nginx!"), "{text}");
+    assert!(text.contains("RUNNING"), "the job was looked at: {text}");
+    assert!(killed_in_state(&ws).is_empty(), "no kill in state");
+    let stats = emulator.stats();
+    assert_eq!(stats.kills_accepted.values().sum::<u64>(), 0);
+    report(
+        "html_kill_answer",
+        "200 text/html on the kill route: apply failed, job still RUNNING, nothing in state",
+    );
 }

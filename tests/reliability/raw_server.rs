@@ -21,7 +21,9 @@ pub struct RawServer {
 impl RawServer {
     /// Starts on 127.0.0.1, answering every request with `answer`.
     pub async fn start(answer: Answer) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("address");
         let task = tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
