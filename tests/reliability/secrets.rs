@@ -252,7 +252,11 @@ fn a_server_echoing_the_request_headers_in_a_401_or_500_body_shows_no_secret() {
                     "{{\"error_msg\": \"request refused: {}\", \"request\": {head:?}}}",
                     head.lines().collect::<Vec<_>>().join(" | ")
                 );
-                http_answer(status, &[("Content-Type", "application/json")], body.as_bytes())
+                http_answer(
+                    status,
+                    &[("Content-Type", "application/json")],
+                    body.as_bytes(),
+                )
             })));
             let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", CLUSTER, "")));
             let log = ws.path().join("trace.log");
