@@ -214,7 +214,10 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // 48 cases in `cargo test` (each is a real exchange over loopback); PROPTEST_CASES for more.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(48)
+    ))]
 
     /// Whatever comes back, the client answers in bounded time without a panic, and every line
     /// of its error is safe to print.
