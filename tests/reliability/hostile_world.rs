@@ -1,5 +1,7 @@
-//! 10. A hostile world (issue 19): answers that once panicked the provider or were taken for
-//! something they were not, against the MRS client, and what a user sees of them in Terraform.
+//! 11. A hostile world (issue 19).
+//!
+//! Answers that once panicked the provider or were taken for something they were not, against
+//! the MRS client, and what a user sees of them in Terraform.
 
 use std::sync::Arc;
 

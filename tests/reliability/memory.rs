@@ -1,5 +1,7 @@
-//! 11. Memory under a hostile listing (issue 19): the provider's peak RSS while `mrs_jobs_kill`
-//! plans against a server whose every job has a 60–80 KB name.
+//! 11. A hostile world (issue 19): memory.
+//!
+//! The provider's peak RSS while `mrs_jobs_kill` plans against a server whose every job has a
+//! 60–80 KB name.
 //!
 //! `mrs_jobs_kill` lists the cluster once per pending state, five listings at once. The server
 //! here ignores the filters and answers `HOSTILE_LIST_PAGES` full pages (default 1) of 100 such
