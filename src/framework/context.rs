@@ -1,9 +1,38 @@
 //! What every resource, data source and action call receives besides its own values.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::Diagnostics;
+use super::model::from_model;
 use crate::plugin::ProviderIdentity;
+use crate::tfvalue::{Type, Value};
+
+/// Where an apply keeps the state its resource has recorded so far, for the panic guard.
+#[derive(Debug)]
+pub(crate) struct RecordedState {
+    ty: Type,
+    recorded: Mutex<Option<Value>>,
+}
+
+impl RecordedState {
+    pub(crate) fn new(ty: Type) -> Arc<Self> {
+        Arc::new(Self {
+            ty,
+            recorded: Mutex::new(None),
+        })
+    }
+
+    /// The last state recorded, if any.
+    pub(crate) fn take(&self) -> Option<Value> {
+        self.recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
 
 /// The configured provider's client and the stop signal for one call.
 #[derive(Debug, Clone)]
@@ -11,6 +40,7 @@ pub struct Ctx<C> {
     client: Option<C>,
     stop: CancellationToken,
     identity: ProviderIdentity,
+    recorded: Option<Arc<RecordedState>>,
 }
 
 impl<C> Ctx<C> {
@@ -23,6 +53,30 @@ impl<C> Ctx<C> {
             client,
             stop,
             identity,
+            recorded: None,
+        }
+    }
+
+    /// This context, keeping what [`Ctx::record_progress`] records in `progress`.
+    pub(crate) fn recording(mut self, recorded: Arc<RecordedState>) -> Self {
+        self.recorded = Some(recorded);
+        self
+    }
+
+    /// Records `model` as what the apply has achieved so far (say, the kills a remote system has
+    /// accepted). Should the resource panic before it returns, the framework saves this state
+    /// with the panic's error instead of losing it; a normal return replaces it. Outside an apply
+    /// it does nothing.
+    pub fn record_progress<M: Serialize>(&self, model: &M) {
+        let Some(progress) = &self.recorded else {
+            return;
+        };
+        let mut ignored = Diagnostics::new();
+        if let Some(value) = from_model(model, &progress.ty, &mut ignored) {
+            *progress
+                .recorded
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(value);
         }
     }
 

@@ -31,6 +31,7 @@ mod validate;
 pub use attr::Attr;
 pub use config::Config;
 pub use context::Ctx;
+pub(crate) use context::RecordedState;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use plan::{Plan, plan_resource};
 pub use plan_edit::PlanEdit;

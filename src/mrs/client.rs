@@ -31,6 +31,23 @@ pub const LIST_PAGE_SIZE: usize = 100;
 /// Pages read before a listing is given up as endless (100 000 jobs).
 const MAX_LIST_PAGES: usize = 1_000;
 
+/// True for the answers MRS gives an accepted kill: 202 whatever its body, or 200 with an empty
+/// body or a JSON object. Anything else (a 200 HTML page from a proxy or captive portal, a 204)
+/// did not come from MRS's kill route.
+fn is_mrs_kill_answer(status: u16, body: &[u8]) -> bool {
+    match status {
+        202 => true,
+        200 => {
+            body.iter().all(u8::is_ascii_whitespace)
+                || matches!(
+                    serde_json::from_slice::<serde_json::Value>(body),
+                    Ok(serde_json::Value::Object(_))
+                )
+        }
+        _ => false,
+    }
+}
+
 /// MRS accepted a kill request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KillAccepted {
@@ -216,6 +233,22 @@ impl MrsClient {
             retry_on: RetryOn::Transient,
         };
         let answer = self.inner.transport.execute(&call, deadline).await?;
+        if !is_mrs_kill_answer(answer.status, &answer.body) {
+            let mut err = ApiError::from_answer(
+                &call.operation,
+                answer.status,
+                answer.request_id.clone(),
+                &answer.body,
+                &answer.sent,
+            );
+            err.kind = ApiErrorKind::NotConfirmed;
+            err.cause = Some(
+                "MRS answers a kill with 202 Accepted (or 200 with an empty or JSON body), so this \
+                 answer came from something else and the kill is not taken as accepted"
+                    .to_owned(),
+            );
+            return Err(err);
+        }
         Ok(KillAccepted {
             request_id: answer.request_id,
             status: answer.status,

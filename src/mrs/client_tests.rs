@@ -659,7 +659,7 @@ async fn https_refuses_a_certificate_that_no_trusted_root_issued() {
             .kill_job("p1", "c1", "j1", far_deadline())
             .await
             .unwrap_err();
-        assert_eq!(err.kind, ApiErrorKind::Connect, "{err}");
+        assert_eq!(err.kind, ApiErrorKind::Tls, "{err}");
     }
 }
 

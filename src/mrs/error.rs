@@ -10,8 +10,15 @@
 use serde_json::Value;
 use std::fmt;
 
+use super::sent_secrets::SentSecrets;
+use super::shown_text::one_line_bounded;
+
 /// Longest body excerpt kept in an error, in bytes.
 pub const MAX_EXCERPT_BYTES: usize = 512;
+/// Longest `error_msg` kept from an answer, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 512;
+/// Longest `error_code` or request ID kept from an answer, in bytes.
+pub const MAX_CODE_BYTES: usize = 128;
 
 /// MRS error code for "the job could not be terminated": it is being killed or has ended.
 pub const CODE_JOB_NOT_RUNNING: &str = "0175";
@@ -29,10 +36,15 @@ pub enum ApiErrorKind {
     Timeout,
     /// The endpoint could not be reached or the connection broke.
     Connect,
+    /// The endpoint was reached, but TLS refused its certificate (or ours).
+    Tls,
     /// The call's deadline ran out before an answer worth returning arrived.
     Deadline,
     /// A success answer did not have the expected shape.
     Decode,
+    /// A kill was answered with a success status but not the way MRS answers one (a proxy's or
+    /// captive portal's page): it cannot be taken as accepted.
+    NotConfirmed,
     /// The request could not be made as configured (bad ID, no project found, ...).
     Config,
 }
@@ -76,7 +88,8 @@ impl ApiError {
         }
     }
 
-    /// An error for an answer with a non-success `status` and `body`.
+    /// An error for an answer with a non-success `status` and `body`. What the server wrote
+    /// (code, message, request ID, excerpt) is kept on one line, escaped and bounded.
     pub fn from_response(
         operation: impl Into<String>,
         status: u16,
@@ -84,11 +97,14 @@ impl ApiError {
         body: &[u8],
     ) -> Self {
         let parsed = parse_error_body(body);
+        let code = |text: String| one_line_bounded(&text, MAX_CODE_BYTES);
         ApiError {
             status: Some(status),
-            error_code: parsed.error_code,
-            error_msg: parsed.error_msg,
-            request_id: header_request_id.or(parsed.request_id),
+            error_code: parsed.error_code.map(code),
+            error_msg: parsed
+                .error_msg
+                .map(|text| one_line_bounded(&text, MAX_MESSAGE_BYTES)),
+            request_id: header_request_id.or(parsed.request_id).map(code),
             body_excerpt: body_excerpt(body),
             operation: operation.into(),
             kind: ApiErrorKind::Http,
@@ -97,10 +113,30 @@ impl ApiError {
         }
     }
 
+    /// [`ApiError::from_response`] for an answer to a request that carried `sent`: every secret
+    /// the request sent is blotted out of the body first, for gateways that echo headers.
+    pub fn from_answer(
+        operation: impl Into<String>,
+        status: u16,
+        header_request_id: Option<String>,
+        body: &[u8],
+        sent: &SentSecrets,
+    ) -> Self {
+        let body = sent.scrub(&String::from_utf8_lossy(body));
+        let request_id = header_request_id.map(|id| sent.scrub(&id));
+        Self::from_response(operation, status, request_id, body.as_bytes())
+    }
+
     /// True when MRS refused a kill because the job is not running (code 0175): it is being
     /// killed (an earlier kill, perhaps ours) or has ended. Only the job's state tells which.
     pub fn is_job_not_running(&self) -> bool {
         self.error_code.as_deref() == Some(CODE_JOB_NOT_RUNNING)
+    }
+
+    /// True when a kill got a success status that MRS would not have sent (see
+    /// [`ApiErrorKind::NotConfirmed`]): whether the job was killed is known only from its state.
+    pub fn is_unconfirmed_kill(&self) -> bool {
+        self.kind == ApiErrorKind::NotConfirmed
     }
 
     /// True when MRS says the job does not exist (code 0176).
@@ -128,11 +164,15 @@ impl ApiError {
             }
             ApiErrorKind::Timeout => "timed out".to_owned(),
             ApiErrorKind::Connect => "could not reach the endpoint".to_owned(),
+            ApiErrorKind::Tls => "TLS refused the connection".to_owned(),
             ApiErrorKind::Deadline => match self.status {
                 Some(_) => format!("deadline reached (last answer {})", self.status_text()),
                 None => "deadline reached".to_owned(),
             },
             ApiErrorKind::Decode => "unexpected response".to_owned(),
+            ApiErrorKind::NotConfirmed => {
+                format!("{} that is not an answer from MRS", self.status_text())
+            }
             ApiErrorKind::Config => self
                 .cause
                 .clone()
@@ -150,7 +190,7 @@ impl ApiError {
             n => format!(" after {n} attempts"),
         };
         match (self.kind, self.status) {
-            (ApiErrorKind::Http, Some(_)) => {
+            (ApiErrorKind::Http | ApiErrorKind::NotConfirmed, Some(_)) => {
                 lines.push(format!(
                     "Could not {}: the service answered {}{tries}.",
                     self.operation,
@@ -245,7 +285,22 @@ impl ApiError {
                 "The service had a problem on its side. Run again later; if it persists, contact \
                  support with the request ID.",
             ),
-            (ApiErrorKind::Timeout | ApiErrorKind::Connect, _) => Some(
+            (ApiErrorKind::NotConfirmed, _) => Some(
+                "Something other than MRS answered in its place (a proxy, a captive portal, or an \
+                 endpoint that is not MRS): check the endpoint setting (HW_MRS_ENDPOINT) and the \
+                 proxy variables (HTTPS_PROXY, NO_PROXY).",
+            ),
+            (ApiErrorKind::Tls, _) => Some(
+                "This is TLS, not reachability: the endpoint answered, but its certificate was \
+                 refused. Check that the endpoint is the service's own host name, and set \
+                 ca_cert_file to the CA that issued its certificate if it is a private one.",
+            ),
+            (ApiErrorKind::Timeout, _) => Some(
+                "No answer came within request_timeout (a provider setting, default 30s). If the \
+                 service is only slow, raise request_timeout; otherwise check network access to \
+                 the endpoint (proxy, firewall) and the region and endpoint settings.",
+            ),
+            (ApiErrorKind::Connect, _) => Some(
                 "Check network access to the endpoint (DNS, proxy, firewall) and the region, \
                  endpoint and certificate settings.",
             ),
@@ -411,14 +466,11 @@ pub fn body_excerpt(body: &[u8]) -> Option<String> {
     } else {
         text.into_owned()
     };
-    let text: String = collapse_whitespace(&text)
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let text = collapse_whitespace(&text);
     if text.is_empty() {
         return None;
     }
-    Some(truncate_to(&text, MAX_EXCERPT_BYTES))
+    Some(one_line_bounded(&text, MAX_EXCERPT_BYTES))
 }
 
 fn strip_tags(html: &str) -> String {
@@ -436,19 +488,6 @@ fn strip_tags(html: &str) -> String {
         }
     }
     out
-}
-
-/// Cuts `text` to at most `max` bytes on a character boundary, marking the cut with `…`.
-fn truncate_to(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let marker = "…";
-    let mut end = max - marker.len();
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{marker}", &text[..end])
 }
 
 #[cfg(test)]

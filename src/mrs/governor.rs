@@ -25,6 +25,10 @@ pub const MAX_IN_FLIGHT: usize = 8;
 pub const GOVERNOR_ENV: &str = "TF_PROVIDER_MRS_GOVERNOR";
 /// Slowest pace the rate can fall to, requests per second.
 const MIN_RATE: f64 = 1.0;
+/// The longest a `Retry-After` pauses every start. The header has no upper bound (a broken
+/// gateway has sent `18446744073709551615`); each call still gives up at its own deadline when the
+/// server asks for more than that leaves (see `retry`), but the shared pause must not outlive them.
+pub const MAX_PAUSE: Duration = Duration::from_secs(300);
 /// Share of last second's successes the rate is set to after a 429.
 const DECREASE_FACTOR: f64 = 0.9;
 /// Growth per second without throttling, as a share of the rate (at least one request/s).
@@ -120,7 +124,8 @@ impl Pacing {
             if let Some(next) = self.next_start {
                 start = start.max(next);
             }
-            self.next_start = Some(start + Duration::from_secs_f64(1.0 / rate));
+            let spacing = Duration::try_from_secs_f64(1.0 / rate.max(MIN_RATE)).unwrap_or(WINDOW);
+            self.next_start = Some(start.checked_add(spacing).unwrap_or(start));
         }
         start
     }
@@ -137,7 +142,7 @@ impl Pacing {
             self.successes.pop_front();
         }
         if let Some(wait) = retry_after.filter(|_| matches!(status, 429 | 503)) {
-            let until = now + wait;
+            let until = now.checked_add(wait.min(MAX_PAUSE)).unwrap_or(now);
             self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
         }
         if status == 429 {
@@ -220,6 +225,38 @@ mod tests {
         let t0 = Instant::now();
         pacing.observe(t0, 429, Some(Duration::from_secs(2)));
         assert_eq!(pacing.reserve(t0 + ms(10)), t0 + Duration::from_secs(2));
+    }
+
+    #[test]
+    fn an_absurd_retry_after_pauses_at_most_max_pause() {
+        let mut pacing = Pacing::new(true);
+        let t0 = Instant::now();
+        pacing.observe(t0, 429, Some(Duration::from_secs(u64::MAX)));
+        pacing.observe(t0, 503, Some(Duration::MAX));
+        assert_eq!(pacing.reserve(t0), t0 + MAX_PAUSE);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_sequence_of_answers_keeps_starts_bounded(
+            answers in proptest::collection::vec(
+                (100u16..=599, proptest::option::of((proptest::num::u64::ANY, 0u32..1_000_000_000)), 0u64..5_000),
+                1..40,
+            ),
+        ) {
+            let mut pacing = Pacing::new(true);
+            let t0 = Instant::now();
+            let mut now = t0;
+            for (status, retry_after, step_ms) in answers {
+                now += ms(step_ms);
+                let retry_after = retry_after.map(|(secs, nanos)| Duration::new(secs, nanos));
+                pacing.observe(now, status, retry_after);
+                let start = pacing.reserve(now);
+                proptest::prop_assert!(start >= now);
+                // Never further than one pause plus one spacing per earlier reservation.
+                proptest::prop_assert!(start <= now + MAX_PAUSE + Duration::from_secs(40));
+            }
+        }
     }
 
     #[test]

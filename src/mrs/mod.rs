@@ -13,7 +13,8 @@
 //! [`model`] (job shapes); [`config`] holds settings and endpoint building, from [`regions`] (the
 //! SDKs' region tables); [`credentials`] the temporary keys that are fetched and renewed (ECS
 //! metadata, assumed agencies) and KooCLI's shared config file; [`local_file`] reads the small files settings name, with a
-//! size cap and never from a device or FIFO.
+//! size cap and never from a device or FIFO; [`shown_text`] and [`sent_secrets`] make what a server
+//! says safe to show (on one line, escaped, with the secrets the provider sent blotted out).
 
 pub mod client;
 pub mod config;
@@ -25,6 +26,8 @@ pub mod model;
 pub mod poller;
 pub mod regions;
 pub mod retry;
+pub mod sent_secrets;
+pub mod shown_text;
 pub mod signer;
 mod tls;
 mod transport;

@@ -28,7 +28,8 @@ pub enum JobState {
     Failed,
     /// `KILLED`: terminated.
     Killed,
-    /// A state this client does not know, as the API spelled it.
+    /// A state this client does not know, as the API spelled it (on one line, escaped, at most
+    /// 64 bytes: it is shown to the user).
     Other(String),
 }
 
@@ -44,7 +45,7 @@ impl JobState {
             "FINISHED" => JobState::Finished,
             "FAILED" => JobState::Failed,
             "KILLED" => JobState::Killed,
-            _ => JobState::Other(value.to_owned()),
+            _ => JobState::Other(super::shown_text::one_line_bounded(value, 64)),
         }
     }
 

@@ -199,4 +199,47 @@ mod tests {
             RetryDecision::GiveUp(GiveUpReason::DeadlineWouldPass { wait })
         );
     }
+
+    #[test]
+    fn retry_after_beyond_any_clock_gives_up_instead_of_overflowing() {
+        let now = httpdate::parse_http_date("Thu, 01 Jan 2026 00:00:00 GMT").unwrap();
+        for absurd in ["18446744073709551615", "9223372036854775807"] {
+            let wait = parse_retry_after(absurd, now).expect("delta-seconds");
+            let start = Instant::now();
+            let decision = policy().decide(
+                1,
+                Some(wait),
+                start,
+                start + Duration::from_secs(60),
+                &mut StdRng::seed_from_u64(1),
+            );
+            assert_eq!(
+                decision,
+                RetryDecision::GiveUp(GiveUpReason::DeadlineWouldPass { wait })
+            );
+        }
+        assert_eq!(parse_retry_after("99999999999999999999999", now), None);
+        let far = parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).expect("a date");
+        assert!(far > Duration::from_secs(200 * 365 * 86_400));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_retry_after_either_fits_before_the_deadline_or_gives_up(
+            text in "[0-9]{0,30}|\\PC{0,40}",
+            secs in proptest::num::u64::ANY,
+            budget_ms in 0u64..1_000_000,
+            attempt in 0u32..10,
+        ) {
+            let now = Instant::now();
+            let deadline = now + Duration::from_millis(budget_ms);
+            let mut rng = StdRng::seed_from_u64(secs);
+            for retry_after in [parse_retry_after(&text, SystemTime::now()), Some(Duration::from_secs(secs)), None] {
+                match policy().decide(attempt, retry_after, now, deadline, &mut rng) {
+                    RetryDecision::RetryAfter(wait) => proptest::prop_assert!(now + wait < deadline),
+                    RetryDecision::GiveUp(_) => {}
+                }
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@
 //! check (handshake signatures are still verified).
 
 use super::config::{ClientConfig, ConfigError};
+use super::local_file::{CA_BUNDLE_CAP, read_capped};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -72,9 +73,10 @@ pub fn check_ca_file(path: &Path) -> Result<(), ConfigError> {
 /// The CAs of a PEM bundle, which must hold at least one certificate.
 fn ca_file_roots(path: &Path) -> Result<RootCertStore, ConfigError> {
     use rustls::pki_types::pem::PemObject as _;
-    let pem = std::fs::read(path).map_err(|source| ConfigError::CaCertRead {
+    // A regular file of at most CA_BUNDLE_CAP: `/dev/zero` or a FIFO is refused at once.
+    let pem = read_capped(path, CA_BUNDLE_CAP).map_err(|e| ConfigError::CaCertRead {
         path: path.to_path_buf(),
-        source,
+        source: std::io::Error::other(e),
     })?;
     let parse_error = |reason: String| ConfigError::CaCertParse {
         path: path.to_path_buf(),

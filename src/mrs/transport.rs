@@ -20,6 +20,8 @@ use super::governor::Governor;
 use super::retry::{
     GiveUpReason, RetryDecision, RetryPolicy, is_retryable_status, parse_retry_after,
 };
+use super::sent_secrets::SentSecrets;
+use super::shown_text::one_line_bounded;
 use super::signer::{self, AccessKey, SigningInput};
 use super::tls::client_tls_config;
 
@@ -29,6 +31,8 @@ pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_SUCCESS_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Longest header value (request ID, `Location`) kept from an answer, in bytes.
+const MAX_HEADER_SHOWN: usize = 256;
 const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
 /// The connection pool, credentials and retry policy every call of one client shares.
@@ -67,6 +71,10 @@ pub(super) struct Answer {
     pub(super) retry_after: Option<Duration>,
     pub(super) body: Vec<u8>,
     pub(super) truncated: bool,
+    /// `Location`, for a redirect (on one line, escaped, secrets blotted out).
+    pub(super) location: Option<String>,
+    /// The secrets the request carried, to blot out of anything shown from this answer.
+    pub(super) sent: SentSecrets,
 }
 
 /// Why one attempt got no answer.
@@ -129,13 +137,17 @@ impl Transport {
                     if (200..300).contains(&answer.status) {
                         return Ok(answer);
                     }
-                    let mut err = ApiError::from_response(
+                    let mut err = ApiError::from_answer(
                         &call.operation,
                         answer.status,
                         answer.request_id.clone(),
                         &answer.body,
+                        &answer.sent,
                     );
                     err.attempts = attempt;
+                    if (300..400).contains(&answer.status) {
+                        err.cause = Some(redirect_cause(answer.location.as_deref()));
+                    }
                     let retryable = match call.retry_on {
                         RetryOn::Transient => is_retryable_status(answer.status),
                         RetryOn::Unprocessed => matches!(answer.status, 429 | 503),
@@ -175,17 +187,21 @@ impl Transport {
                         // A refused certificate stays refused: trying again would only hold
                         // back the error, and its advice, for the whole retry budget.
                         let mut err = ApiError::new(
-                            ApiErrorKind::Connect,
+                            ApiErrorKind::Tls,
                             &call.operation,
                             format!("TLS refused the connection: {problem}"),
                         );
                         err.attempts = attempt;
                         return Err(err);
                     }
-                    let kind = if e.is_timeout() {
-                        ApiErrorKind::Timeout
+                    let (kind, cause) = if e.is_timeout() {
+                        let limit = self.request_timeout.as_secs_f64();
+                        (
+                            ApiErrorKind::Timeout,
+                            format!("no answer within request_timeout ({limit}s): {cause}"),
+                        )
                     } else {
-                        ApiErrorKind::Connect
+                        (ApiErrorKind::Connect, cause)
                     };
                     let mut err = ApiError::new(kind, &call.operation, cause);
                     err.attempts = attempt;
@@ -256,7 +272,11 @@ impl Transport {
             Credentials::Temporary(source) => {
                 // Asked before each attempt: a retry after a long wait gets renewed keys.
                 let keys = source
-                    .current(Instant::now() + timeout)
+                    .current(
+                        Instant::now()
+                            .checked_add(timeout)
+                            .unwrap_or_else(Instant::now),
+                    )
                     .await
                     .map_err(AttemptError::Credentials)?;
                 let token = keys.security_token.as_deref();
@@ -270,6 +290,23 @@ impl Transport {
                 )
             }
         };
+
+        let mut sent = SentSecrets::new();
+        for (name, value) in &headers {
+            sent.add_header(name, value);
+        }
+        match &self.credentials {
+            Credentials::AkSk {
+                access_key,
+                secret_key,
+                ..
+            } => {
+                sent.add(access_key);
+                sent.add(secret_key);
+            }
+            Credentials::Token(token) => sent.add(token),
+            Credentials::Temporary(_) => {}
+        }
 
         let mut request = self
             .http
@@ -293,11 +330,15 @@ impl Transport {
 
         let mut response = request.send().await.map_err(AttemptError::Transport)?;
         let status = response.status().as_u16();
-        let request_id = response
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| one_line_bounded(&sent.scrub(v), MAX_HEADER_SHOWN))
+        };
+        let request_id = header_text(REQUEST_ID_HEADER);
+        let location = header_text(reqwest::header::LOCATION.as_str());
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -325,6 +366,8 @@ impl Transport {
             retry_after,
             body,
             truncated,
+            location,
+            sent,
         })
     }
 }
@@ -391,11 +434,32 @@ pub(super) fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, String> 
 }
 
 pub(super) fn decode_error(operation: &str, answer: &Answer, reason: &str) -> ApiError {
+    // A decoder's reason can quote the answer (an unknown variant's name).
+    let reason = one_line_bounded(&answer.sent.scrub(reason), MAX_CAUSE_SHOWN);
     let mut err = ApiError::new(ApiErrorKind::Decode, operation, reason);
     err.status = Some(answer.status);
     err.request_id = answer.request_id.clone();
-    err.body_excerpt = super::error::body_excerpt(&answer.body);
+    // Only the excerpt's worth of a large body is scrubbed: the excerpt is all that is shown.
+    let head = &answer.body[..answer.body.len().min(4 * MAX_ERROR_BODY_BYTES)];
+    err.body_excerpt =
+        super::error::body_excerpt(answer.sent.scrub(&String::from_utf8_lossy(head)).as_bytes());
     err
+}
+
+/// Longest decoder reason kept in an error, in bytes.
+const MAX_CAUSE_SHOWN: usize = 1024;
+
+/// Why a 3xx is an error: where it pointed, and that redirects are not followed.
+fn redirect_cause(location: Option<&str>) -> String {
+    let to = match location {
+        Some(location) => format!("the service redirected the request to {location}"),
+        None => "the service answered with a redirect without a Location".to_owned(),
+    };
+    format!(
+        "{to}; redirects are not followed, because a signed request is valid only for the URL it \
+         was signed for. Set the endpoint (endpoint, or HW_MRS_ENDPOINT) to the service's own \
+         address, not to a proxy or an alias that redirects"
+    )
 }
 
 /// `terraform-provider-mrs/<version>`, plus ` terraform/<v>` when Terraform's version is known

@@ -205,7 +205,15 @@ pub(super) fn cluster_location_attributes(schema: Schema, replace: bool) -> Sche
 }
 
 fn filter(name: &str, plain: &str, markdown: &str) -> Attribute {
-    Attribute::string(name).optional().describe(plain, markdown)
+    let check = if name == "job_id" {
+        validators::validate_id
+    } else {
+        validators::validate_filter
+    };
+    Attribute::string(name)
+        .optional()
+        .validate_string(check)
+        .describe(plain, markdown)
 }
 
 /// The type of one element of `jobs`.

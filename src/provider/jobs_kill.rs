@@ -70,6 +70,7 @@ pub(super) fn selection_attributes(schema: Schema) -> Schema {
         Attribute::string(name)
             .optional()
             .requires_replace()
+            .validate_string(super::validators::validate_filter)
             .describe(plain, markdown)
     };
     schema

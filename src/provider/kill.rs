@@ -100,7 +100,8 @@ pub async fn kill_job(
     };
     match sent {
         Ok(accepted) => accepted_kill(&job, accepted, progress, diags).await,
-        Err(refusal) if refusal.is_job_not_running() => {
+        // A success MRS would not have sent proves nothing either way: look at the job, as after a 0175.
+        Err(refusal) if refusal.is_job_not_running() || refusal.is_unconfirmed_kill() => {
             converge(&job, refusal, progress, diags).await
         }
         Err(e) => {

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::kill::{Caller, KillJob, add_api_error, kill_job};
 use crate::framework::Diagnostics;
+use crate::mrs::shown_text::one_line_bounded;
 use crate::mrs::{ApiError, JobDetail, JobFilter, JobState, MrsClient};
 
 /// The states of a job that has not ended: what `mrs_jobs_kill` selects.
@@ -192,8 +193,8 @@ pub fn describe_targets(cluster_id: &str, targets: &[Target], at_apply: &str) ->
         let _ = writeln!(
             detail,
             "  {}  {}  {}",
-            target.job_id,
-            target.job_name.as_deref().unwrap_or("-"),
+            one_line_bounded(&target.job_id, 128),
+            one_line_bounded(target.job_name.as_deref().unwrap_or("-"), 256),
             target
                 .state
                 .as_ref()

@@ -26,6 +26,37 @@ pub fn validate_id(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest filter value (`job_name`, `user`, `job_type`, `queue`), in characters. MRS job
+/// names are at most 128 characters; the bound leaves room and keeps a pasted file out of a URL.
+pub const MAX_FILTER_CHARS: usize = 256;
+
+/// A filter of a listing (`job_name`, `user`, `job_type`, `queue`): 1–256 characters, no control
+/// characters. An empty string would match every job, so quieting a whole cluster would be one
+/// empty variable away: leave the attribute out (null) to mean "no filter".
+pub fn validate_filter(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(
+            "The filter is empty, which would match every job. Leave the attribute out (or set \
+             it to null) for no filter."
+                .into(),
+        );
+    }
+    let length = text.chars().count();
+    if length > MAX_FILTER_CHARS {
+        return Err(format!(
+            "The filter is {length} characters long; at most {MAX_FILTER_CHARS} are accepted."
+        ));
+    }
+    if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(format!(
+            "The filter has the control character {c:?} at position {}; write it on one line, \
+             without tabs or escape characters.",
+            at + 1
+        ));
+    }
+    Ok(())
+}
+
 /// Region names such as `cn-north-4` or `ap-southeast-1`.
 pub fn validate_region(text: &str) -> Result<(), String> {
     let valid = !text.is_empty()
@@ -121,6 +152,27 @@ mod tests {
         ] {
             assert!(validate_id(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn filters_refuse_empty_oversized_and_control_text() {
+        assert!(validate_filter("etl-nightly").is_ok());
+        assert!(validate_filter(&"作".repeat(MAX_FILTER_CHARS)).is_ok());
+        for bad in [
+            "",
+            "   ",
+            "a\nb",
+            "\u{1b}[2J",
+            &"x".repeat(MAX_FILTER_CHARS + 1),
+            &"x".repeat(1024 * 1024),
+        ] {
+            let err = validate_filter(bad).expect_err("refused");
+            assert!(
+                err.len() < 300,
+                "the message does not repeat the value: {err}"
+            );
+        }
+        assert!(validate_filter("").unwrap_err().contains("null"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn provider_processes() -> Vec<(u32, Option<u32>)> {
 }
 
 /// Provider processes started (directly or through a helper) by `ancestor`.
-fn provider_descendants_of(ancestor: u32) -> Vec<u32> {
+pub(super) fn provider_descendants_of(ancestor: u32) -> Vec<u32> {
     provider_processes()
         .into_iter()
         .filter(|(pid, _)| {

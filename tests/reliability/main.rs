@@ -15,7 +15,10 @@ mod concurrency;
 mod faults;
 mod hostile_responses;
 mod hostile_values;
+mod hostile_world;
+mod memory;
 mod plugin_trust;
+mod raw_server;
 mod secrets;
 
 use std::collections::BTreeSet;
@@ -86,10 +89,15 @@ fn spawn_apply(ws: &Workspace, env: &[(&str, String)], extra: &[&str]) -> Child 
 /// `terraform apply -auto-approve` in `ws`, with only `env` of our TF_/HW_ settings, its output
 /// going to `apply.out` and `apply.err` there.
 fn apply_command(ws: &Workspace, env: &[(&str, String)], extra: &[&str]) -> Command {
+    let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
+    args.extend_from_slice(extra);
+    terraform_command(ws, env, &args)
+}
+
+/// `terraform <args>` in `ws`, as [`apply_command`] sets it up.
+fn terraform_command(ws: &Workspace, env: &[(&str, String)], args: &[&str]) -> Command {
     let mut cmd = Command::new(&ws.terraform().path);
-    cmd.args(["apply", "-auto-approve", "-input=false", "-no-color"])
-        .args(extra)
-        .current_dir(ws.path());
+    cmd.args(args).current_dir(ws.path());
     for (key, _) in std::env::vars() {
         if key.starts_with("HW_") || key.starts_with("TF_") {
             cmd.env_remove(key);

@@ -213,3 +213,104 @@ fn trace_logs_and_state_hold_no_key_or_token_from_profiles_agencies_or_metadata(
         );
     }
 }
+
+/// The secret values among `values` that `text` holds.
+fn echoed<'a>(text: &str, values: &[&'a str]) -> Vec<&'a str> {
+    values
+        .iter()
+        .copied()
+        .filter(|value| !value.is_empty() && text.contains(value))
+        .collect()
+}
+
+#[test]
+fn a_server_echoing_the_request_headers_in_a_401_or_500_body_shows_no_secret() {
+    use std::sync::{Arc, Mutex};
+
+    use super::raw_server::{RawServer, http_answer};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tf = &terraforms()[0];
+    for status in [401u16, 500] {
+        for auth in ["aksk", "token"] {
+            // Every signature the server was sent, to look for afterwards.
+            let signatures = Arc::new(Mutex::new(Vec::<String>::new()));
+            let seen = signatures.clone();
+            let server = runtime.block_on(RawServer::start(Arc::new(move |head: &str| {
+                for line in head.lines() {
+                    if let Some(at) = line.find("Signature=") {
+                        let signature = line[at + "Signature=".len()..].trim().to_owned();
+                        seen.lock().unwrap().push(signature);
+                    }
+                }
+                // Some gateways answer with the request they got, headers and all.
+                let body = format!(
+                    "{{\"error_msg\": \"request refused: {}\", \"request\": {head:?}}}",
+                    head.lines().collect::<Vec<_>>().join(" | ")
+                );
+                http_answer(
+                    status,
+                    &[("Content-Type", "application/json")],
+                    body.as_bytes(),
+                )
+            })));
+            let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", CLUSTER, "")));
+            let log = ws.path().join("trace.log");
+            ws.env("HW_REGION_NAME", REGION)
+                .env("HW_PROJECT_ID", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+                .env("HW_MRS_ENDPOINT", &server.url())
+                .env("HW_MAX_RETRIES", "1")
+                .env("TF_LOG", "trace")
+                .env("TF_LOG_PATH", &log.display().to_string());
+            let mut secrets = vec![SECRET_KEY, SECURITY_TOKEN, IAM_TOKEN];
+            if auth == "aksk" {
+                ws.env("HW_ACCESS_KEY", ACCESS_KEY)
+                    .env("HW_SECRET_KEY", SECRET_KEY)
+                    .env("HW_SECURITY_TOKEN", SECURITY_TOKEN);
+                secrets.push(ACCESS_KEY);
+            } else {
+                ws.env("HW_AUTH_TOKEN", IAM_TOKEN);
+            }
+            let run = ws.apply(&[]);
+            assert!(!run.success, "{status} {auth}: {}", run.all());
+            let output = run.all();
+            assert!(
+                output.contains(&status.to_string()) && output.contains("request refused"),
+                "{status} {auth}: the error is shown: {output}"
+            );
+            let sent = signatures.lock().unwrap().clone();
+            if auth == "aksk" {
+                assert!(!sent.is_empty(), "the server saw signed requests");
+            }
+            let mut all = secrets.clone();
+            all.extend(sent.iter().map(String::as_str));
+            let log_text = std::fs::read_to_string(&log).expect("trace log");
+            assert!(
+                echoed(&output, &all).is_empty(),
+                "{status} {auth}: output shows {:?}: {output}",
+                echoed(&output, &all)
+            );
+            assert!(
+                echoed(&log_text, &all).is_empty(),
+                "{status} {auth}: trace log shows {:?}",
+                echoed(&log_text, &all)
+            );
+            assert!(
+                output.contains("***"),
+                "{status} {auth}: the echo is shown with its secrets blotted out: {output}"
+            );
+            report(
+                "echoed_secrets",
+                format!(
+                    "HTTP {status} echoing the request ({auth}): {} signatures and the credentials absent from output and {} trace lines",
+                    sent.len(),
+                    log_text.lines().count()
+                ),
+            );
+        }
+    }
+}

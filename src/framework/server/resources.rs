@@ -1,11 +1,18 @@
 //! The managed-resource RPCs: validation, state upgrades, refresh, plan, apply and import,
 //! each dispatched to the resource Terraform names.
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt as _;
+
 use super::convert::{diagnostics_to_proto, path_to_proto};
-use super::respond::{WithDiagnostics, decode, encode, unsupported, validate_request};
+use super::respond::{
+    WithDiagnostics, decode, encode, panic_text, unsupported, validate_request, what_a_panic_leaves,
+};
 use super::{Inner, pb};
 use crate::framework::{
-    AnyResource, Described, Diagnostics, PlanEdit, Provider, plan_resource, validate_against_schema,
+    AnyResource, Described, Diagnostics, PlanEdit, Provider, RecordedState, plan_resource,
+    validate_against_schema,
 };
 use crate::tfvalue::{self, Value};
 
@@ -199,19 +206,55 @@ pub(super) async fn apply<P: Provider>(
     let (Some(prior), Some(planned)) = decoded else {
         return pb::apply_resource_change::Response::from_diagnostics(diagnostics_to_proto(diags));
     };
-    let ctx = inner.ctx();
-    let new_state = if planned.is_null() {
-        resource.delete(&ctx, &prior, &mut diags).await;
-        // A failed destroy keeps the object in state, so nothing real is forgotten.
-        if diags.has_errors() {
-            prior
+    // The resource may record what it has achieved as it goes (`Ctx::record_progress`): a panic
+    // half-way then still hands Terraform the kills, say, that the remote system accepted.
+    let recorded = RecordedState::new(ty.clone());
+    let ctx = inner.ctx().recording(recorded.clone());
+    let work = async {
+        if planned.is_null() {
+            resource.delete(&ctx, &prior, &mut diags).await;
+            // A failed destroy keeps the object in state, so nothing real is forgotten.
+            if diags.has_errors() {
+                prior.clone()
+            } else {
+                Value::Null
+            }
+        } else if prior.is_null() {
+            resource.create(&ctx, &planned, &mut diags).await
         } else {
-            Value::Null
+            resource.update(&ctx, &prior, &planned, &mut diags).await
         }
-    } else if prior.is_null() {
-        resource.create(&ctx, &planned, &mut diags).await
-    } else {
-        resource.update(&ctx, &prior, &planned, &mut diags).await
+    };
+    let new_state = match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(state) => state,
+        Err(payload) => {
+            let text = panic_text(payload.as_ref());
+            tracing::error!(rpc = "ApplyResourceChange", panic = %text, "provider panicked while handling a request");
+            let (state, leaves) = match recorded.take() {
+                Some(state) => (
+                    state,
+                    "What the resource had recorded before the panic (requests the remote system \
+                     had accepted) is saved in state, and Terraform marks it tainted; anything after \
+                     that may or may not have been done. Check the remote system before applying again.",
+                ),
+                None => (
+                    if prior.is_null() {
+                        Value::Null
+                    } else {
+                        prior.clone()
+                    },
+                    what_a_panic_leaves("ApplyResourceChange"),
+                ),
+            };
+            diags.add_error(
+                "Provider bug: internal error",
+                format!(
+                    "The provider panicked while handling ApplyResourceChange: {text}. {leaves} \
+                     Please report this to the provider's maintainers."
+                ),
+            );
+            state
+        }
     };
     pb::apply_resource_change::Response {
         new_state: encode(&new_state, ty, &mut diags),

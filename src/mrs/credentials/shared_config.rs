@@ -6,6 +6,7 @@
 //! "agencyDomainName", "ssoAuth": {"stsToken": {...}}}]}`. A profile in `SSO` mode signs with the
 //! keys under `ssoAuth.stsToken`; every other mode (`AKSK`, ...) with the top-level keys.
 
+use crate::mrs::local_file::{LocalFileError, SHARED_CONFIG_CAP, read_capped_text};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -163,15 +164,16 @@ pub fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
 
 /// Reads `path` and picks `profile` (the file's `current` one when `None`).
 pub fn load(path: &Path, profile: Option<&str>) -> Result<ProfileSettings, SharedConfigError> {
-    let text = match std::fs::read_to_string(path) {
+    // A regular file of at most SHARED_CONFIG_CAP: `/dev/zero` or a FIFO is refused at once.
+    let text = match read_capped_text(path, SHARED_CONFIG_CAP) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(LocalFileError::NotFound(_)) => {
             return Err(SharedConfigError::NotFound(path.to_owned()));
         }
-        Err(source) => {
+        Err(e) => {
             return Err(SharedConfigError::Unreadable {
                 path: path.to_owned(),
-                source,
+                source: std::io::Error::other(e),
             });
         }
     };

@@ -78,3 +78,72 @@ async fn a_clean_create_answers_with_its_state_and_no_diagnostics() {
     assert_eq!(state, Some(thing(Value::from("thing-1"), "a")));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
+
+fn panic_detail(diagnostics: &[pb::Diagnostic]) -> &str {
+    assert_eq!(
+        error_summaries(diagnostics),
+        ["Provider bug: internal error"]
+    );
+    &diagnostics[0].detail
+}
+
+#[tokio::test]
+async fn a_create_that_panics_after_recording_progress_answers_with_what_it_recorded() {
+    let script = Script {
+        create: Ending::PanicAfterRecording,
+        ..Script::default()
+    };
+    let service = TestProvider::serve(script, CancellationToken::new());
+    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    assert_eq!(
+        state,
+        Some(thing(Value::from("thing-1"), "a")),
+        "what the resource recorded before the panic reaches Terraform, which saves it tainted"
+    );
+    let detail = panic_detail(&diagnostics);
+    assert!(
+        detail.contains("boom after the thing was created"),
+        "{detail}"
+    );
+    assert!(detail.contains("saved in state"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_create_that_panics_before_recording_anything_saves_nothing() {
+    let script = Script {
+        create: Ending::Panic,
+        ..Script::default()
+    };
+    let service = TestProvider::serve(script, CancellationToken::new());
+    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    assert_eq!(state, Some(Value::Null));
+    let detail = panic_detail(&diagnostics);
+    assert!(detail.contains("may or may not have been made"), "{detail}");
+}
+
+#[tokio::test]
+async fn an_update_that_panics_keeps_the_recorded_state_or_else_the_prior_one() {
+    let prior = thing(Value::from("thing-1"), "a");
+    let planned = thing(Value::from("thing-1"), "b");
+    let service = TestProvider::serve(
+        Script {
+            update: Ending::PanicAfterRecording,
+            ..Script::default()
+        },
+        CancellationToken::new(),
+    );
+    let (state, diagnostics) = apply(&service, &prior, &planned).await;
+    assert_eq!(state, Some(thing(Value::from("thing-1-renamed"), "b")));
+    panic_detail(&diagnostics);
+
+    let service = TestProvider::serve(
+        Script {
+            update: Ending::Panic,
+            ..Script::default()
+        },
+        CancellationToken::new(),
+    );
+    let (state, diagnostics) = apply(&service, &prior, &planned).await;
+    assert_eq!(state, Some(prior), "the prior state is kept");
+    panic_detail(&diagnostics);
+}

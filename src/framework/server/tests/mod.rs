@@ -46,6 +46,10 @@ pub(super) enum Ending {
     StateWithError,
     /// An error and nothing to save (`create` only).
     NothingWithError,
+    /// Records the new state through the context, then panics.
+    PanicAfterRecording,
+    /// Panics before recording anything.
+    Panic,
 }
 
 /// What the test provider's parts do.

@@ -48,7 +48,7 @@ impl Resource<()> for Thing {
 
     async fn create(
         &self,
-        _: &Ctx<()>,
+        ctx: &Ctx<()>,
         planned: ThingModel,
         diags: &mut Diagnostics,
     ) -> Option<ThingModel> {
@@ -66,6 +66,11 @@ impl Resource<()> for Thing {
                 diags.add_error("Create refused", "nothing was created");
                 None
             }
+            Ending::PanicAfterRecording => {
+                ctx.record_progress(&created);
+                panic!("boom after the thing was created")
+            }
+            Ending::Panic => panic!("boom before anything was recorded"),
         }
     }
 
@@ -80,18 +85,27 @@ impl Resource<()> for Thing {
 
     async fn update(
         &self,
-        _: &Ctx<()>,
+        ctx: &Ctx<()>,
         prior: ThingModel,
         planned: ThingModel,
         diags: &mut Diagnostics,
     ) -> ThingModel {
-        if let Ending::StateWithError | Ending::NothingWithError = self.update {
-            diags.add_error("Update half done", "the name changed, the rest failed");
-        }
-        ThingModel {
+        let updated = ThingModel {
             id: Some(format!("{}-renamed", prior.id.unwrap_or_default())),
             name: planned.name,
+        };
+        match self.update {
+            Ending::Clean => {}
+            Ending::StateWithError | Ending::NothingWithError => {
+                diags.add_error("Update half done", "the name changed, the rest failed");
+            }
+            Ending::PanicAfterRecording => {
+                ctx.record_progress(&updated);
+                panic!("boom after the rename")
+            }
+            Ending::Panic => panic!("boom before the rename"),
         }
+        updated
     }
 
     async fn delete(&self, _: &Ctx<()>, _: ThingModel, _: &mut Diagnostics) {}
