@@ -166,7 +166,10 @@ impl TemporaryCredentials {
 
     /// Keys of the agency `role.agency`, assumed by the federated user of an OIDC identity
     /// provider (`assume_role_with_oidc`); every renewal reads the ID token again.
-    pub fn assume_role_with_oidc(role: OidcRole, config: &ClientConfig) -> Result<Self, ConfigError> {
+    pub fn assume_role_with_oidc(
+        role: OidcRole,
+        config: &ClientConfig,
+    ) -> Result<Self, ConfigError> {
         Ok(Self::new(oidc::OidcSource::new(role, config)?))
     }
 

@@ -76,7 +76,11 @@ mod tests {
 
     fn host(service: Service, region: &str) -> String {
         let url = sdk_endpoint(service, region).unwrap_or_else(|| panic!("{region} not listed"));
-        url::Url::parse(&url).unwrap().host_str().unwrap().to_owned()
+        url::Url::parse(&url)
+            .unwrap()
+            .host_str()
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
@@ -85,7 +89,10 @@ mod tests {
             host(Service::Sts, "eu-west-101"),
             "sts.eu-west-101.myhuaweicloud.eu"
         );
-        assert_eq!(host(Service::Sts, "cn-north-4"), "sts.cn-north-4.myhuaweicloud.com");
+        assert_eq!(
+            host(Service::Sts, "cn-north-4"),
+            "sts.cn-north-4.myhuaweicloud.com"
+        );
         assert_eq!(sdk_endpoint(Service::Sts, "ru-northwest-2"), None);
     }
 

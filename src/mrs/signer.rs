@@ -107,8 +107,8 @@ impl SigningAlgorithm {
     /// `hex(HMAC(key, data))`.
     pub fn hmac_hex(self, key: &[u8], data: &[u8]) -> String {
         fn run<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> String {
-            let mut mac = <M as KeyInit>::new_from_slice(key)
-                .expect("HMAC accepts keys of any length");
+            let mut mac =
+                <M as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
             mac.update(data);
             hex::encode(mac.finalize().into_bytes())
         }

@@ -46,7 +46,10 @@ pub(super) enum TemporaryBase {
     Configured,
     /// Nothing was configured: ECS metadata is the base, the last place to look;
     /// `looked_at` lists the places before it, for the error when it has no keys either.
-    Metadata { endpoint: url::Url, looked_at: String },
+    Metadata {
+        endpoint: url::Url,
+        looked_at: String,
+    },
     /// `assume_role_with_oidc`: a CI job's ID token traded for an agency's keys.
     Oidc(OidcRole),
 }
@@ -225,17 +228,23 @@ pub(super) fn validate(config: &Config, diags: &mut Diagnostics) {
     for index in 0..count {
         let at = block_path(config, index);
         check_known_duration(config, &at.push_attr("duration"), diags);
-        if matches!(config.string_at(&at.push_attr("domain_name")), Attr::Known(_))
-            && matches!(config.string_at(&at.push_attr("domain_id")), Attr::Known(_))
+        if matches!(
+            config.string_at(&at.push_attr("domain_name")),
+            Attr::Known(_)
+        ) && matches!(config.string_at(&at.push_attr("domain_id")), Attr::Known(_))
         {
             domain_conflict(at.push_attr("domain_id"), "", diags);
         }
     }
     let oidc = AttributePath::attr("assume_role_with_oidc");
     check_known_duration(config, &oidc.push_attr("duration"), diags);
-    if matches!(config.string_at(&oidc.push_attr("id_token")), Attr::Known(_))
-        && matches!(config.string_at(&oidc.push_attr("id_token_file")), Attr::Known(_))
-    {
+    if matches!(
+        config.string_at(&oidc.push_attr("id_token")),
+        Attr::Known(_)
+    ) && matches!(
+        config.string_at(&oidc.push_attr("id_token_file")),
+        Attr::Known(_)
+    ) {
         token_conflict(oidc.push_attr("id_token_file"), diags);
     }
 }
@@ -382,7 +391,8 @@ pub(super) fn load_profile(
 /// configured wins.
 const SOURCE_TOKEN: &str = "auth_token (HW_AUTH_TOKEN)";
 const SOURCE_OIDC: &str = "assume_role_with_oidc (HW_ASSUME_ROLE_IDP_ID)";
-const SOURCE_PROFILE: &str = "the shared config profile (profile/shared_config_file, HW_PROFILE/HW_SHARED_CONFIG_FILE)";
+const SOURCE_PROFILE: &str =
+    "the shared config profile (profile/shared_config_file, HW_PROFILE/HW_SHARED_CONFIG_FILE)";
 const SOURCE_KEYS: &str = "access_key/secret_key (HW_ACCESS_KEY/HW_SECRET_KEY)";
 const SOURCE_SECURITY_TOKEN: &str = "security_token (HW_SECURITY_TOKEN)";
 
@@ -430,17 +440,26 @@ pub(super) fn choose_base(
         );
     };
     if let Some(token) = auth_token {
-        log_choice(SOURCE_TOKEN, security_token.is_some().then_some(SOURCE_SECURITY_TOKEN));
+        log_choice(
+            SOURCE_TOKEN,
+            security_token.is_some().then_some(SOURCE_SECURITY_TOKEN),
+        );
         return Some(Base::Configured(Credentials::Token(token)));
     }
     if let Some(oidc) = oidc {
-        log_choice(SOURCE_OIDC, security_token.is_some().then_some(SOURCE_SECURITY_TOKEN));
+        log_choice(
+            SOURCE_OIDC,
+            security_token.is_some().then_some(SOURCE_SECURITY_TOKEN),
+        );
         return Some(Base::Oidc(oidc));
     }
     if profile_requested {
         // A profile that could not be loaded already has its diagnostic.
         let profile = profile?;
-        log_choice(SOURCE_PROFILE, security_token.is_some().then_some(SOURCE_SECURITY_TOKEN));
+        log_choice(
+            SOURCE_PROFILE,
+            security_token.is_some().then_some(SOURCE_SECURITY_TOKEN),
+        );
         return Some(Base::Configured(Credentials::AkSk {
             access_key: profile.access_key,
             secret_key: profile.secret_key,
@@ -545,10 +564,12 @@ fn block_field(
             env_name: None,
         })),
         Attr::Unknown => Err(()),
-        Attr::Null if use_env => Ok(env(env_name).filter(|v| !v.is_empty()).map(|value| Sourced {
-            value,
-            env_name: Some(env_name),
-        })),
+        Attr::Null if use_env => Ok(env(env_name)
+            .filter(|v| !v.is_empty())
+            .map(|value| Sourced {
+                value,
+                env_name: Some(env_name),
+            })),
         Attr::Null => Ok(None),
     }
 }
@@ -742,7 +763,9 @@ pub(super) fn check_assume_role(
             domain: domain?,
             duration_s: duration_s?,
         },
-        at: inputs.at.unwrap_or_else(|| AttributePath::attr("assume_role")),
+        at: inputs
+            .at
+            .unwrap_or_else(|| AttributePath::attr("assume_role")),
     })
 }
 
@@ -809,9 +832,18 @@ pub(super) fn oidc_inputs(
     };
     // Like domain_name/domain_id, the token is one setting written two ways.
     let token_in_block = !matches!(config.string_at(&block.push_attr("id_token")), Attr::Null)
-        || !matches!(config.string_at(&block.push_attr("id_token_file")), Attr::Null);
+        || !matches!(
+            config.string_at(&block.push_attr("id_token_file")),
+            Attr::Null
+        );
     let token_field = |name: &str, env_name: &'static str| {
-        block_field(config, &block.push_attr(name), env_name, env, !token_in_block)
+        block_field(
+            config,
+            &block.push_attr(name),
+            env_name,
+            env,
+            !token_in_block,
+        )
     };
     Ok(Some(OidcInputs {
         idp_id: field("idp_id", "HW_ASSUME_ROLE_IDP_ID")?,
@@ -834,22 +866,29 @@ pub(super) fn check_oidc(inputs: OidcInputs, diags: &mut Diagnostics) -> Option<
             block.clone()
         }
     };
-    let mut required = |value: Option<Sourced>, name: &str, env_name: &str| {
-        match checked_field(value, at(name), name, diags) {
-            Some(Some(v)) => Some(v),
-            Some(None) => {
-                diags.add_attribute_error(
-                    at(name),
-                    format!("Missing {name}"),
-                    format!("assume_role_with_oidc needs {name}: set it in the block or {env_name}."),
-                );
-                None
-            }
-            None => None,
+    let mut required = |value: Option<Sourced>, name: &str, env_name: &str| match checked_field(
+        value,
+        at(name),
+        name,
+        diags,
+    ) {
+        Some(Some(v)) => Some(v),
+        Some(None) => {
+            diags.add_attribute_error(
+                at(name),
+                format!("Missing {name}"),
+                format!("assume_role_with_oidc needs {name}: set it in the block or {env_name}."),
+            );
+            None
         }
+        None => None,
     };
     let idp_id = required(inputs.idp_id, "idp_id", "HW_ASSUME_ROLE_IDP_ID");
-    let agency_name = required(inputs.agency_name, "agency_name", "HW_ASSUME_ROLE_AGENCY_NAME");
+    let agency_name = required(
+        inputs.agency_name,
+        "agency_name",
+        "HW_ASSUME_ROLE_AGENCY_NAME",
+    );
     let domain_id = required(inputs.domain_id, "domain_id", "HW_ASSUME_ROLE_DOMAIN_ID");
     let id_token = match (inputs.id_token, inputs.id_token_file) {
         (Some(_), Some(_)) => {
@@ -860,7 +899,11 @@ pub(super) fn check_oidc(inputs: OidcInputs, diags: &mut Diagnostics) -> Option<
             Ok(()) => Some(IdToken::Inline(token.value)),
             Err(reason) => {
                 let name = token.env_name.unwrap_or("id_token");
-                diags.add_attribute_error(at("id_token"), format!("Invalid {name}"), format!("{name}: {reason}"));
+                diags.add_attribute_error(
+                    at("id_token"),
+                    format!("Invalid {name}"),
+                    format!("{name}: {reason}"),
+                );
                 None
             }
         },

@@ -245,7 +245,11 @@ const ENV_CHECKS: &[EnvCheck] = &[
     ("iam_endpoint", "HW_IAM_ENDPOINT", validate_endpoint),
     ("sts_endpoint", "HW_STS_ENDPOINT", validate_endpoint),
     ("cloud", "HW_CLOUD", validate_cloud),
-    ("signing_algorithm", "HW_SIGNING_ALGORITHM", validate_signing_algorithm),
+    (
+        "signing_algorithm",
+        "HW_SIGNING_ALGORITHM",
+        validate_signing_algorithm,
+    ),
 ];
 
 /// Errors, on the attribute and naming the variable, for every variable that stands in for an
@@ -709,11 +713,15 @@ mod tests {
         );
         let details: Vec<_> = diags.iter().map(|d| d.detail.clone()).collect();
         assert!(
-            details.iter().any(|d| d.contains("HW_ASSUME_ROLE_AGENCY_NAME")),
+            details
+                .iter()
+                .any(|d| d.contains("HW_ASSUME_ROLE_AGENCY_NAME")),
             "{details:?}"
         );
         assert!(
-            details.iter().any(|d| d.contains("HW_ASSUME_ROLE_DOMAIN_ID")),
+            details
+                .iter()
+                .any(|d| d.contains("HW_ASSUME_ROLE_DOMAIN_ID")),
             "{details:?}"
         );
     }
@@ -875,10 +883,9 @@ mod tests {
             settings.client_config().signing_algorithm,
             crate::mrs::config::SigningAlgorithm::HmacSm3
         );
-        let err = crate::provider::credential_settings::validate_signing_algorithm(
-            "EcdsaP256SHA256",
-        )
-        .unwrap_err();
+        let err =
+            crate::provider::credential_settings::validate_signing_algorithm("EcdsaP256SHA256")
+                .unwrap_err();
         assert!(err.contains("not supported yet"), "{err}");
     }
 
@@ -991,10 +998,11 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         match &settings.temporary {
             Some(TemporarySource {
-                base: TemporaryBase::Metadata {
-                    endpoint,
-                    looked_at,
-                },
+                base:
+                    TemporaryBase::Metadata {
+                        endpoint,
+                        looked_at,
+                    },
                 ..
             }) => {
                 assert_eq!(endpoint.as_str(), "http://127.0.0.1:9/");

@@ -205,8 +205,7 @@ pub(crate) fn parse_sts_answer(body: &[u8]) -> Result<SessionKeys, String> {
         )
     })?;
     let c = answer.credentials;
-    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() || c.security_token.is_empty()
-    {
+    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() || c.security_token.is_empty() {
         return Err("the answer has an empty access key, secret key or security token".into());
     }
     let expires_at = super::parse_expiry(&c.expiration)?;

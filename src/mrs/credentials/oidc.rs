@@ -115,16 +115,14 @@ impl OidcSource {
         })
     }
 
-    fn transport(&self, credentials: Credentials, url: &url::Url) -> Result<Transport, ApiError> {
+    fn transport(
+        &self,
+        credentials: Credentials,
+        url: &url::Url,
+    ) -> Result<Transport, ConfigError> {
         let mut config = self.config.clone();
         config.credentials = credentials;
-        Transport::new(&config, url.scheme() == "https").map_err(|e| {
-            ApiError::new(
-                ApiErrorKind::Config,
-                "set up the IAM client for assume_role_with_oidc",
-                e.to_string(),
-            )
-        })
+        Transport::new(&config, url.scheme() == "https")
     }
 
     /// Step 1, with retries for failures that did not reach IAM's decision (connection, 429, 5xx).
@@ -229,11 +227,14 @@ impl OidcSource {
             "get temporary keys for the federated user of identity provider {} (temporary keys)",
             self.role.idp_id
         );
-        let transport = self.transport(
-            Credentials::Token(subject_token.to_owned()),
-            &self.security_tokens_url,
-        )?;
-        let body = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": subject_token}}}});
+        let transport = self
+            .transport(
+                Credentials::Token(subject_token.to_owned()),
+                &self.security_tokens_url,
+            )
+            .map_err(setup_error)?;
+        let body =
+            json!({"auth": {"identity": {"methods": ["token"], "token": {"id": subject_token}}}});
         let call = Call {
             operation: operation.clone(),
             method: Method::POST,
@@ -287,18 +288,28 @@ impl CredentialSource for OidcSource {
             federated.secret_key.as_str(),
             federated.security_token.as_deref().unwrap_or_default(),
         ];
-        let transport = self.transport(
-            Credentials::AkSk {
-                access_key: federated.access_key.clone(),
-                secret_key: federated.secret_key.clone(),
-                security_token: federated.security_token.clone(),
-            },
-            &self.sts_url,
-        )?;
+        let transport = self
+            .transport(
+                Credentials::AkSk {
+                    access_key: federated.access_key.clone(),
+                    secret_key: federated.secret_key.clone(),
+                    security_token: federated.security_token.clone(),
+                },
+                &self.sts_url,
+            )
+            .map_err(setup_error)?;
         assume(&transport, &self.role.agency, &self.sts_url, deadline)
             .await
             .map_err(|e| scrub(e, &secrets))
     }
+}
+
+fn setup_error(e: ConfigError) -> ApiError {
+    ApiError::new(
+        ApiErrorKind::Config,
+        "set up the IAM client for assume_role_with_oidc",
+        e.to_string(),
+    )
 }
 
 /// `err` with every secret replaced by `<redacted>` wherever the server's text quoted it.
