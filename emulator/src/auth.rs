@@ -12,17 +12,16 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::iam::IssuedCredentials;
+use super::signing::Algorithm;
 
-/// The only signing algorithm the emulator accepts.
+/// The default signing algorithm (the other is `SDK-HMAC-SM3`, see [`super::signing`]).
 const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// Characters left bare when encoding path segments and query parts; everything else is `%XX`.
@@ -35,9 +34,6 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// `X-Sdk-Date` format: basic ISO 8601 in UTC.
 const SDK_DATE: &[FormatItem<'static>] =
     format_description!("[year][month][day]T[hour][minute][second]Z");
-
-/// Hash of an empty body, used whatever the content headers say.
-const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// What arrived on the wire, as far as authentication is concerned.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +73,7 @@ pub(crate) enum AuthError {
         "no credentials: sign the request with an AK/SK pair (Authorization header) or send X-Auth-Token"
     )]
     MissingCredentials,
-    #[error("unsupported signing algorithm {0:?}; expected {ALGORITHM}")]
+    #[error("unsupported signing algorithm {0:?}; expected {ALGORITHM} or SDK-HMAC-SM3")]
     UnsupportedAlgorithm(String),
     #[error("malformed Authorization header: {0}")]
     MalformedAuthorization(&'static str),
@@ -139,6 +135,7 @@ impl AuthError {
 /// The parts of an `Authorization: SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header.
 #[derive(Debug, PartialEq, Eq)]
 struct Authorization<'a> {
+    algorithm: Algorithm,
     access_key: &'a str,
     signed_headers: Vec<&'a str>,
     signature: &'a str,
@@ -152,9 +149,8 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> {
             .ok_or(AuthError::MalformedAuthorization(
                 "expected '<algorithm> Access=…, SignedHeaders=…, Signature=…'",
             ))?;
-    if algorithm != ALGORITHM {
-        return Err(AuthError::UnsupportedAlgorithm(algorithm.to_owned()));
-    }
+    let algorithm = Algorithm::from_name(algorithm)
+        .ok_or_else(|| AuthError::UnsupportedAlgorithm(algorithm.to_owned()))?;
     let (mut access_key, mut signed_headers, mut signature) = (None, None, None);
     for param in params.split(',') {
         let (key, val) = param
@@ -183,6 +179,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> {
         return Err(AuthError::MalformedAuthorization("SignedHeaders is empty"));
     }
     Ok(Authorization {
+        algorithm,
         access_key,
         signed_headers: signed_headers.split(';').collect(),
         signature,
@@ -237,6 +234,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 pub(crate) fn canonical_request(
     req: &RequestParts<'_>,
     signed_headers: &[&str],
+    algorithm: Algorithm,
 ) -> Result<String, AuthError> {
     let mut canonical_headers = String::new();
     for name in signed_headers {
@@ -244,13 +242,14 @@ pub(crate) fn canonical_request(
             .ok_or_else(|| AuthError::SignedHeaderMissing((*name).to_owned()))?;
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
+    let content_header = algorithm.content_header();
     let payload_hash = if req.body.is_empty() {
-        EMPTY_BODY_SHA256.to_owned()
-    } else if signed_headers.contains(&"x-sdk-content-sha256") {
+        algorithm.hash_hex(b"")
+    } else if signed_headers.contains(&content_header) {
         // The SDK signs "UNSIGNED-PAYLOAD" (in this header) instead of hashing non-JSON bodies.
-        header_text(req.headers, "x-sdk-content-sha256").unwrap_or_default()
+        header_text(req.headers, content_header).unwrap_or_default()
     } else {
-        hex::encode(Sha256::digest(req.body))
+        algorithm.hash_hex(req.body)
     };
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -263,11 +262,16 @@ pub(crate) fn canonical_request(
     ))
 }
 
-/// `SDK-HMAC-SHA256\n{X-Sdk-Date}\n{hex(sha256(canonical request))}`.
-pub(crate) fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
+/// `{algorithm}\n{X-Sdk-Date}\n{hex(hash(canonical request))}`.
+pub(crate) fn string_to_sign(
+    sdk_date: &str,
+    canonical_request: &str,
+    algorithm: Algorithm,
+) -> String {
     format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+        "{}\n{sdk_date}\n{}",
+        algorithm.name(),
+        algorithm.hash_hex(canonical_request.as_bytes())
     )
 }
 
@@ -351,15 +355,16 @@ pub(crate) fn verify_signature(
             (issued.secret_key, true)
         }
     };
-    let canonical = canonical_request(req, &auth.signed_headers)?;
-    let to_sign = string_to_sign(&sdk_date, &canonical);
+    let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm)?;
+    let to_sign = string_to_sign(&sdk_date, &canonical, auth.algorithm);
     let signature = hex::decode(auth.signature).map_err(|_| AuthError::SignatureMismatch)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes())
-        .map_err(|_| AuthError::SignatureMismatch)?;
-    mac.update(to_sign.as_bytes());
-    // verify_slice compares in constant time.
-    mac.verify_slice(&signature)
-        .map_err(|_| AuthError::SignatureMismatch)?;
+    // Compared in constant time.
+    if !auth
+        .algorithm
+        .verify(secret_key.as_bytes(), to_sign.as_bytes(), &signature)
+    {
+        return Err(AuthError::SignatureMismatch);
+    }
     Ok(Identity::AccessKey {
         access_key: auth.access_key.to_owned(),
         temporary,
@@ -584,14 +589,15 @@ mod tests {
                 body: v.body.as_bytes(),
             };
             let signed: Vec<&str> = v.signed_headers.split(';').collect();
-            let canonical = canonical_request(&req, &signed).expect("signed headers present");
+            let canonical = canonical_request(&req, &signed, Algorithm::HmacSha256)
+                .expect("signed headers present");
             assert_eq!(
                 canonical, v.canonical_request,
                 "canonical request of {}",
                 v.name
             );
             assert_eq!(
-                string_to_sign(&v.sdk_date, &canonical),
+                string_to_sign(&v.sdk_date, &canonical, Algorithm::HmacSha256),
                 v.string_to_sign,
                 "{}",
                 v.name
