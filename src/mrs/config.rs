@@ -186,10 +186,15 @@ impl ClientConfig {
         self.service_endpoint(Service::Iam, "iam_endpoint", self.iam_endpoint.as_deref())
     }
 
-    /// Base URL of STS (agencies named by account ID), chosen as [`iam_endpoint`](Self::iam_endpoint)
-    /// is, from `sts_endpoint`: `https://sts.{region}.{cloud}` on IAM's domain suffix.
+    /// Base URL of STS (agencies named by account ID): `sts_endpoint`; else `iam_endpoint` when
+    /// that is set (a private cloud or a test rig names its identity service once, and an
+    /// agency call must not leave for the public STS); else `https://sts.{region}.{cloud}` on
+    /// IAM's domain suffix.
     pub fn sts_endpoint(&self) -> Result<Url, ConfigError> {
-        self.service_endpoint(Service::Sts, "sts_endpoint", self.sts_endpoint.as_deref())
+        match (&self.sts_endpoint, &self.iam_endpoint) {
+            (None, Some(iam)) => parse_endpoint("iam_endpoint", iam),
+            (sts, _) => self.service_endpoint(Service::Sts, "sts_endpoint", sts.as_deref()),
+        }
     }
 
     /// Checks everything that can be checked without the network, `ca_cert_file` included.
