@@ -314,3 +314,113 @@ async fn a_renewal_reads_the_rewritten_token_file() {
     assert!(client.project_id(soon()).await.is_ok());
     emulator.shutdown().await;
 }
+
+/// Keyless sign-in as a CI job in `eu-west-101` runs it: nothing but a region, a token file and
+/// the agency, under the region's real IAM, STS and MRS host names (`.eu`) in a private network
+/// namespace, over HTTPS. Keys live 5 minutes, so every request renews them; the token file is
+/// rewritten while the apply runs, and the renewals after that present the new token.
+#[test]
+fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_file() {
+    use common::netns::PrivateNetwork;
+    use common::test_ca::TestCa;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    let Some(tf) = terraforms().first().cloned() else {
+        eprintln!("NOTE: no Terraform available; the keyless namespace test is left out");
+        return;
+    };
+    let mrs = "mrs.eu-west-101.myhuaweicloud.eu";
+    let iam = "iam.eu-west-101.myhuaweicloud.eu";
+    let sts = "sts.eu-west-101.myhuaweicloud.eu";
+    PrivateNetwork::new()
+        .map(mrs, "127.0.0.1")
+        .map(iam, "127.0.0.1")
+        .map(sts, "127.0.0.1")
+        .run("keyless_eu_west_101", move || {
+            let ca = TestCa::new("keyless test CA");
+            let emulator = RunningEmulator::start(EmulatorConfig {
+                region: "eu-west-101".into(),
+                bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                port: 443,
+                tls: Some(ca.issue(&[mrs, iam, sts])),
+                agency: Some(Agency::new(AGENCY, "owner-account")),
+                oidc: Some(OidcProvider {
+                    idp_id: IDP.into(),
+                    id_tokens: vec![ID_TOKEN.into(), ID_TOKEN_2.into()],
+                }),
+                credentials: Vec::new(),
+                temp_credential_lifetime: Some(Duration::from_secs(300)),
+                kill_delay: Duration::from_secs(3),
+                ..EmulatorConfig::default()
+            });
+            let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            let dir = tempfile::tempdir().unwrap();
+            let ca_file = ca.write_pem(dir.path(), "ca.pem");
+            let token_file = dir.path().join("id-token");
+            std::fs::write(&token_file, format!("{ID_TOKEN}\n")).unwrap();
+            let hcl = format!(
+                "{}{}",
+                provider_block(&format!(
+                    "  region       = \"eu-west-101\"\n  ca_cert_file = \"{}\"",
+                    ca_file.display()
+                )),
+                kill_config("k", &job, "  wait_for_termination = true\n")
+            );
+            let mut ws = Workspace::new(&tf, &hcl);
+            ws.env("HW_ASSUME_ROLE_IDP_ID", IDP)
+                .env(
+                    "HW_ASSUME_ROLE_ID_TOKEN_FILE",
+                    &token_file.display().to_string(),
+                )
+                .env("HW_ASSUME_ROLE_AGENCY_NAME", AGENCY)
+                .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID)
+                .env("TF_LOG", "trace");
+            for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
+                ws.env(name, "");
+            }
+            // The CI runner's rewrite: once the kill has been accepted (the job then dies
+            // 3 s later, while the provider polls it with renewed keys).
+            let run = std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let until = Instant::now() + Duration::from_secs(60);
+                    while emulator.stats().kills_accepted_for(&job) == 0 && Instant::now() < until {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    std::fs::write(&token_file, format!("{ID_TOKEN_2}\n")).unwrap();
+                });
+                ws.apply(&[])
+            });
+            assert!(run.success, "{}", run.all());
+            let stats = emulator.stats();
+            assert_eq!(stats.kills_accepted_for(&job), 1);
+            assert_eq!(stats.rejected_signatures, 0);
+            assert!(
+                stats.requests_at(mrs, mrs_emulator::Route::Kill) == 1,
+                "{:?}",
+                stats.hosts
+            );
+            // The exchange and the temporary keys at the region's IAM, the agency at its STS.
+            assert!(
+                stats.requests_at(iam, mrs_emulator::Route::SecurityTokens) >= 2,
+                "{:?}",
+                stats.hosts
+            );
+            assert!(
+                stats.requests_at(sts, mrs_emulator::Route::SecurityTokens) >= 1,
+                "{:?}",
+                stats.hosts
+            );
+            let tokens = emulator.id_tokens_accepted();
+            assert_eq!(
+                tokens.first().map(String::as_str),
+                Some(ID_TOKEN),
+                "{tokens:?}"
+            );
+            assert_eq!(
+                tokens.last().map(String::as_str),
+                Some(ID_TOKEN_2),
+                "a renewal after the rewrite read the file again"
+            );
+            assert_nothing_leaked(&ws, &emulator, &run.all());
+        });
+}
