@@ -48,9 +48,11 @@ fn base_env(ws: &mut Workspace, emulator: &RunningEmulator) {
         .env("HW_STS_ENDPOINT", &emulator.url());
 }
 
-/// Every secret the flow handled: the ID tokens and every key the emulator issued.
+/// Every secret the flow handled: the ID tokens, the federated tokens, and every secret key and
+/// security token the emulator issued (federated, agency).
 fn secrets(emulator: &RunningEmulator) -> Vec<String> {
     let mut all = vec![ID_TOKEN.to_owned(), ID_TOKEN_2.to_owned()];
+    all.extend(emulator.federated_tokens());
     for issued in emulator.issued_credentials() {
         all.push(issued.secret_key);
         all.push(issued.security_token);

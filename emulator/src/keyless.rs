@@ -60,6 +60,15 @@ impl KeylessState {
         self.lock().id_tokens_accepted.clone()
     }
 
+    /// Federated tokens handed out in `X-Subject-Token`, oldest first.
+    pub(crate) fn federated_tokens(&self) -> Vec<String> {
+        self.lock()
+            .federated_tokens
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
     /// Agency URNs assumed through STS v5, oldest first.
     pub(crate) fn agencies_assumed(&self) -> Vec<String> {
         self.lock().agencies_assumed.clone()

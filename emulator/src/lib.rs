@@ -424,6 +424,11 @@ impl EmulatorHandle {
         self.shared.keyless.id_tokens_accepted()
     }
 
+    /// Federated tokens the id-token exchange handed out (`X-Subject-Token`), oldest first.
+    pub fn federated_tokens(&self) -> Vec<String> {
+        self.shared.keyless.federated_tokens()
+    }
+
     /// Agency URNs (`iam::{domain_id}:agency:{name}`) assumed through STS v5, oldest first.
     pub fn agencies_assumed(&self) -> Vec<String> {
         self.shared.keyless.agencies_assumed()
