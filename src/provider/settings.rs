@@ -74,7 +74,7 @@ pub fn schema() -> Schema {
     ))
     .attribute(Attribute::string("sts_endpoint").optional().validate_string(validate_endpoint).describe(
         "STS endpoint URL override. Environment: HW_STS_ENDPOINT.",
-        "STS endpoint URL, for agencies named by `domain_id` (`POST /v5/agencies/assume`); overrides the region's, `https://sts.{region}.{cloud}` on IAM's domain suffix. Falls back to `HW_STS_ENDPOINT`.",
+        "STS endpoint URL, for agencies named by `domain_id` (`POST /v5/agencies/assume`); overrides the region's, `https://sts.{region}.{cloud}` on IAM's domain suffix. When only `iam_endpoint` is set, STS calls go there too. Falls back to `HW_STS_ENDPOINT`.",
     ))
     .attribute(Attribute::string("signing_algorithm").optional().validate_string(validate_signing_algorithm).describe(
         "How AK/SK requests are signed: HmacSHA256 (default) or HmacSM3. Environment: HW_SIGNING_ALGORITHM.",
