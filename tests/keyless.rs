@@ -426,3 +426,28 @@ fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_
             assert_nothing_leaked(&ws, &emulator, &run.all());
         });
 }
+
+#[test]
+fn an_agency_sts_refuses_fails_plan_naming_the_step_the_agency_and_the_status() {
+    for tf in terraforms() {
+        let emulator = oidc_emulator(None);
+        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
+        base_env(&mut ws, &emulator);
+        ws.env("HW_ASSUME_ROLE_IDP_ID", IDP)
+            .env("HW_ASSUME_ROLE_ID_TOKEN", ID_TOKEN)
+            .env("HW_ASSUME_ROLE_AGENCY_NAME", "not_trusted")
+            .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID);
+        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!run.success, "terraform {}: {}", tf.version, run.all());
+        let out = run.all();
+        for word in ["(agency)", "not_trusted", DEFAULT_AGENCY_DOMAIN_ID, "403"] {
+            assert!(out.contains(word), "{word} missing from: {out}");
+        }
+        // The first two steps worked; the keys they earned are not shown.
+        assert!(!out.contains(ID_TOKEN));
+        for secret in secrets(&emulator) {
+            assert!(!out.contains(&secret), "a secret is in the output");
+        }
+    }
+}
