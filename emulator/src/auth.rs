@@ -19,68 +19,17 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::iam::IssuedCredentials;
+use super::signing::Algorithm;
 
-/// A signing algorithm the emulator accepts, and the hash and MAC it stands for. Every use of a
-/// hash or a MAC in verification goes through here, so another algorithm (SDK-HMAC-SM3) is one
-/// more variant, named in [`Algorithm::ALL`], with its two functions below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Algorithm {
-    /// `SDK-HMAC-SHA256`: SHA-256 hashes, HMAC-SHA256 keyed with the secret key as is.
-    HmacSha256,
-}
-
-impl Algorithm {
-    /// Every accepted algorithm, in the order error messages list them.
-    const ALL: &'static [Self] = &[Self::HmacSha256];
-
-    /// The name in the `Authorization` header and on the first line of the string to sign.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::HmacSha256 => "SDK-HMAC-SHA256",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|alg| alg.name() == name)
-    }
-
-    /// The accepted names, for the error that refuses another one.
-    fn accepted() -> String {
-        Self::ALL
-            .iter()
-            .map(|alg| alg.name())
-            .collect::<Vec<_>>()
-            .join(" or ")
-    }
-
-    /// Lower-case hex of the hash of `data` (body hash, hash of the canonical request).
-    pub(crate) fn hex_digest(self, data: &[u8]) -> String {
-        match self {
-            Self::HmacSha256 => hex::encode(Sha256::digest(data)),
-        }
-    }
-
-    /// Whether `signature` is the MAC of `message` under `secret_key`, compared in constant time.
-    fn verify_mac(self, secret_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
-        match self {
-            Self::HmacSha256 => Hmac::<Sha256>::new_from_slice(secret_key)
-                .map(|mut mac| {
-                    mac.update(message);
-                    mac.verify_slice(signature).is_ok()
-                })
-                .unwrap_or(false),
-        }
-    }
-}
+/// The default signing algorithm (the other is `SDK-HMAC-SM3`, see [`super::signing`]).
+const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// Characters left bare when encoding path segments and query parts; everything else is `%XX`.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -131,10 +80,7 @@ pub(crate) enum AuthError {
         "no credentials: sign the request with an AK/SK pair (Authorization header) or send X-Auth-Token"
     )]
     MissingCredentials,
-    #[error(
-        "unsupported signing algorithm {0:?}; expected {expected}",
-        expected = Algorithm::accepted()
-    )]
+    #[error("unsupported signing algorithm {0:?}; expected {ALGORITHM} or SDK-HMAC-SM3")]
     UnsupportedAlgorithm(String),
     #[error("malformed Authorization header: {0}")]
     MalformedAuthorization(&'static str),
@@ -290,9 +236,9 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 /// The canonical request the client must have signed, given the headers it says it signed (in
 /// the order it lists them), with the body hashed by `algorithm`.
 pub(crate) fn canonical_request(
-    algorithm: Algorithm,
     req: &RequestParts<'_>,
     signed_headers: &[&str],
+    algorithm: Algorithm,
 ) -> Result<String, AuthError> {
     let mut canonical_headers = String::new();
     for name in signed_headers {
@@ -300,11 +246,14 @@ pub(crate) fn canonical_request(
             .ok_or_else(|| AuthError::SignedHeaderMissing((*name).to_owned()))?;
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
-    let payload_hash = if !req.body.is_empty() && signed_headers.contains(&"x-sdk-content-sha256") {
+    let content_header = algorithm.content_header();
+    let payload_hash = if req.body.is_empty() {
+        algorithm.hash_hex(b"")
+    } else if signed_headers.contains(&content_header) {
         // The SDK signs "UNSIGNED-PAYLOAD" (in this header) instead of hashing non-JSON bodies.
-        header_text(req.headers, "x-sdk-content-sha256").unwrap_or_default()
+        header_text(req.headers, content_header).unwrap_or_default()
     } else {
-        algorithm.hex_digest(req.body)
+        algorithm.hash_hex(req.body)
     };
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -319,14 +268,14 @@ pub(crate) fn canonical_request(
 
 /// `{algorithm}\n{X-Sdk-Date}\n{hex(hash(canonical request))}`.
 pub(crate) fn string_to_sign(
-    algorithm: Algorithm,
     sdk_date: &str,
     canonical_request: &str,
+    algorithm: Algorithm,
 ) -> String {
     format!(
         "{}\n{sdk_date}\n{}",
         algorithm.name(),
-        algorithm.hex_digest(canonical_request.as_bytes())
+        algorithm.hash_hex(canonical_request.as_bytes())
     )
 }
 
@@ -410,12 +359,13 @@ pub(crate) fn verify_signature(
             (issued.secret_key, true)
         }
     };
-    let canonical = canonical_request(auth.algorithm, req, &auth.signed_headers)?;
-    let to_sign = string_to_sign(auth.algorithm, &sdk_date, &canonical);
+    let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm)?;
+    let to_sign = string_to_sign(&sdk_date, &canonical, auth.algorithm);
     let signature = hex::decode(auth.signature).map_err(|_| AuthError::SignatureMismatch)?;
+    // Compared in constant time.
     if !auth
         .algorithm
-        .verify_mac(secret_key.as_bytes(), to_sign.as_bytes(), &signature)
+        .verify(secret_key.as_bytes(), to_sign.as_bytes(), &signature)
     {
         return Err(AuthError::SignatureMismatch);
     }
@@ -521,9 +471,11 @@ mod tests {
             map.append(name, value);
         }
         let req = parts_with(&map);
-        let canonical = canonical_request(Algorithm::HmacSha256, &req, signed).expect("listed");
-        let to_sign = string_to_sign(Algorithm::HmacSha256, DATE, &canonical);
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any length");
+        let canonical = canonical_request(&req, signed, Algorithm::HmacSha256).expect("listed");
+        let to_sign = string_to_sign(DATE, &canonical, Algorithm::HmacSha256);
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any length");
         mac.update(to_sign.as_bytes());
         let authorization = format!(
             "SDK-HMAC-SHA256 Access={AK}, SignedHeaders={}, Signature={}",
@@ -911,7 +863,7 @@ mod tests {
                 body: v.body.as_bytes(),
             };
             let signed: Vec<&str> = v.signed_headers.split(';').collect();
-            let canonical = canonical_request(Algorithm::HmacSha256, &req, &signed)
+            let canonical = canonical_request(&req, &signed, Algorithm::HmacSha256)
                 .expect("signed headers present");
             assert_eq!(
                 canonical, v.canonical_request,
@@ -919,7 +871,7 @@ mod tests {
                 v.name
             );
             assert_eq!(
-                string_to_sign(Algorithm::HmacSha256, &v.sdk_date, &canonical),
+                string_to_sign(&v.sdk_date, &canonical, Algorithm::HmacSha256),
                 v.string_to_sign,
                 "{}",
                 v.name

@@ -47,7 +47,7 @@ pub(crate) struct IssuedCredentials {
 }
 
 impl IssuedCredentials {
-    fn issue(&self, lifetime: Duration, now: OffsetDateTime) -> IssuedCredential {
+    pub(crate) fn issue(&self, lifetime: Duration, now: OffsetDateTime) -> IssuedCredential {
         let random = |n: usize| {
             let mut text = format!(
                 "{:032X}{:032X}",
@@ -86,7 +86,7 @@ impl IssuedCredentials {
     }
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -97,7 +97,7 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
 }
 
 /// An error in IAM's v3 shape: `{"error": {"code", "title", "message"}}`.
-fn iam_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+pub(crate) fn iam_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     json_response(
         status,
         &json!({"error": {
@@ -108,7 +108,7 @@ fn iam_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     )
 }
 
-fn credential_body(credential: &IssuedCredential) -> Value {
+pub(crate) fn credential_body(credential: &IssuedCredential) -> Value {
     json!({"credential": {
         "access": credential.access_key,
         "secret": credential.secret_key,
@@ -181,9 +181,15 @@ pub(crate) fn assume_agency(shared: &Shared, body: &[u8]) -> Response<Full<Bytes
             "assume_role needs domain_id or domain_name",
         );
     }
-    match &shared.config.agency {
-        Some(agency) if agency.name == role.agency_name && domain_matches(agency) => {}
-        _ => {
+    let known = shared
+        .config
+        .agency
+        .iter()
+        .chain(shared.config.more_agencies.iter())
+        .any(|agency| agency.name == role.agency_name && domain_matches(agency));
+    match known {
+        true => {}
+        false => {
             return iam_error(
                 StatusCode::FORBIDDEN,
                 &format!(
@@ -214,7 +220,7 @@ pub(crate) fn metadata_security_key(shared: &Shared) -> Response<Full<Bytes>> {
     json_response(StatusCode::OK, &credential_body(&credential))
 }
 
-fn now(shared: &Shared) -> OffsetDateTime {
+pub(crate) fn now(shared: &Shared) -> OffsetDateTime {
     OffsetDateTime::now_utc() + time::Duration::seconds(shared.config.clock_offset_s)
 }
 

@@ -21,8 +21,11 @@ mod auth;
 mod faults;
 mod iam;
 mod jobs;
+mod keyless;
 mod rate_limit;
+pub use keyless::OidcProvider;
 mod routes;
+mod signing;
 mod stats;
 mod tls;
 
@@ -93,6 +96,11 @@ pub struct EmulatorConfig {
     /// The agency IAM's `POST /v3.0/OS-CREDENTIAL/securitytokens` lets callers assume;
     /// `None`: every attempt to assume one is refused (403).
     pub agency: Option<Agency>,
+    /// More agencies callers may assume (a chain's later hops), by IAM v3.0 or STS v5.
+    pub more_agencies: Vec<Agency>,
+    /// The OIDC identity provider `POST /v3.0/OS-AUTH/id-token/tokens` trusts; `None`: every
+    /// exchange is refused.
+    pub oidc: Option<OidcProvider>,
     /// Serve the ECS metadata route `GET /openstack/latest/securitykey` (unauthenticated, as on
     /// an instance); `false`: it is an unknown path (404).
     pub serve_metadata: bool,
@@ -146,6 +154,8 @@ impl Default for EmulatorConfig {
             faults: FaultPlan::none(),
             tls: None,
             agency: None,
+            more_agencies: Vec::new(),
+            oidc: None,
             serve_metadata: false,
             temp_credential_lifetime: None,
             rate_limit: None,
@@ -160,6 +170,7 @@ pub(crate) struct Shared {
     faults: Mutex<FaultState>,
     stats: StatsRecorder,
     issued: iam::IssuedCredentials,
+    keyless: keyless::KeylessState,
     rate_limiter: Option<RateLimiter>,
     shutdown: CancellationToken,
 }
@@ -206,6 +217,7 @@ impl Emulator {
             jobs: Mutex::new(JobStore::default()),
             stats: StatsRecorder::default(),
             issued: iam::IssuedCredentials::default(),
+            keyless: keyless::KeylessState::default(),
             shutdown: CancellationToken::new(),
         });
         let https = acceptor.is_some();
@@ -405,6 +417,26 @@ impl EmulatorHandle {
     /// Every set of temporary keys issued so far (assumed agencies, metadata), oldest first.
     pub fn issued_credentials(&self) -> Vec<IssuedCredential> {
         self.shared.issued.all()
+    }
+
+    /// OIDC ID tokens the id-token exchange accepted, oldest first.
+    pub fn id_tokens_accepted(&self) -> Vec<String> {
+        self.shared.keyless.id_tokens_accepted()
+    }
+
+    /// Federated tokens the id-token exchange handed out (`X-Subject-Token`), oldest first.
+    pub fn federated_tokens(&self) -> Vec<String> {
+        self.shared.keyless.federated_tokens()
+    }
+
+    /// Agency URNs (`iam::{domain_id}:agency:{name}`) assumed through STS v5, oldest first.
+    pub fn agencies_assumed(&self) -> Vec<String> {
+        self.shared.keyless.agencies_assumed()
+    }
+
+    /// API requests accepted with an `SDK-HMAC-SM3` signature.
+    pub fn sm3_signed_requests(&self) -> u64 {
+        self.shared.keyless.sm3_signed()
     }
 
     /// Zeroes the counters.

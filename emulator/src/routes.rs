@@ -113,6 +113,10 @@ enum ApiCall {
     },
     IamProjects,
     SecurityTokens,
+    /// `POST /v3.0/OS-AUTH/id-token/tokens` (counted and faulted as `security_tokens`).
+    IdToken,
+    /// `POST /v5/agencies/assume` on STS (counted and faulted as `security_tokens`).
+    StsAssume,
     Metadata,
 }
 
@@ -128,7 +132,7 @@ impl ApiCall {
     fn route(&self) -> Route {
         match self {
             Self::IamProjects => Route::IamProjects,
-            Self::SecurityTokens => Route::SecurityTokens,
+            Self::SecurityTokens | Self::IdToken | Self::StsAssume => Route::SecurityTokens,
             Self::Metadata => Route::Metadata,
             Self::Mrs { op, .. } => match op {
                 MrsOp::Kill(_) => Route::Kill,
@@ -179,6 +183,8 @@ fn match_target(method: &Method, path: &str) -> Target {
             Target::Api(ApiCall::SecurityTokens)
         }
         (&Method::GET, ["openstack", "latest", "securitykey"]) => Target::Api(ApiCall::Metadata),
+        (&Method::POST, ["v3.0", "OS-AUTH", "id-token", "tokens"]) => Target::Api(ApiCall::IdToken),
+        (&Method::POST, ["v5", "agencies", "assume"]) => Target::Api(ApiCall::StsAssume),
         (&Method::GET, ["v2", p, "clusters", c, "job-executions"]) => mrs(p, c, MrsOp::List),
         (&Method::POST, ["v2", p, "clusters", c, "job-executions"]) => mrs(p, c, MrsOp::Submit),
         (&Method::GET, ["v2", p, "clusters", c, "job-executions", j]) => {
@@ -323,7 +329,10 @@ async fn api_with_faults(
         // The instance's metadata service is not behind the API gateway.
         let bucket = match &call {
             ApiCall::Mrs { project_id, .. } => Some(project_id.as_str()),
-            ApiCall::IamProjects | ApiCall::SecurityTokens => Some("iam"),
+            ApiCall::IamProjects
+            | ApiCall::SecurityTokens
+            | ApiCall::IdToken
+            | ApiCall::StsAssume => Some("iam"),
             ApiCall::Metadata => None,
         };
         if let Some(bucket) = bucket
@@ -427,6 +436,13 @@ fn api(
         // The metadata service answers anyone on the instance; no gateway in front.
         return super::iam::metadata_security_key(shared);
     }
+    // IAM itself checks these: the ID token (unsigned request) and the federated token.
+    if call == ApiCall::IdToken {
+        return super::keyless::id_token(shared, &parts.headers, body);
+    }
+    if call == ApiCall::SecurityTokens && super::keyless::is_token_method(&parts.headers, body) {
+        return super::keyless::token_method(shared, &parts.headers, body);
+    }
     let policy = AuthPolicy {
         credentials: &config.credentials,
         security_tokens: config.security_tokens.as_deref(),
@@ -445,8 +461,11 @@ fn api(
     match authenticate(&request, &policy, now) {
         Ok(Identity::AccessKey {
             temporary: true, ..
-        }) => shared.stats.signed_with_temporary_credentials(call.route()),
-        Ok(_) => {}
+        }) => {
+            shared.keyless.note_signature(&parts.headers);
+            shared.stats.signed_with_temporary_credentials(call.route());
+        }
+        Ok(_) => shared.keyless.note_signature(&parts.headers),
         Err(err) => {
             if err.is_token_failure() {
                 shared.stats.rejected_token();
@@ -467,6 +486,16 @@ fn api(
     match call {
         ApiCall::IamProjects => iam_projects(shared, parts.uri.query()),
         ApiCall::SecurityTokens => super::iam::assume_agency(shared, body),
+        ApiCall::IdToken => super::keyless::id_token(shared, &parts.headers, body),
+        ApiCall::StsAssume => {
+            if parts.headers.contains_key("x-auth-token") {
+                return super::iam::iam_error(
+                    StatusCode::FORBIDDEN,
+                    "STS v5 takes requests signed with an access key, not a token",
+                );
+            }
+            super::keyless::sts_assume(shared, body)
+        }
         ApiCall::Metadata => super::iam::metadata_security_key(shared),
         ApiCall::Mrs {
             project_id,

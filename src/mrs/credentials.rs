@@ -1,9 +1,11 @@
 //! Credentials that expire: where temporary keys come from, and keeping them fresh.
 //!
 //! Keys written in the provider block, the environment or KooCLI's shared config file are used as
-//! they are ([`Credentials::AkSk`]). Two sources hand out keys that expire and must be fetched
-//! again: the ECS instance metadata service ([`TemporaryCredentials::from_ecs_metadata`]) and an
-//! IAM agency assumed with other credentials ([`TemporaryCredentials::assume_role`]). Both sit
+//! they are ([`Credentials::AkSk`]). Three sources hand out keys that expire and must be fetched
+//! again: the ECS instance metadata service ([`TemporaryCredentials::from_ecs_metadata`]), an
+//! IAM agency assumed with other credentials ([`TemporaryCredentials::assume_role`], by IAM
+//! v3.0 or STS v5; chains nest them), and a CI job's OIDC ID token traded for an agency's keys
+//! ([`TemporaryCredentials::assume_role_with_oidc`]). All sit
 //! behind [`TemporaryCredentials`], which every request of every client asks for the current keys
 //! before it is signed. Keys are fetched again once fewer than [`REFRESH_MARGIN`] remain, so a
 //! long wait for a job keeps working; one fetch runs at a time and the requests waiting for it
@@ -13,6 +15,7 @@
 
 mod assume_role;
 mod metadata;
+mod oidc;
 pub mod shared_config;
 
 use std::fmt;
@@ -24,6 +27,7 @@ use tracing::{debug, warn};
 
 pub use assume_role::{AgencyDomain, AssumeRole, DEFAULT_ASSUME_ROLE_DURATION_S};
 pub use metadata::{DEFAULT_METADATA_ENDPOINT, METADATA_PATH, metadata_url};
+pub use oidc::{ID_TOKEN_PATH, IdToken, OidcRole};
 
 use super::config::{ClientConfig, ConfigError, Credentials};
 use super::error::ApiError;
@@ -160,6 +164,15 @@ impl TemporaryCredentials {
         )?))
     }
 
+    /// Keys of the agency `role.agency`, assumed by the federated user of an OIDC identity
+    /// provider (`assume_role_with_oidc`); every renewal reads the ID token again.
+    pub fn assume_role_with_oidc(
+        role: OidcRole,
+        config: &ClientConfig,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self::new(oidc::OidcSource::new(role, config)?))
+    }
+
     /// Where the keys come from.
     pub fn describe(&self) -> String {
         self.inner.source.describe()
@@ -255,22 +268,20 @@ pub(crate) fn parse_credential_answer(body: &[u8]) -> Result<SessionKeys, String
     if c.access.is_empty() || c.secret.is_empty() || c.securitytoken.is_empty() {
         return Err("the answer has an empty access key, secret key or security token".into());
     }
-    let expires_at = time::OffsetDateTime::parse(
-        c.expires_at.trim(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map_err(|e| {
-        format!(
-            "expires_at {:?} is not an RFC 3339 time ({e})",
-            c.expires_at
-        )
-    })?;
+    let expires_at = parse_expiry(&c.expires_at)?;
     Ok(SessionKeys {
         access_key: c.access,
         secret_key: c.secret,
         security_token: Some(c.securitytoken),
-        expires_at: Some(expires_at.into()),
+        expires_at: Some(expires_at),
     })
+}
+
+/// An expiry time as IAM and STS write it (RFC 3339).
+pub(crate) fn parse_expiry(text: &str) -> Result<SystemTime, String> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map(SystemTime::from)
+        .map_err(|e| format!("the expiry {text:?} is not an RFC 3339 time ({e})"))
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub enum Service {
     Mrs,
     /// Identity and Access Management (project lookup).
     Iam,
+    /// Security Token Service (`POST /v5/agencies/assume`). The SDK tables do not list it; it
+    /// lives beside IAM, on IAM's domain suffix (so `.eu` in `eu-west-101`).
+    Sts,
 }
 
 impl Service {
@@ -34,6 +37,7 @@ impl Service {
         match self {
             Service::Mrs => "mrs",
             Service::Iam => "iam",
+            Service::Sts => "sts",
         }
     }
 }
@@ -52,12 +56,18 @@ fn tables() -> &'static Tables {
 }
 
 /// The SDK's endpoint URL of `service` in `region`, if the SDK lists that region.
-pub fn sdk_endpoint(service: Service, region: &str) -> Option<&'static str> {
+pub fn sdk_endpoint(service: Service, region: &str) -> Option<String> {
     let table = match service {
         Service::Mrs => &tables().mrs,
-        Service::Iam => &tables().iam,
+        Service::Iam | Service::Sts => &tables().iam,
     };
-    table.get(region).map(String::as_str)
+    let url = table.get(region)?;
+    match service {
+        Service::Sts => url
+            .strip_prefix("https://iam.")
+            .map(|rest| format!("https://sts.{rest}")),
+        _ => Some(url.clone()),
+    }
 }
 
 #[cfg(test)]
@@ -66,7 +76,24 @@ mod tests {
 
     fn host(service: Service, region: &str) -> String {
         let url = sdk_endpoint(service, region).unwrap_or_else(|| panic!("{region} not listed"));
-        url::Url::parse(url).unwrap().host_str().unwrap().to_owned()
+        url::Url::parse(&url)
+            .unwrap()
+            .host_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn sts_lives_on_iams_domain_suffix() {
+        assert_eq!(
+            host(Service::Sts, "eu-west-101"),
+            "sts.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            host(Service::Sts, "cn-north-4"),
+            "sts.cn-north-4.myhuaweicloud.com"
+        );
+        assert_eq!(sdk_endpoint(Service::Sts, "ru-northwest-2"), None);
     }
 
     #[test]

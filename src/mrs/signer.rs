@@ -1,4 +1,5 @@
-//! Huawei Cloud AK/SK request signing (`SDK-HMAC-SHA256`).
+//! Huawei Cloud AK/SK request signing (`SDK-HMAC-SHA256`, and `SDK-HMAC-SM3` for
+//! `signing_algorithm = "HmacSM3"`).
 //!
 //! MRS, like every Huawei Cloud API behind the API gateway, authenticates an access key by
 //! recomputing a signature over a canonical form of the request. A single byte of difference
@@ -9,10 +10,15 @@
 //! The steps, in order: add `X-Sdk-Date` and `Host` (and `X-Sdk-Content-Sha256` for non-JSON
 //! bodies) to the caller's headers; build the canonical request; hash it into the string to
 //! sign; HMAC that with the secret key; put the result in `Authorization`.
+//!
+//! [`SigningAlgorithm::HmacSm3`] is the official SDK's `SM3Signer`: the same steps with SM3 in
+//! place of SHA-256 for every hash and the HMAC, `SDK-HMAC-SM3` as the algorithm name and
+//! `X-Sdk-Content-Sm3` as the content header (`tests/data/signing_vectors_sm3.json`).
 
 use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
 use std::fmt;
 use std::time::SystemTime;
 use url::Url;
@@ -28,6 +34,90 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// `hex(sha256(""))`, the payload hash of a request without a body.
 pub const EMPTY_BODY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// `hex(sm3(""))`, the SM3 payload hash of a request without a body.
+pub const EMPTY_BODY_SM3: &str = "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b";
+/// The content header of [`SigningAlgorithm::HmacSm3`], the SM3 signer's `X-Sdk-Content-Sha256`.
+pub const HEADER_CONTENT_SM3: &str = "X-Sdk-Content-Sm3";
+
+/// How requests are signed: the huaweicloud provider's `signing_algorithm` values that use an
+/// HMAC of the secret key. (`EcdsaP256SHA256` and `SM2SM3` derive an asymmetric key from it
+/// and are not supported.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningAlgorithm {
+    /// `HmacSHA256`: `SDK-HMAC-SHA256`, the default.
+    #[default]
+    HmacSha256,
+    /// `HmacSM3`: `SDK-HMAC-SM3`, the Chinese national standard hash (GM/T 0004-2012).
+    HmacSm3,
+}
+
+impl SigningAlgorithm {
+    /// Every supported value of `signing_algorithm`, as written in the provider block.
+    pub const SETTING_NAMES: [&'static str; 2] = ["HmacSHA256", "HmacSM3"];
+
+    /// The algorithm for a `signing_algorithm` value (`HmacSHA256`, `HmacSM3`; exact case).
+    pub fn from_setting(name: &str) -> Option<Self> {
+        match name {
+            "HmacSHA256" => Some(Self::HmacSha256),
+            "HmacSM3" => Some(Self::HmacSm3),
+            _ => None,
+        }
+    }
+
+    /// The value of `signing_algorithm` naming this algorithm.
+    pub fn setting_name(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => "HmacSHA256",
+            Self::HmacSm3 => "HmacSM3",
+        }
+    }
+
+    /// First word of `Authorization` and of the string to sign.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => ALGORITHM,
+            Self::HmacSm3 => "SDK-HMAC-SM3",
+        }
+    }
+
+    /// The header that carries `UNSIGNED-PAYLOAD` for bodies that are not hashed.
+    pub fn content_header(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => HEADER_CONTENT_SHA256,
+            Self::HmacSm3 => HEADER_CONTENT_SM3,
+        }
+    }
+
+    fn empty_body_hash(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => EMPTY_BODY_SHA256,
+            Self::HmacSm3 => EMPTY_BODY_SM3,
+        }
+    }
+
+    /// `hex(hash(data))`.
+    pub fn hash_hex(self, data: &[u8]) -> String {
+        match self {
+            Self::HmacSha256 => hex::encode(Sha256::digest(data)),
+            Self::HmacSm3 => hex::encode(Sm3::digest(data)),
+        }
+    }
+
+    /// `hex(HMAC(key, data))`.
+    pub fn hmac_hex(self, key: &[u8], data: &[u8]) -> String {
+        fn run<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> String {
+            let mut mac =
+                <M as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
+            mac.update(data);
+            hex::encode(mac.finalize().into_bytes())
+        }
+        match self {
+            Self::HmacSha256 => run::<Hmac<Sha256>>(key, data),
+            Self::HmacSm3 => run::<Hmac<Sm3>>(key, data),
+        }
+    }
+}
 
 /// Bytes left bare by the SDK's encoder (Python's `quote`): `A-Z a-z 0-9 - _ . ~`.
 const UNRESERVED_COMPLEMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -108,14 +198,33 @@ impl fmt::Debug for SignedRequest {
     }
 }
 
-/// Signs `input` at `sdk_date` (see [`sdk_date`]) with `key`.
+/// Signs `input` at `sdk_date` (see [`sdk_date`]) with `key`, `SDK-HMAC-SHA256`.
 pub fn sign(input: &SigningInput<'_>, key: AccessKey<'_>, sdk_date: &str) -> SignedRequest {
-    let mut headers = headers_to_sign(input, sdk_date);
+    sign_with(SigningAlgorithm::HmacSha256, input, key, sdk_date)
+}
+
+/// Signs `input` at `sdk_date` with `key` and `algorithm`.
+pub fn sign_with(
+    algorithm: SigningAlgorithm,
+    input: &SigningInput<'_>,
+    key: AccessKey<'_>,
+    sdk_date: &str,
+) -> SignedRequest {
+    let mut headers = headers_to_sign_with(algorithm, input, sdk_date);
     let (canonical_request, signed_headers) =
-        canonical_request(input.method, input.url, &headers, input.body);
-    let string_to_sign = string_to_sign(sdk_date, &canonical_request);
-    let signature = signature(key.secret_key, &string_to_sign);
-    let authorization = authorization(key.access_key, &signed_headers, &signature);
+        canonical_request_with(algorithm, input.method, input.url, &headers, input.body);
+    let text_to_sign = format!(
+        "{}\n{sdk_date}\n{}",
+        algorithm.name(),
+        algorithm.hash_hex(canonical_request.as_bytes())
+    );
+    let signature = algorithm.hmac_hex(key.secret_key.as_bytes(), text_to_sign.as_bytes());
+    let authorization = format!(
+        "{} Access={}, SignedHeaders={signed_headers}, Signature={signature}",
+        algorithm.name(),
+        key.access_key
+    );
+    let string_to_sign = text_to_sign;
     headers.push(("Authorization".to_owned(), authorization.clone()));
     SignedRequest {
         headers,
@@ -135,6 +244,17 @@ pub fn canonical_request(
     headers: &[(String, String)],
     body: &[u8],
 ) -> (String, String) {
+    canonical_request_with(SigningAlgorithm::HmacSha256, method, url, headers, body)
+}
+
+/// [`canonical_request`] for `algorithm`: the payload hash is its hash.
+pub fn canonical_request_with(
+    algorithm: SigningAlgorithm,
+    method: &str,
+    url: &Url,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (String, String) {
     let (canonical_headers, signed_headers) = canonical_headers(headers);
     let text = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -143,7 +263,7 @@ pub fn canonical_request(
         canonical_query(url.query().unwrap_or("")),
         canonical_headers,
         signed_headers,
-        payload_hash(headers, body),
+        payload_hash_with(algorithm, headers, body),
     );
     (text, signed_headers)
 }
@@ -158,6 +278,16 @@ pub fn authorization(access_key: &str, signed_headers: &str, signature: &str) ->
 /// The caller's headers plus those the SDK adds before signing: `X-Sdk-Content-Sha256` for a
 /// non-JSON `Content-Type`, `X-Sdk-Date` (replacing any given), and `Host` unless given.
 pub fn headers_to_sign(input: &SigningInput<'_>, sdk_date: &str) -> Vec<(String, String)> {
+    headers_to_sign_with(SigningAlgorithm::HmacSha256, input, sdk_date)
+}
+
+/// [`headers_to_sign`] for `algorithm`, whose content header may differ.
+pub fn headers_to_sign_with(
+    algorithm: SigningAlgorithm,
+    input: &SigningInput<'_>,
+    sdk_date: &str,
+) -> Vec<(String, String)> {
+    let content_header = algorithm.content_header();
     let mut headers: Vec<(String, String)> = input
         .headers
         .iter()
@@ -167,12 +297,9 @@ pub fn headers_to_sign(input: &SigningInput<'_>, sdk_date: &str) -> Vec<(String,
     let content_type = find_header(&headers, "Content-Type");
     if content_type.is_some_and(|ct| {
         !ct.is_empty() && !ct.starts_with("application/json") && !ct.starts_with("application/bson")
-    }) && find_header(&headers, HEADER_CONTENT_SHA256).is_none()
+    }) && find_header(&headers, content_header).is_none()
     {
-        headers.push((
-            HEADER_CONTENT_SHA256.to_owned(),
-            UNSIGNED_PAYLOAD.to_owned(),
-        ));
+        headers.push((content_header.to_owned(), UNSIGNED_PAYLOAD.to_owned()));
     }
     headers.push((HEADER_SDK_DATE.to_owned(), sdk_date.to_owned()));
     if find_header(&headers, "Host").is_none() {
@@ -252,12 +379,21 @@ pub fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
 /// Hash of the body for the canonical request: the empty hash without a body, `UNSIGNED-PAYLOAD`
 /// when that header is present, otherwise `hex(sha256(body))`.
 pub fn payload_hash(headers: &[(String, String)], body: &[u8]) -> String {
+    payload_hash_with(SigningAlgorithm::HmacSha256, headers, body)
+}
+
+/// [`payload_hash`] for `algorithm`: its empty hash, its content header, its hash.
+pub fn payload_hash_with(
+    algorithm: SigningAlgorithm,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
     if body.is_empty() {
-        return EMPTY_BODY_SHA256.to_owned();
+        return algorithm.empty_body_hash().to_owned();
     }
-    match find_header(headers, HEADER_CONTENT_SHA256) {
+    match find_header(headers, algorithm.content_header()) {
         Some(value) if !value.is_empty() => value.to_owned(),
-        _ => hex::encode(Sha256::digest(body)),
+        _ => algorithm.hash_hex(body),
     }
 }
 
@@ -333,6 +469,58 @@ mod tests {
             },
             &v.sdk_date,
         )
+    }
+
+    /// tests/data/signing_vectors_sm3.json: the same requests signed by the official SDK's
+    /// `SM3Signer` (tests/data/gen_sm3_signing_vectors.py).
+    #[test]
+    fn sm3_signatures_match_the_official_sdk_for_every_vector() {
+        let text = include_str!("../../tests/data/signing_vectors_sm3.json");
+        let vectors: Vec<Vector> = serde_json::from_str(text).unwrap();
+        assert!(vectors.len() >= 20);
+        assert!(
+            vectors
+                .iter()
+                .any(|v| v.canonical_request.ends_with("UNSIGNED-PAYLOAD"))
+        );
+        for v in vectors {
+            let url = Url::parse(&v.url).unwrap();
+            let headers: Vec<(String, String)> = v.headers.clone().into_iter().collect();
+            let input = SigningInput {
+                method: &v.method,
+                url: &url,
+                headers: &headers,
+                body: v.body.as_bytes(),
+            };
+            let key = AccessKey {
+                access_key: &v.ak,
+                secret_key: &v.sk,
+            };
+            let signed = sign_with(SigningAlgorithm::HmacSm3, &input, key, &v.sdk_date);
+            assert_eq!(signed.canonical_request, v.canonical_request, "{}", v.name);
+            assert_eq!(signed.string_to_sign, v.string_to_sign, "{}", v.name);
+            assert_eq!(signed.authorization, v.authorization, "{}", v.name);
+        }
+    }
+
+    #[test]
+    fn signing_algorithm_settings_are_the_huaweicloud_providers_names() {
+        assert_eq!(
+            SigningAlgorithm::from_setting("HmacSM3"),
+            Some(SigningAlgorithm::HmacSm3)
+        );
+        assert_eq!(
+            SigningAlgorithm::from_setting("HmacSHA256"),
+            Some(SigningAlgorithm::HmacSha256)
+        );
+        for refused in ["hmacsm3", "EcdsaP256SHA256", "SM2SM3", ""] {
+            assert_eq!(SigningAlgorithm::from_setting(refused), None, "{refused}");
+        }
+        assert_eq!(
+            SigningAlgorithm::HmacSm3.hash_hex(b""),
+            EMPTY_BODY_SM3,
+            "SM3 of the empty string (REFERENCE.md §11)"
+        );
     }
 
     #[test]

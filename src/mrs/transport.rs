@@ -38,6 +38,7 @@ const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 /// The connection pool, credentials and retry policy every call of one client shares.
 pub(super) struct Transport {
     credentials: Credentials,
+    signing_algorithm: signer::SigningAlgorithm,
     http: reqwest::Client,
     user_agent: String,
     retry: RetryPolicy,
@@ -98,6 +99,7 @@ impl Transport {
             },
             request_timeout: config.request_timeout,
             credentials: config.credentials.clone(),
+            signing_algorithm: config.signing_algorithm,
             governor: Governor::from_env(),
         })
     }
@@ -258,6 +260,7 @@ impl Transport {
                 secret_key,
                 security_token,
             } => sign(
+                self.signing_algorithm,
                 call,
                 headers,
                 body,
@@ -281,6 +284,7 @@ impl Transport {
                     .map_err(AttemptError::Credentials)?;
                 let token = keys.security_token.as_deref();
                 sign(
+                    self.signing_algorithm,
                     call,
                     headers,
                     body,
@@ -374,6 +378,7 @@ impl Transport {
 
 /// `headers` plus `X-Security-Token` (when given), `X-Sdk-Date`, `Host` and `Authorization`.
 fn sign(
+    algorithm: signer::SigningAlgorithm,
     call: &Call,
     mut headers: Vec<(String, String)>,
     body: &[u8],
@@ -394,7 +399,7 @@ fn sign(
         access_key,
         secret_key,
     };
-    signer::sign(&input, key, &signer::sdk_date(SystemTime::now())).headers
+    signer::sign_with(algorithm, &input, key, &signer::sdk_date(SystemTime::now())).headers
 }
 
 fn deadline_error(

@@ -9,9 +9,10 @@ use crate::mrs::{ClientConfig, Credentials};
 use crate::tfvalue::AttributePath;
 
 use super::credential_settings::{
-    self, AssumeRoleInputs, Base, CredentialInputs, TemporarySource, assume_role_inputs,
-    check_assume_role, choose_base, fetch_temporary_credentials, load_profile, looked_at,
-    metadata_endpoint,
+    self, AssumeRoleInputs, Base, CredentialInputs, Sourced, TemporaryBase, TemporarySource,
+    assume_role_inputs, check_assume_role, check_oidc, choose_base, fetch_temporary_credentials,
+    load_profile, looked_at, metadata_endpoint, oidc_inputs, parse_signing_algorithm,
+    validate_signing_algorithm,
 };
 
 use super::validators::{
@@ -71,13 +72,21 @@ pub fn schema() -> Schema {
         "IAM endpoint URL override. Environment: HW_IAM_ENDPOINT.",
         "IAM endpoint URL; overrides the region's (the official SDK's table). Falls back to `HW_IAM_ENDPOINT`.",
     ))
+    .attribute(Attribute::string("sts_endpoint").optional().validate_string(validate_endpoint).describe(
+        "STS endpoint URL override. Environment: HW_STS_ENDPOINT.",
+        "STS endpoint URL, for agencies named by `domain_id` (`POST /v5/agencies/assume`); overrides the region's, `https://sts.{region}.{cloud}` on IAM's domain suffix. When only `iam_endpoint` is set, STS calls go there too. Falls back to `HW_STS_ENDPOINT`.",
+    ))
+    .attribute(Attribute::string("signing_algorithm").optional().validate_string(validate_signing_algorithm).describe(
+        "How AK/SK requests are signed: HmacSHA256 (default) or HmacSM3. Environment: HW_SIGNING_ALGORITHM.",
+        "How AK/SK requests are signed: `HmacSHA256` (`SDK-HMAC-SHA256`, the default) or `HmacSM3` (`SDK-HMAC-SM3`, the Chinese national standard hash, for regulated accounts). The huaweicloud provider's `EcdsaP256SHA256` and `SM2SM3` are not supported yet and are refused. Falls back to `HW_SIGNING_ALGORITHM`.",
+    ))
     .attribute(Attribute::string("cloud").optional().validate_string(validate_cloud).describe(
         "Domain suffix of the endpoints; default: per region, from the official SDK. Environment: HW_CLOUD.",
         "Domain suffix of the endpoints. When set, every endpoint is `https://{service}.{region}.{cloud}`; when not, each region's endpoints come from the official SDK's tables (`myhuaweicloud.com` for most, `myhuaweicloud.eu` for `eu-west-101`, `myhuaweicloud.cn` for MRS in `ap-southeast-1`, `ap-southeast-4` and `ru-northwest-2`). Falls back to `HW_CLOUD`.",
     ))
     .attribute(Attribute::bool("insecure").optional().describe(
         "Skip TLS certificate verification. Environment: HW_INSECURE.",
-        "Skip TLS certificate verification (private clouds with self-signed certificates only). Falls back to `HW_INSECURE`.",
+        "Skip TLS certificate verification (private clouds with self-signed certificates only). Falls back to `HW_INSECURE` (`true`/`false`, `1`/`0`, `t`/`f`, `TRUE`/`FALSE` or `True`/`False`; anything else is an error).",
     ))
     .attribute(Attribute::string("ca_cert_file").optional().describe(
         "PEM file of CA certificates to trust in addition to the system's. Environment: HW_CA_CERT_FILE.",
@@ -93,9 +102,36 @@ pub fn schema() -> Schema {
     ))
     .block(
         "assume_role",
-        Nesting::Single,
+        Nesting::List,
         credential_settings::assume_role_schema(),
     )
+    .block(
+        "assume_role_with_oidc",
+        Nesting::Single,
+        credential_settings::assume_role_with_oidc_schema(),
+    )
+}
+
+/// At most this many characters of an outside value are quoted back in an error.
+const QUOTED_CHARS: usize = 64;
+
+/// `text` shortened for an error message (`{:?}` then escapes what is left).
+pub(crate) fn printable(text: &str) -> String {
+    if text.chars().count() <= QUOTED_CHARS {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(QUOTED_CHARS).collect();
+    short.push('…');
+    short
+}
+
+/// `HW_INSECURE`: the forms Go's `strconv.ParseBool` accepts (the huaweicloud provider's).
+fn parse_env_bool(text: &str) -> Option<bool> {
+    match text.trim() {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 /// Checks that need more than one value or a number; values may be unknown.
@@ -194,6 +230,52 @@ fn setting(
     setting_at(config, &AttributePath::attr(name), env_name, env)
 }
 
+/// What each setting's environment variable must satisfy: the attribute's own validator (the
+/// block's values were checked at validate; the environment's are checked here).
+type EnvCheck = (&'static str, &'static str, fn(&str) -> Result<(), String>);
+
+const ENV_CHECKS: &[EnvCheck] = &[
+    ("region", "HW_REGION_NAME", validate_region),
+    ("project_id", "HW_PROJECT_ID", validate_id),
+    ("access_key", "HW_ACCESS_KEY", validate_credential),
+    ("secret_key", "HW_SECRET_KEY", validate_credential),
+    ("security_token", "HW_SECURITY_TOKEN", validate_credential),
+    ("auth_token", "HW_AUTH_TOKEN", validate_credential),
+    ("endpoint", "HW_MRS_ENDPOINT", validate_endpoint),
+    ("iam_endpoint", "HW_IAM_ENDPOINT", validate_endpoint),
+    ("sts_endpoint", "HW_STS_ENDPOINT", validate_endpoint),
+    ("cloud", "HW_CLOUD", validate_cloud),
+    (
+        "signing_algorithm",
+        "HW_SIGNING_ALGORITHM",
+        validate_signing_algorithm,
+    ),
+];
+
+/// Errors, on the attribute and naming the variable, for every variable that stands in for an
+/// unset attribute and would fail that attribute's validation.
+fn check_environment(
+    config: &Config,
+    env: &impl Fn(&str) -> Option<String>,
+    diags: &mut Diagnostics,
+) {
+    for (name, env_name, check) in ENV_CHECKS {
+        if !matches!(config.string(name), Attr::Null) {
+            continue;
+        }
+        let Some(value) = env(env_name).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if let Err(reason) = check(&value) {
+            diags.add_attribute_error(
+                AttributePath::attr(name),
+                format!("Invalid {env_name}"),
+                format!("The environment variable {env_name} (standing in for {name}): {reason}"),
+            );
+        }
+    }
+}
+
 /// [`setting`] for an attribute anywhere in the block, e.g. inside `assume_role`.
 pub(super) fn setting_at(
     config: &Config,
@@ -228,24 +310,33 @@ pub fn resolve(
                 shared_config_file: get("shared_config_file", "HW_SHARED_CONFIG_FILE")?,
                 profile: get("profile", "HW_PROFILE")?,
             },
-            get("endpoint", "HW_MRS_ENDPOINT")?,
-            get("iam_endpoint", "HW_IAM_ENDPOINT")?,
+            (
+                get("endpoint", "HW_MRS_ENDPOINT")?,
+                get("iam_endpoint", "HW_IAM_ENDPOINT")?,
+                get("sts_endpoint", "HW_STS_ENDPOINT")?,
+            ),
             get("cloud", "HW_CLOUD")?,
             get("ca_cert_file", "HW_CA_CERT_FILE")?,
-            assume_role_inputs(config, &env)?,
+            get("signing_algorithm", "HW_SIGNING_ALGORITHM")?,
+            oidc_inputs(config, &env)?,
         ))
     })();
     let Ok((
         region,
         project_id,
         inputs,
-        endpoint,
-        iam_endpoint,
+        (endpoint, iam_endpoint, sts_endpoint),
         cloud,
         ca_cert_file,
-        assume_role_inputs,
+        signing_algorithm,
+        oidc_inputs,
     )) = values
     else {
+        tracing::debug!("provider configuration has unknown values; deferring client setup");
+        return None;
+    };
+    // The environment's agency variables belong to assume_role_with_oidc when it is on.
+    let Ok(assume_role_inputs) = assume_role_inputs(config, &env, oidc_inputs.is_none()) else {
         tracing::debug!("provider configuration has unknown values; deferring client setup");
         return None;
     };
@@ -262,6 +353,7 @@ pub fn resolve(
         .iter()
         .filter(|d| d.severity == crate::framework::Severity::Error)
         .count();
+    check_environment(config, &env, diags);
     let profile = load_profile(&inputs, &env, diags);
     // A profile that could not be read may well have held the region: its error says enough.
     let profile_failed =
@@ -281,22 +373,49 @@ pub fn resolve(
         });
     let project_id = project_id.or_else(|| profile.as_ref().and_then(|p| p.project_id.clone()));
     let agency_from_profile = profile.as_ref().and_then(|p| p.agency.clone());
-    let base = choose_base(inputs, profile, diags);
-    let assume_role = assume_role_inputs
-        .or_else(|| {
-            agency_from_profile.map(|(agency, domain)| AssumeRoleInputs {
-                agency_name: Some(agency),
-                domain_name: Some(domain),
-                ..AssumeRoleInputs::default()
-            })
-        })
-        .and_then(|inputs| check_assume_role(inputs, diags));
+    let oidc = oidc_inputs.and_then(|inputs| check_oidc(inputs, diags));
+    let base = choose_base(inputs, profile, oidc, diags);
+    let mut assume_role_inputs = assume_role_inputs;
+    if assume_role_inputs.is_empty()
+        && let Some((agency, domain)) = agency_from_profile
+    {
+        let profile_value = |value: String| Sourced {
+            value,
+            env_name: Some("the shared config profile"),
+        };
+        assume_role_inputs.push(AssumeRoleInputs {
+            agency_name: Some(profile_value(agency)),
+            domain_name: Some(profile_value(domain)),
+            ..AssumeRoleInputs::default()
+        });
+    }
+    let chain: Vec<_> = assume_role_inputs
+        .into_iter()
+        .filter_map(|inputs| check_assume_role(inputs, diags))
+        .collect();
+    let signing_algorithm = match signing_algorithm.as_deref().map(parse_signing_algorithm) {
+        None => Default::default(),
+        Some(Ok(algorithm)) => algorithm,
+        // Already an error on the attribute (validate) or the variable (check_environment).
+        Some(Err(_)) => Default::default(),
+    };
 
     let insecure = match insecure {
         Attr::Known(v) => v,
-        _ => env("HW_INSECURE").is_some_and(|v| {
-            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
-        }),
+        _ => match env("HW_INSECURE").filter(|v| !v.trim().is_empty()) {
+            None => false,
+            Some(text) => parse_env_bool(&text).unwrap_or_else(|| {
+                diags.add_attribute_error(
+                    AttributePath::attr("insecure"),
+                    "Invalid HW_INSECURE",
+                    format!(
+                        "HW_INSECURE is {:?}; set it to true or false (1/0, t/f, TRUE/FALSE and True/False are accepted too), or unset it.",
+                        printable(&text)
+                    ),
+                );
+                false
+            }),
+        },
     };
     let max_retries = match max_retries {
         Attr::Known(n) => check_retries(n, diags).unwrap_or(DEFAULT_MAX_RETRIES),
@@ -328,20 +447,6 @@ pub fn resolve(
     if let Some(path) = &ca_cert_file {
         check_ca_cert_file(path, diags);
     }
-    for (name, env_name, value) in [
-        ("endpoint", "HW_MRS_ENDPOINT", &endpoint),
-        ("iam_endpoint", "HW_IAM_ENDPOINT", &iam_endpoint),
-    ] {
-        if let Some(url) = value
-            && let Err(e) = validate_endpoint(url)
-        {
-            diags.add_attribute_error(
-                AttributePath::attr(name),
-                format!("Invalid {name} (or {env_name})"),
-                e,
-            );
-        }
-    }
     // Only looked at when it will be used: a stray value must not break configured credentials.
     let metadata_endpoint = matches!(base, Some(Base::Metadata))
         .then(|| metadata_endpoint(&env, diags))
@@ -355,25 +460,29 @@ pub fn resolve(
     if errors_after > errors_before {
         return None;
     }
-    let (credentials, temporary) = match base {
-        Base::Configured(credentials) => {
-            (credentials, assume_role.map(TemporarySource::AssumeRole))
-        }
+    let (credentials, base) = match base {
+        Base::Configured(credentials) => (credentials, TemporaryBase::Configured),
+        // Replaced by the fetched keys in `into_client_config`.
+        Base::Oidc(role) => (Credentials::Token(String::new()), TemporaryBase::Oidc(role)),
         Base::Metadata => (
-            // Replaced by the metadata service's keys in `into_client_config`.
             Credentials::Token(String::new()),
-            Some(TemporarySource::Metadata {
-                looked_at: looked_at(&env, assume_role.is_some()),
+            TemporaryBase::Metadata {
+                looked_at: looked_at(&env, !chain.is_empty()),
                 endpoint: metadata_endpoint?,
-                assume_role,
-            }),
+            },
         ),
+    };
+    let temporary = match (&base, chain.is_empty()) {
+        (TemporaryBase::Configured, true) => None,
+        _ => Some(TemporarySource { base, chain }),
     };
     let mut client = ClientConfig::new(region, credentials);
     client.cloud = cloud;
     client.project_id = project_id;
     client.endpoint = endpoint;
     client.iam_endpoint = iam_endpoint;
+    client.sts_endpoint = sts_endpoint;
+    client.signing_algorithm = signing_algorithm;
     client.insecure = insecure;
     client.ca_cert_file = ca_cert_file.map(PathBuf::from);
     client.max_retries = max_retries;
@@ -507,15 +616,277 @@ mod tests {
     }
 
     #[test]
-    fn token_with_security_token_is_refused() {
+    fn the_first_configured_source_wins_a_token_over_keys_and_a_security_token() {
         let mut diags = Diagnostics::new();
         let settings = resolve(
             &config(&[("region", Value::String("r".into()))]),
-            env(&[("HW_AUTH_TOKEN", "t"), ("HW_SECURITY_TOKEN", "s")]),
+            env(&[
+                ("HW_AUTH_TOKEN", "t"),
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_SECURITY_TOKEN", "s"),
+            ]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(
+            matches!(settings.client_config().credentials, Credentials::Token(ref t) if t == "t")
+        );
+        assert!(settings.temporary.is_none());
+    }
+
+    fn oidc_env<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut vars = vec![
+            ("HW_ASSUME_ROLE_IDP_ID", "github-actions"),
+            ("HW_ASSUME_ROLE_ID_TOKEN", "eyJ.header.payload"),
+            ("HW_ASSUME_ROLE_AGENCY_NAME", "ci_deployer"),
+            ("HW_ASSUME_ROLE_DOMAIN_ID", "d0123"),
+        ];
+        vars.extend_from_slice(extra);
+        vars
+    }
+
+    #[test]
+    fn oidc_from_the_environment_wins_over_keys_and_owns_the_agency_variables() {
+        let mut diags = Diagnostics::new();
+        let vars = oidc_env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]);
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&vars),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        match &settings.temporary {
+            Some(TemporarySource {
+                base: TemporaryBase::Oidc(role),
+                chain,
+            }) => {
+                assert_eq!(role.idp_id, "github-actions");
+                assert_eq!(
+                    role.id_token,
+                    crate::mrs::credentials::IdToken::Inline("eyJ.header.payload".into())
+                );
+                assert_eq!(role.agency.domain, AgencyDomain::Id("d0123".into()));
+                assert!(
+                    chain.is_empty(),
+                    "HW_ASSUME_ROLE_AGENCY_NAME is the OIDC agency, not a second one"
+                );
+            }
+            other => panic!("expected OIDC, got {other:?}"),
+        }
+        // Debug output of the whole settings never shows the token.
+        assert!(!format!("{settings:?}").contains("eyJ.header.payload"));
+    }
+
+    #[test]
+    fn oidc_needs_exactly_one_token_and_its_agency() {
+        let mut diags = Diagnostics::new();
+        let vars = oidc_env(&[("HW_ASSUME_ROLE_ID_TOKEN_FILE", "/tmp/token")]);
+        assert!(
+            resolve(
+                &config(&[("region", Value::String("r".into()))]),
+                env(&vars),
+                &mut diags
+            )
+            .is_none()
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.summary == "Conflicting id_token and id_token_file"),
+            "{diags:?}"
+        );
+        let mut diags = Diagnostics::new();
+        let vars = [
+            ("HW_ASSUME_ROLE_IDP_ID", "idp"),
+            ("HW_ASSUME_ROLE_ID_TOKEN", "tok"),
+        ];
+        assert!(
+            resolve(
+                &config(&[("region", Value::String("r".into()))]),
+                env(&vars),
+                &mut diags
+            )
+            .is_none()
+        );
+        let details: Vec<_> = diags.iter().map(|d| d.detail.clone()).collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("HW_ASSUME_ROLE_AGENCY_NAME")),
+            "{details:?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("HW_ASSUME_ROLE_DOMAIN_ID")),
+            "{details:?}"
+        );
+    }
+
+    #[test]
+    fn assume_role_blocks_chain_in_order_each_by_its_own_route() {
+        let first = assume_role_block(&[
+            ("agency_name", Value::String("hop1".into())),
+            ("domain_name", Value::String("middle".into())),
+        ]);
+        let second = assume_role_block(&[
+            ("agency_name", Value::String("hop2".into())),
+            ("domain_id", Value::String("d2".into())),
+        ]);
+        let (Value::List(mut a), Value::List(b)) = (first, second) else {
+            unreachable!()
+        };
+        a.extend(b);
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("r".into())),
+                ("assume_role", Value::List(a)),
+            ]),
+            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert!(diags.is_empty(), "{diags:?}");
+        let chain = &settings.temporary.as_ref().expect("chain").chain;
+        let names: Vec<_> = chain.iter().map(|l| l.role.agency_name.as_str()).collect();
+        assert_eq!(names, ["hop1", "hop2"]);
+        assert_eq!(chain[1].role.domain, AgencyDomain::Id("d2".into()));
+        assert_eq!(
+            chain[1].at,
+            AttributePath::attr("assume_role").push_index(1)
+        );
+    }
+
+    #[test]
+    fn domain_name_and_domain_id_together_are_refused() {
+        let block = assume_role_block(&[
+            ("agency_name", Value::String("ops".into())),
+            ("domain_name", Value::String("owner".into())),
+            ("domain_id", Value::String("d1".into())),
+        ]);
+        let mut diags = Diagnostics::new();
+        validate(&config(&[("assume_role", block)]), &mut diags);
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].summary, "Conflicting domain_name and domain_id");
+        // In the environment too.
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_ASSUME_ROLE_AGENCY_NAME", "ops"),
+                ("HW_ASSUME_ROLE_DOMAIN_NAME", "owner"),
+                ("HW_ASSUME_ROLE_DOMAIN_ID", "d1"),
+            ]),
             &mut diags,
         );
         assert!(settings.is_none());
-        assert!(diags.has_errors());
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.detail.contains("HW_ASSUME_ROLE_DOMAIN_ID")),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn agency_fields_are_bounded_and_free_of_control_characters() {
+        let huge = "a".repeat(1024 * 1024);
+        for bad in ["ops\0x", "ops\nx", huge.as_str(), "", " ops"] {
+            assert!(
+                crate::provider::credential_settings::validate_agency_field(bad).is_err(),
+                "{:?}",
+                bad.get(..10)
+            );
+        }
+        assert!(crate::provider::credential_settings::validate_agency_field("mrs_ops-1").is_ok());
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[("region", Value::String("r".into()))]),
+            env(&[
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+                ("HW_ASSUME_ROLE_AGENCY_NAME", "ops\nx"),
+                ("HW_ASSUME_ROLE_DOMAIN_NAME", "owner"),
+            ]),
+            &mut diags,
+        );
+        assert!(settings.is_none());
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].summary.contains("HW_ASSUME_ROLE_AGENCY_NAME"));
+    }
+
+    #[test]
+    fn environment_values_are_checked_like_attributes_and_name_the_variable() {
+        let cases = [
+            ("HW_REGION_NAME", "cn north 4", "region"),
+            ("HW_PROJECT_ID", "../x", "project_id"),
+            ("HW_ACCESS_KEY", "AK\nX", "access_key"),
+            ("HW_CLOUD", "my cloud", "cloud"),
+            ("HW_STS_ENDPOINT", "sts.example.com", "sts_endpoint"),
+            ("HW_SIGNING_ALGORITHM", "SM2SM3", "signing_algorithm"),
+            ("HW_INSECURE", "maybe", "insecure"),
+        ];
+        for (variable, value, attribute) in cases {
+            let mut vars = vec![
+                ("HW_REGION_NAME", "cn-north-4"),
+                ("HW_ACCESS_KEY", "AK"),
+                ("HW_SECRET_KEY", "SK"),
+            ];
+            vars.retain(|(k, _)| *k != variable);
+            vars.push((variable, value));
+            let mut diags = Diagnostics::new();
+            assert!(
+                resolve(&config(&[]), env(&vars), &mut diags).is_none(),
+                "{variable}"
+            );
+            let errors: Vec<_> = diags.iter().collect();
+            assert_eq!(errors.len(), 1, "{variable}: {errors:?}");
+            assert!(errors[0].summary.contains(variable), "{errors:?}");
+            assert_eq!(errors[0].attribute, Some(AttributePath::attr(attribute)));
+            if variable == "HW_ACCESS_KEY" {
+                assert!(!errors[0].detail.contains("AK\nX"));
+            }
+        }
+        for (text, expected) in [("True", true), ("0", false), ("", false)] {
+            let mut diags = Diagnostics::new();
+            let settings = resolve(
+                &config(&[("region", Value::String("r".into()))]),
+                env(&[("HW_AUTH_TOKEN", "t"), ("HW_INSECURE", text)]),
+                &mut diags,
+            )
+            .expect("settings");
+            assert_eq!(settings.client_config().insecure, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn signing_algorithm_hmac_sm3_reaches_the_client_and_ecdsa_is_refused_clearly() {
+        let mut diags = Diagnostics::new();
+        let settings = resolve(
+            &config(&[
+                ("region", Value::String("r".into())),
+                ("signing_algorithm", Value::String("HmacSM3".into())),
+            ]),
+            env(&[("HW_ACCESS_KEY", "AK"), ("HW_SECRET_KEY", "SK")]),
+            &mut diags,
+        )
+        .expect("settings");
+        assert_eq!(
+            settings.client_config().signing_algorithm,
+            crate::mrs::config::SigningAlgorithm::HmacSm3
+        );
+        let err =
+            crate::provider::credential_settings::validate_signing_algorithm("EcdsaP256SHA256")
+                .unwrap_err();
+        assert!(err.contains("not supported yet"), "{err}");
     }
 
     fn write_shared_config(dir: &std::path::Path) -> String {
@@ -626,9 +997,12 @@ mod tests {
         .expect("settings");
         assert!(diags.is_empty(), "{diags:?}");
         match &settings.temporary {
-            Some(TemporarySource::Metadata {
-                endpoint,
-                looked_at,
+            Some(TemporarySource {
+                base:
+                    TemporaryBase::Metadata {
+                        endpoint,
+                        looked_at,
+                    },
                 ..
             }) => {
                 assert_eq!(endpoint.as_str(), "http://127.0.0.1:9/");
@@ -707,7 +1081,7 @@ mod tests {
         for (k, v) in pairs {
             attrs.insert(k.to_string(), v.clone());
         }
-        Value::Object(attrs)
+        Value::List(vec![Value::Object(attrs)])
     }
 
     #[test]
@@ -732,7 +1106,8 @@ mod tests {
         .expect("settings");
         assert!(diags.is_empty(), "{diags:?}");
         match &settings.temporary {
-            Some(TemporarySource::AssumeRole(role)) => {
+            Some(TemporarySource { chain, .. }) => {
+                let role = &chain[0].role;
                 assert_eq!(role.agency_name, "ops");
                 assert_eq!(role.domain, AgencyDomain::Name("owner".into()));
                 assert_eq!(role.duration_s, 1800);
@@ -751,7 +1126,8 @@ mod tests {
         )
         .expect("settings");
         match &settings.temporary {
-            Some(TemporarySource::AssumeRole(role)) => {
+            Some(TemporarySource { chain, .. }) => {
+                let role = &chain[0].role;
                 assert_eq!(role.domain, AgencyDomain::Id("d1".into()));
                 assert_eq!(role.duration_s, DEFAULT_ASSUME_ROLE_DURATION_S);
             }
@@ -776,7 +1152,7 @@ mod tests {
         );
         assert!(settings.is_none());
         let paths: Vec<_> = diags.iter().filter_map(|d| d.attribute.clone()).collect();
-        let inside = AttributePath::attr("assume_role");
+        let inside = AttributePath::attr("assume_role").push_index(0);
         assert!(
             paths.contains(&inside.push_attr("domain_name")),
             "{paths:?}"
@@ -838,7 +1214,11 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(
             errors[0].attribute,
-            Some(AttributePath::attr("assume_role").push_attr("duration"))
+            Some(
+                AttributePath::attr("assume_role")
+                    .push_index(0)
+                    .push_attr("duration")
+            )
         );
         assert!(errors[0].detail.contains("900 to 86400"));
         let ok = assume_role_block(&[("duration", Value::Number(900i64.into()))]);

@@ -290,6 +290,8 @@ fn config_from(args: &Args) -> Result<EmulatorConfig, CliError> {
         _ => None,
     };
     Ok(EmulatorConfig {
+        more_agencies: Vec::new(),
+        oidc: None,
         project_id: args.project_id.clone(),
         region: args.region.clone(),
         credentials,

@@ -1,11 +1,18 @@
 //! Assuming an IAM agency: temporary keys of another account's (or another role's) agency,
-//! asked from IAM with the credentials configured otherwise.
+//! asked with the credentials configured otherwise, as the huaweicloud provider does:
 //!
-//! `POST /v3.0/OS-CREDENTIAL/securitytokens`, signed with the base credentials and without
-//! `X-Project-Id`, with the body the official SDKs send for
-//! `CreateTemporaryAccessKeyByAgency`:
-//! `{"auth": {"identity": {"methods": ["assume_role"], "assume_role": {"agency_name", "domain_name" | "domain_id", "duration_seconds"}}}}`.
-//! IAM answers 201 with `{"credential": {"access", "secret", "securitytoken", "expires_at"}}`.
+//! - an agency named with its account's **name** (`domain_name`) goes to IAM,
+//!   `POST /v3.0/OS-CREDENTIAL/securitytokens`, signed with the base credentials and without
+//!   `X-Project-Id`, with the body the official SDKs send for `CreateTemporaryAccessKeyByAgency`:
+//!   `{"auth": {"identity": {"methods": ["assume_role"], "assume_role": {"agency_name", "domain_name", "duration_seconds"}}}}`;
+//!   IAM answers 201 with `{"credential": {"access", "secret", "securitytoken", "expires_at"}}`;
+//! - an agency named with its account's **ID** (`domain_id`) goes to STS v5,
+//!   `POST {sts}/v5/agencies/assume` with
+//!   `{"agency_urn": "iam::{domain_id}:agency:{agency_name}", "agency_session_name", "duration_seconds"}`,
+//!   answered with `{"credentials": {"access_key_id", "secret_access_key", "security_token", "expiration"}}`.
+//!
+//! Chains (several `assume_role` blocks) are agencies assumed one after the other, each source's
+//! base being the previous one's [`TemporaryCredentials`](super::TemporaryCredentials).
 
 use std::time::Instant;
 
@@ -56,12 +63,36 @@ impl AssumeRole {
         json!({"auth": {"identity": {"methods": ["assume_role"], "assume_role": assume_role}}})
     }
 
-    fn domain_text(&self) -> String {
+    /// The STS v5 body for an agency named by account ID; `None` for one named by account name.
+    pub fn sts_body(&self) -> Option<serde_json::Value> {
+        match &self.domain {
+            AgencyDomain::Id(id) => Some(json!({
+                "agency_urn": format!("iam::{id}:agency:{}", self.agency_name),
+                "agency_session_name": self.agency_name,
+                "duration_seconds": self.duration_s,
+            })),
+            AgencyDomain::Name(_) => None,
+        }
+    }
+
+    pub(super) fn domain_text(&self) -> String {
         match &self.domain {
             AgencyDomain::Name(name) => format!("account {name}"),
             AgencyDomain::Id(id) => format!("account ID {id}"),
         }
     }
+}
+
+/// IAM's temporary-key route.
+pub(super) const SECURITY_TOKENS_PATH: &str = "/v3.0/OS-CREDENTIAL/securitytokens";
+/// STS v5's agency route.
+pub(super) const STS_ASSUME_PATH: &str = "/v5/agencies/assume";
+
+/// `base` with `path` appended to its own path.
+pub(super) fn join(base: &url::Url, path: &str) -> url::Url {
+    let mut url = base.clone();
+    url.set_path(&format!("{}{path}", base.path().trim_end_matches('/')));
+    url
 }
 
 pub(super) struct AssumeRoleSource {
@@ -76,12 +107,10 @@ impl AssumeRoleSource {
         role: AssumeRole,
         config: &ClientConfig,
     ) -> Result<Self, ConfigError> {
-        let iam = config.iam_endpoint()?;
-        let mut url = iam.clone();
-        url.set_path(&format!(
-            "{}/v3.0/OS-CREDENTIAL/securitytokens",
-            iam.path().trim_end_matches('/')
-        ));
+        let url = match role.domain {
+            AgencyDomain::Name(_) => join(&config.iam_endpoint()?, SECURITY_TOKENS_PATH),
+            AgencyDomain::Id(_) => join(&config.sts_endpoint()?, STS_ASSUME_PATH),
+        };
         let mut base_config = config.clone();
         base_config.credentials = base;
         let transport = Transport::new(&base_config, url.scheme() == "https")?;
@@ -105,27 +134,87 @@ impl CredentialSource for AssumeRoleSource {
     }
 
     async fn fetch(&self, deadline: Instant) -> Result<SessionKeys, ApiError> {
-        let operation = format!(
-            "assume agency {} of {} through IAM",
-            self.role.agency_name,
-            self.role.domain_text()
-        );
-        let call = Call {
-            operation: operation.clone(),
-            method: Method::POST,
-            url: self.url.clone(),
-            project_id: None,
-            body: Some(self.role.request_body().to_string().into_bytes()),
-            retry_on: RetryOn::Transient,
-        };
-        let answer = self.transport.execute(&call, deadline).await?;
-        parse_credential_answer(&answer.body).map_err(|reason| {
-            let mut err = ApiError::new(ApiErrorKind::Decode, operation, reason);
-            err.status = Some(answer.status);
-            err.request_id = answer.request_id.clone();
-            err
-        })
+        assume(&self.transport, &self.role, &self.url, deadline).await
     }
+}
+
+/// Asks for the keys of `role` at `url` (IAM's or STS's route, by how the agency is named)
+/// with `transport`'s credentials.
+pub(super) async fn assume(
+    transport: &Transport,
+    role: &AssumeRole,
+    url: &url::Url,
+    deadline: Instant,
+) -> Result<SessionKeys, ApiError> {
+    let (operation, body) = match role.sts_body() {
+        Some(body) => (
+            format!(
+                "assume agency {} of {} through STS (agency)",
+                role.agency_name,
+                role.domain_text()
+            ),
+            body,
+        ),
+        None => (
+            format!(
+                "assume agency {} of {} through IAM (agency)",
+                role.agency_name,
+                role.domain_text()
+            ),
+            role.request_body(),
+        ),
+    };
+    let call = Call {
+        operation: operation.clone(),
+        method: Method::POST,
+        url: url.clone(),
+        project_id: None,
+        body: Some(body.to_string().into_bytes()),
+        retry_on: RetryOn::Transient,
+    };
+    let answer = transport.execute(&call, deadline).await?;
+    let parsed = match role.domain {
+        AgencyDomain::Id(_) => parse_sts_answer(&answer.body),
+        AgencyDomain::Name(_) => parse_credential_answer(&answer.body),
+    };
+    parsed.map_err(|reason| {
+        let mut err = ApiError::new(ApiErrorKind::Decode, operation, reason);
+        err.status = Some(answer.status);
+        err.request_id = answer.request_id.clone();
+        err
+    })
+}
+
+/// Parses STS v5's answer:
+/// `{"credentials": {"access_key_id", "secret_access_key", "security_token", "expiration"}}`.
+pub(crate) fn parse_sts_answer(body: &[u8]) -> Result<SessionKeys, String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        credentials: Keys,
+    }
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        access_key_id: String,
+        secret_access_key: String,
+        security_token: String,
+        expiration: String,
+    }
+    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
+        format!(
+            "the answer is not {{\"credentials\": {{\"access_key_id\", \"secret_access_key\", \"security_token\", \"expiration\"}}}} ({e})"
+        )
+    })?;
+    let c = answer.credentials;
+    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() || c.security_token.is_empty() {
+        return Err("the answer has an empty access key, secret key or security token".into());
+    }
+    let expires_at = super::parse_expiry(&c.expiration)?;
+    Ok(SessionKeys {
+        access_key: c.access_key_id,
+        secret_key: c.secret_access_key,
+        security_token: Some(c.security_token),
+        expires_at: Some(expires_at),
+    })
 }
 
 #[cfg(test)]
@@ -150,5 +239,44 @@ mod tests {
             duration_s: 900,
         };
         assert_eq!(by_id.request_body(), sdk["by_domain_id"]);
+    }
+
+    #[test]
+    fn an_agency_named_by_account_id_goes_to_sts_v5_with_its_urn() {
+        let by_id = AssumeRole {
+            agency_name: "mrs_ops".into(),
+            domain: AgencyDomain::Id("d0123".into()),
+            duration_s: 900,
+        };
+        assert_eq!(
+            by_id.sts_body().unwrap(),
+            serde_json::json!({
+                "agency_urn": "iam::d0123:agency:mrs_ops",
+                "agency_session_name": "mrs_ops",
+                "duration_seconds": 900,
+            })
+        );
+        let by_name = AssumeRole {
+            domain: AgencyDomain::Name("owner".into()),
+            ..by_id
+        };
+        assert_eq!(by_name.sts_body(), None);
+    }
+
+    #[test]
+    fn sts_answer_parses_and_rejects_missing_parts() {
+        let keys = parse_sts_answer(
+            br#"{"credentials":{"access_key_id":"STSAK","secret_access_key":"s","security_token":"t","expiration":"2026-12-01T20:00:00Z"}}"#,
+        )
+        .unwrap();
+        assert_eq!(keys.access_key, "STSAK");
+        assert_eq!(keys.security_token.as_deref(), Some("t"));
+        for bad in [
+            r#"{"credentials":{"access_key_id":"A","secret_access_key":"s","security_token":"t"}}"#,
+            r#"{"credential":{"access":"A","secret":"s","securitytoken":"t","expires_at":"2026-12-01T20:00:00Z"}}"#,
+            r#"{"credentials":{"access_key_id":"","secret_access_key":"s","security_token":"t","expiration":"2026-12-01T20:00:00Z"}}"#,
+        ] {
+            assert!(parse_sts_answer(bad.as_bytes()).is_err(), "{bad}");
+        }
     }
 }
