@@ -19,8 +19,9 @@ use tokio::time::Instant;
 
 use super::Clients;
 use super::job_executions::cluster_location_attributes;
-use super::kill::{Caller, DEFAULT_TIMEOUT, add_api_error};
+use super::kill::Caller;
 use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use super::plan_check;
 use super::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
@@ -231,14 +232,19 @@ impl Resource<Clients> for JobsKillResource {
             );
             return;
         };
-        let deadline = Instant::now() + DEFAULT_TIMEOUT;
-        let diags = plan.diagnostics();
-        let Some((client, project_id)) = clients
-            .locate(region.as_deref(), project_id.as_deref(), deadline, diags)
-            .await
+        let deadline = Instant::now() + plan_check::PLAN_CHECK_TIMEOUT;
+        let Some((client, project_id)) = plan_check::locate(
+            clients,
+            plan,
+            region.as_deref(),
+            project_id.as_deref(),
+            deadline,
+        )
+        .await
         else {
             return;
         };
+        let diags = plan.diagnostics();
         let listed = tokio::select! {
             result = select(&client, &project_id, &selection, deadline) => result,
             () = ctx.stop_token().cancelled() => return,
@@ -253,8 +259,9 @@ impl Resource<Clients> for JobsKillResource {
                 let (summary, detail) =
                     describe_targets(&selection.cluster_id, &targets, "would kill");
                 diags.add_warning(summary, detail);
+                plan_check::check_named_jobs(&client, &project_id, &selection, &targets, deadline, diags).await;
             }
-            Err(err) => add_api_error(&err, diags),
+            Err(err) => plan_check::report_cluster_error(&err, &selection.cluster_id, diags),
         }
     }
 

@@ -13,6 +13,7 @@ mod jobs_kill;
 mod jobs_kill_action;
 mod kill;
 mod operation;
+mod plan_check;
 mod quiet;
 mod settings;
 pub mod validators;
