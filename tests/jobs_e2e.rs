@@ -325,7 +325,7 @@ fn jobs_kill_with_job_ids_kills_exactly_those_and_warns_on_an_empty_selection() 
     assert!(!run.success);
     assert!(
         run.all()
-            .contains("job_ids cannot be combined with filters"),
+            .contains("job_ids cannot be combined with queue"),
         "{}",
         run.all()
     );
