@@ -9,7 +9,7 @@
 //! | the job ended (`KILLED`, `FAILED`, `FINISHED`) | a warning naming the state and what apply will do |
 //! | no such job (`0176`) | an error on the attribute naming the job |
 //! | no such cluster (`12000003`) | an error on `cluster_id` |
-//! | rejected credentials (401/403, e.g. `APIGW.0301`), no project for the region, another 4xx | an error |
+//! | rejected credentials (401/403, e.g. `APIGW.0301`), no project for the region, another 4xx, a certificate TLS refuses | an error |
 //! | a timeout, 5xx or 429 after the retries, an answer it cannot read | a warning that the check could not be made |
 //!
 //! Terraform plans every resource of a configuration at once, so N kills on one cluster ask
@@ -313,6 +313,11 @@ fn fails_the_apply(error: &ApiError) -> bool {
     }
     match (error.kind, error.status) {
         (ApiErrorKind::Config, _) => true,
+        // A certificate TLS refused stays refused (the transport does not retry it either).
+        (ApiErrorKind::Connect, None) => error
+            .cause
+            .as_deref()
+            .is_some_and(|cause| cause.starts_with("TLS refused the connection")),
         (ApiErrorKind::Http, Some(status)) => {
             (400..500).contains(&status) && !matches!(status, 408 | 409 | 429)
         }

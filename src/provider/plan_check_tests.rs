@@ -139,3 +139,34 @@ async fn rejected_credentials_fail_the_plan_and_server_trouble_only_warns() {
     );
     assert_eq!(emu.stats().requests.kill, 0);
 }
+
+#[test]
+fn what_fails_the_apply_is_told_from_what_may_pass() {
+    let answered = |status: u16, code: &str| {
+        let body = format!(r#"{{"error_code":"{code}","error_msg":"m"}}"#);
+        ApiError::from_response("list jobs on cluster c", status, None, body.as_bytes())
+    };
+    for fatal in [
+        answered(401, "APIGW.0301"),
+        answered(403, "APIGW.0302"),
+        answered(404, "0176"),
+        answered(400, "12000003"),
+        ApiError::new(ApiErrorKind::Config, "look up the project", "no project"),
+        ApiError::new(
+            ApiErrorKind::Connect,
+            "list jobs",
+            "TLS refused the connection: not issued by a trusted CA",
+        ),
+    ] {
+        assert!(fails_the_apply(&fatal), "{fatal:?}");
+    }
+    for passing in [
+        answered(503, "APIGW.0201"),
+        answered(429, "APIGW.0308"),
+        ApiError::new(ApiErrorKind::Timeout, "list jobs", "timed out"),
+        ApiError::new(ApiErrorKind::Connect, "list jobs", "connection refused"),
+        ApiError::new(ApiErrorKind::Deadline, "list jobs", "deadline"),
+    ] {
+        assert!(!fails_the_apply(&passing), "{passing:?}");
+    }
+}
