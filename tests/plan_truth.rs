@@ -174,6 +174,15 @@ fn what_would_fail_the_apply_fails_the_plan_on_its_attribute_without_a_kill() {
         assert!(!run.success, "{}", run.all());
         assert!(points_at(&run, "cluster_id"), "{}", run.all());
 
+        let listing = plan(
+            tf,
+            &emulator,
+            "data \"mrs_job_executions\" \"all\" {\n  cluster_id = \"no-such-cluster\"\n}\n",
+            &[],
+        );
+        assert!(!listing.success, "{}", listing.all());
+        assert!(points_at(&listing, "cluster_id"), "{}", listing.all());
+
         let region = plan(
             tf,
             &emulator,
