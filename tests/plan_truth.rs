@@ -267,3 +267,22 @@ fn the_plan_shows_the_project_the_provider_looked_up() {
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
     }
 }
+
+#[test]
+fn a_plan_of_many_kills_on_one_cluster_looks_with_one_listing() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start_default();
+        let jobs = running_jobs(&emulator, 20);
+        let ws = workspace(tf, &emulator, &common::scenario::for_each_config(&jobs));
+        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        assert!(run.stdout.contains("20 to add"), "{}", run.all());
+        let requests = emulator.stats().requests;
+        assert_eq!(
+            (requests.list_jobs, requests.show_job, requests.kill),
+            (1, 0, 0),
+            "terraform {}: {requests:?}",
+            tf.version
+        );
+    }
+}
