@@ -324,8 +324,7 @@ fn jobs_kill_with_job_ids_kills_exactly_those_and_warns_on_an_empty_selection() 
     let run = ws.run(&["validate", "-no-color"]);
     assert!(!run.success);
     assert!(
-        run.all()
-            .contains("job_ids cannot be combined with filters"),
+        run.all().contains("job_ids cannot be combined with queue"),
         "{}",
         run.all()
     );

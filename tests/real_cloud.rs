@@ -139,9 +139,11 @@ fn eu_west_101_with_only_the_region_kills_at_the_myhuaweicloud_eu_host() {
             assert!(run.success, "{}", run.all());
             let stats = emulator.stats();
             assert_eq!(stats.requests_at(mrs, Route::Kill), 1, "{:?}", stats.hosts);
-            assert_eq!(
-                stats.requests_at(iam, Route::IamProjects),
-                1,
+            // Once by the provider process that plans (the plan shows project_id), once by the
+            // one that applies.
+            let looked_up = stats.requests_at(iam, Route::IamProjects);
+            assert!(
+                (1..=2).contains(&looked_up),
                 "the project is looked up at the region's IAM: {:?}",
                 stats.hosts
             );
@@ -183,10 +185,12 @@ fn ap_southeast_1_kills_on_the_cn_host_and_finds_its_project_on_the_com_host() {
             assert!(run.success, "{}", run.all());
             let stats = emulator.stats();
             assert_eq!(stats.requests_at(mrs, Route::Kill), 1, "{:?}", stats.hosts);
-            assert_eq!(
-                stats.requests_at(iam, Route::IamProjects),
-                1,
-                "{:?}",
+            // Once by the provider process that plans (the plan shows project_id), once by the
+            // one that applies.
+            let looked_up = stats.requests_at(iam, Route::IamProjects);
+            assert!(
+                (1..=2).contains(&looked_up),
+                "the project is looked up at the region's IAM: {:?}",
                 stats.hosts
             );
             assert_eq!(stats.kills_accepted_for(&job), 1);

@@ -1,6 +1,7 @@
 # Quickstart: kill one job and wait until MRS reports it KILLED.
-# `scripts/demo.sh` runs this against the local MRS emulator; against Huawei Cloud, set
-# HW_REGION_NAME, HW_ACCESS_KEY and HW_SECRET_KEY and pass your own IDs.
+# `demo.sh`, next to this file, runs it against the local MRS emulator; against Huawei Cloud,
+# set HW_REGION_NAME, HW_ACCESS_KEY and HW_SECRET_KEY and pass your own IDs. Run it again and
+# the plan is empty: the kill is recorded once.
 terraform {
   required_providers {
     mrs = {
@@ -21,19 +22,10 @@ variable "job_execution_id" {
   description = "ID of the job to kill."
 }
 
-data "mrs_job_execution" "before" {
-  cluster_id       = var.cluster_id
-  job_execution_id = var.job_execution_id
-}
-
 resource "mrs_job_kill" "this" {
   cluster_id           = var.cluster_id
   job_execution_id     = var.job_execution_id
   wait_for_termination = true
-}
-
-output "state_before_kill" {
-  value = data.mrs_job_execution.before.job_state
 }
 
 output "final_job_state" {

@@ -40,6 +40,6 @@ pub use resource::{
     Action, AnyAction, AnyDataSource, AnyResource, DataSource, Described, Progress, Resource,
     action, data_source, resource,
 };
-pub use schema::{Attribute, Block, Nesting, Schema, StringValidator};
+pub use schema::{Attribute, Block, Nesting, Rule, Schema, StringValidator};
 pub use server::ProviderService;
 pub use validate::validate_against_schema;

@@ -82,7 +82,13 @@ fn planned_config_value(attribute: &super::Attribute, proposed: &Value, config: 
                 .cloned()
                 .unwrap_or(Value::Null)
         }
-        _ => configured.clone(),
+        // What Terraform proposes, not the raw configuration: the two differ where
+        // `ignore_changes` keeps a prior value, and older Terraforms (1.0) send the
+        // configuration before ignore_changes is applied.
+        _ => proposed
+            .attr(&attribute.name)
+            .cloned()
+            .unwrap_or_else(|| configured.clone()),
     }
 }
 
@@ -213,6 +219,26 @@ mod tests {
         ]);
         let plan = plan_resource(&schema(), &prior, &proposed, &config);
         assert_eq!(plan.requires_replace, vec![AttributePath::attr("name")]);
+    }
+
+    #[test]
+    fn a_value_ignore_changes_keeps_is_no_change_even_when_the_config_says_otherwise() {
+        let prior = obj(&[
+            ("id", s("x")),
+            ("name", s("a")),
+            ("zone", s("z1")),
+            ("wait", Value::Bool(false)),
+        ]);
+        // Terraform 1.0 sends the configuration as written and the proposal with ignore_changes.
+        let config = obj(&[
+            ("id", Value::Null),
+            ("name", s("b")),
+            ("zone", Value::Null),
+            ("wait", Value::Null),
+        ]);
+        let plan = plan_resource(&schema(), &prior, &prior, &config);
+        assert!(plan.requires_replace.is_empty());
+        assert_eq!(plan.planned, prior);
     }
 
     #[test]

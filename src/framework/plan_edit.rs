@@ -12,6 +12,10 @@ use crate::tfvalue::{AttributePath, Value};
 #[derive(Debug)]
 pub struct PlanEdit<'a> {
     planned: &'a mut Value,
+    /// False when the resource exists already (an update or a replacement).
+    creating: bool,
+    /// The configuration the plan was made from (null when unknown to the edit).
+    configured: Value,
     diags: Diagnostics,
     requires_replace: Vec<AttributePath>,
 }
@@ -20,9 +24,35 @@ impl<'a> PlanEdit<'a> {
     pub(crate) fn new(planned: &'a mut Value) -> Self {
         Self {
             planned,
+            creating: true,
+            configured: Value::Null,
             diags: Diagnostics::new(),
             requires_replace: Vec::new(),
         }
+    }
+
+    /// The edit of a plan whose prior state is `prior`: null for a create.
+    pub(crate) fn with_prior(mut self, prior: &Value) -> Self {
+        self.creating = prior.is_null();
+        self
+    }
+
+    /// The edit of a plan made from `config`: an attribute the configuration sets, even to a
+    /// value not known yet, is never filled.
+    pub(crate) fn with_config(mut self, config: &Value) -> Self {
+        self.configured = config.clone();
+        self
+    }
+
+    /// The configuration the plan was made from: what the user wrote, unknowns included.
+    pub fn configured(&self) -> Config {
+        Config::new(self.configured.clone())
+    }
+
+    /// True when this plan creates the resource (there is no prior state), as opposed to
+    /// updating or replacing one that exists.
+    pub fn is_create(&self) -> bool {
+        self.creating
     }
 
     /// The planned value of a top-level string attribute.
@@ -43,8 +73,12 @@ impl<'a> PlanEdit<'a> {
         }
     }
 
-    /// Sets a top-level attribute that is still unknown; returns whether it was set.
+    /// Sets a top-level attribute that is still unknown and that the configuration leaves unset;
+    /// returns whether it was set.
     pub fn fill_unknown(&mut self, name: &str, value: Value) -> bool {
+        if self.configured.attr(name).is_some_and(|v| !v.is_null()) {
+            return false;
+        }
         match self.planned {
             Value::Object(attrs) => match attrs.get_mut(name) {
                 Some(slot @ Value::Unknown) => {
@@ -162,6 +196,19 @@ mod tests {
             replace,
             [AttributePath::attr("name"), AttributePath::attr("id")]
         );
+    }
+
+    #[test]
+    fn a_value_the_configuration_sets_is_never_filled_even_while_unknown() {
+        let mut value = planned();
+        let config = Value::Object([("id".to_owned(), Value::Unknown)].into_iter().collect());
+        let mut edit = PlanEdit::new(&mut value).with_config(&config);
+        assert!(!edit.fill_unknown("id", Value::from("x")));
+        assert_eq!(edit.string("id"), Attr::Unknown);
+        assert_eq!(edit.configured().string("id"), Attr::Unknown);
+        assert!(edit.is_create());
+        let prior = planned();
+        assert!(!PlanEdit::new(&mut value).with_prior(&prior).is_create());
     }
 
     #[test]

@@ -9,6 +9,33 @@ use crate::tfvalue::{Type, Value};
 /// Checks one known string value; `Err` carries the sentence shown to the user.
 pub type StringValidator = fn(&str) -> Result<(), String>;
 
+/// A check across attributes of one object, declared on its schema and run by the framework
+/// whenever a configuration is validated or planned. Like terraform-plugin-framework's
+/// validators, a rule only judges values it knows: while a value it needs is unknown (a module
+/// variable at `terraform validate`, another resource's ID at plan) it waits, and Terraform
+/// asks again once the value is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// `attribute` may not be set together with any of `others`: an error on `attribute` when it
+    /// and one of them are both known to be set.
+    Conflicts {
+        /// The attribute the error lands on.
+        attribute: String,
+        /// The attributes it excludes.
+        others: Vec<String>,
+        /// What to do about it, one or two sentences.
+        advice: String,
+    },
+    /// Either all of `attributes` are set or none is: an error on each one left null while
+    /// another is set, once none of them is unknown.
+    RequiredTogether {
+        /// The attributes that go together.
+        attributes: Vec<String>,
+        /// What to do about it.
+        advice: String,
+    },
+}
+
 /// The schema of a provider, resource, data source or action.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
@@ -22,6 +49,8 @@ pub struct Schema {
     pub attributes: Vec<Attribute>,
     /// Nested blocks such as `timeouts { ... }`.
     pub blocks: Vec<Block>,
+    /// Checks across attributes.
+    pub rules: Vec<Rule>,
 }
 
 /// One attribute of a schema.
@@ -47,8 +76,11 @@ pub struct Attribute {
     pub requires_replace: bool,
     /// Value planned when the configuration leaves it null (the attribute must be computed).
     pub default: Option<Value>,
-    /// Checks run on a known string value at validate time.
+    /// Checks run at validate and plan time on a known string value, or on each known element
+    /// of a list, set or map of strings.
     pub string_validators: Vec<StringValidator>,
+    /// The whole numbers a known number attribute may hold.
+    pub integer_range: Option<(i64, i64)>,
 }
 
 /// How many instances of a nested block the configuration may write.
@@ -97,6 +129,25 @@ impl Schema {
         self
     }
 
+    /// Declares that `attribute` cannot be set together with any of `others`; see [`Rule::Conflicts`].
+    pub fn conflicts(mut self, attribute: &str, others: &[&str], advice: &str) -> Self {
+        self.rules.push(Rule::Conflicts {
+            attribute: attribute.to_owned(),
+            others: others.iter().map(|o| (*o).to_owned()).collect(),
+            advice: advice.to_owned(),
+        });
+        self
+    }
+
+    /// Declares that `attributes` are set all together or not at all; see [`Rule::RequiredTogether`].
+    pub fn required_together(mut self, attributes: &[&str], advice: &str) -> Self {
+        self.rules.push(Rule::RequiredTogether {
+            attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
+            advice: advice.to_owned(),
+        });
+        self
+    }
+
     /// The object type of a value of this schema, as Terraform encodes it on the wire.
     pub fn value_type(&self) -> Type {
         let attrs = self
@@ -135,6 +186,7 @@ impl Attribute {
             requires_replace: false,
             default: None,
             string_validators: Vec::new(),
+            integer_range: None,
         }
     }
 
@@ -195,9 +247,15 @@ impl Attribute {
         self
     }
 
-    /// Adds a check on known string values.
+    /// Adds a check on known string values (each element's, for a collection of strings).
     pub fn validate_string(mut self, validator: StringValidator) -> Self {
         self.string_validators.push(validator);
+        self
+    }
+
+    /// Accepts only whole numbers from `min` to `max` (both included), once known.
+    pub fn integer_between(mut self, min: i64, max: i64) -> Self {
+        self.integer_range = Some((min, max));
         self
     }
 

@@ -16,6 +16,8 @@ pub struct Clients {
 
 struct Inner {
     base: ClientConfig,
+    /// Where `base.endpoint` came from, as the region check names it.
+    endpoint_source: &'static str,
     default: MrsClient,
     others: Mutex<HashMap<String, MrsClient>>,
 }
@@ -35,10 +37,24 @@ impl Clients {
         Ok(Self {
             inner: Arc::new(Inner {
                 base,
+                endpoint_source: "the provider's endpoint (or HW_MRS_ENDPOINT)",
                 default,
                 others: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// Names where the provider's endpoint came from — the block's `endpoint` or
+    /// `HW_MRS_ENDPOINT` — for the message of a region it cannot serve.
+    pub fn with_endpoint_from_block(mut self, from_block: bool) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.endpoint_source = if from_block {
+                "the provider block's endpoint"
+            } else {
+                "HW_MRS_ENDPOINT"
+            };
+        }
+        self
     }
 
     /// The provider's region.
@@ -60,12 +76,14 @@ impl Clients {
         let base = &self.inner.base;
         match (region, &base.endpoint) {
             (Some(region), Some(endpoint)) if region != base.region => Err(format!(
-                "This resource's region is {region:?}, but the provider block sets endpoint = {endpoint:?} \
+                "This resource's region is {region:?}, but {source} fixes the MRS endpoint at {endpoint:?} \
                  (for region {:?}), so its requests would reach {:?}'s MRS carrying {region:?}'s project. \
                  Remove region from the resource, or declare a second provider block \
                  (provider \"mrs\" {{ alias = \"{region}\" region = \"{region}\" ... }}) with that region's endpoint \
                  and set provider = mrs.{region} on the resource.",
-                base.region, base.region
+                base.region,
+                base.region,
+                source = self.inner.endpoint_source,
             )),
             _ => Ok(()),
         }

@@ -45,12 +45,12 @@ pub struct JobExecutionModel {
     pub queue: Option<String>,
     /// YARN application ID.
     pub app_id: Option<String>,
-    /// RFC 3339 times.
-    pub submitted_at: Option<String>,
     /// RFC 3339.
-    pub started_at: Option<String>,
+    pub submitted_time: Option<String>,
     /// RFC 3339.
-    pub finished_at: Option<String>,
+    pub started_time: Option<String>,
+    /// RFC 3339.
+    pub finished_time: Option<String>,
 }
 
 fn computed(name: &str, plain: &str) -> Attribute {
@@ -79,9 +79,9 @@ impl DataSource<Clients> for JobExecutionDataSource {
         .attribute(computed("user", "User who submitted the job."))
         .attribute(computed("queue", "YARN queue."))
         .attribute(computed("app_id", "YARN application ID."))
-        .attribute(computed("submitted_at", "When the job was submitted (RFC 3339, UTC)."))
-        .attribute(computed("started_at", "When the job started (RFC 3339, UTC); null before it starts."))
-        .attribute(computed("finished_at", "When the job ended (RFC 3339, UTC); null while it runs."))
+        .attribute(computed("submitted_time", "When the job was submitted (RFC 3339, UTC)."))
+        .attribute(computed("started_time", "When the job started (RFC 3339, UTC); null before it starts."))
+        .attribute(computed("finished_time", "When the job ended (RFC 3339, UTC); null while it runs."))
     }
 
     async fn read(
@@ -119,8 +119,7 @@ impl DataSource<Clients> for JobExecutionDataSource {
         ));
         model.project_id = Some(project_id);
         model.region = Some(client.region().to_owned());
-        // The same conversion as each of `mrs_job_executions`' jobs; only the times are named
-        // differently here.
+        // The same conversion and the same names as each of `mrs_job_executions`' jobs.
         let entry = JobEntry::from_detail(detail);
         model.job_state = entry.job_state;
         model.job_result = entry.job_result;
@@ -130,9 +129,9 @@ impl DataSource<Clients> for JobExecutionDataSource {
         model.user = entry.user;
         model.queue = entry.queue;
         model.app_id = entry.app_id;
-        model.submitted_at = entry.submitted_time;
-        model.started_at = entry.started_time;
-        model.finished_at = entry.finished_time;
+        model.submitted_time = entry.submitted_time;
+        model.started_time = entry.started_time;
+        model.finished_time = entry.finished_time;
         Some(model)
     }
 }

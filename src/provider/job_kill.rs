@@ -120,6 +120,7 @@ impl Resource<Clients> for JobKillResource {
         };
         clients.check_planned_region(plan);
         fill_planned_location(clients, plan);
+        super::plan_check::check_new_kill(ctx, plan).await;
     }
 
     async fn create(

@@ -19,14 +19,15 @@ use tokio::time::Instant;
 
 use super::Clients;
 use super::job_executions::cluster_location_attributes;
-use super::kill::{Caller, DEFAULT_TIMEOUT, add_api_error};
+use super::kill::Caller;
 use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use super::plan_check;
 use super::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
 use super::validators::validate_id;
-use crate::framework::{Attr, Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
-use crate::tfvalue::{AttributePath, Type, Value};
+use crate::framework::{Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
+use crate::tfvalue::{Type, Value};
 
 /// The filters that narrow the selection; none may be set together with `job_ids`.
 const FILTERS: [&str; 4] = ["job_name", "user", "job_type", "queue"];
@@ -98,48 +99,21 @@ pub(super) fn selection_attributes(schema: Schema) -> Schema {
             Attribute::new("job_ids", Type::set(Type::String))
                 .optional()
                 .requires_replace()
+                .validate_string(validate_id)
                 .describe(
                     "Exactly these jobs instead of every job that has not ended.",
                     "Exactly these job IDs, instead of every job that has not ended (`NEW`, `NEW_SAVING`, \
                      `SUBMITTED`, `ACCEPTED`, `RUNNING`). Cannot be combined with the filters.",
                 ),
         )
+        .conflicts("job_ids", &FILTERS, SELECTION_ADVICE)
 }
 
-/// Refuses `job_ids` together with a filter, and job IDs that are not IDs, on the attribute.
-pub(super) fn validate_selection(config: &Config, diags: &mut Diagnostics) {
-    let ids = config.value().attr("job_ids").unwrap_or(&Value::Null);
-    if ids.is_null() {
-        return;
-    }
-    let filters: Vec<&str> = FILTERS
-        .into_iter()
-        .filter(|name| !matches!(config.string(name), Attr::Null))
-        .collect();
-    if !filters.is_empty() {
-        diags.add_attribute_error(
-            AttributePath::attr("job_ids"),
-            "job_ids cannot be combined with filters",
-            format!(
-                "job_ids names exactly the jobs to kill, but {} also set. Remove {} to kill exactly these jobs, \
-                 or remove job_ids to kill every job that has not ended and matches the filters.",
-                filters.join(", "),
-                if filters.len() == 1 { "it" } else { "them" }
-            ),
-        );
-    }
-    if let Value::Set(items) | Value::List(items) = ids {
-        for id in items.iter().filter_map(Value::as_str) {
-            if let Err(message) = validate_id(id) {
-                diags.add_attribute_error(
-                    AttributePath::attr("job_ids"),
-                    "Invalid value in job_ids",
-                    message,
-                );
-            }
-        }
-    }
-}
+/// Why `job_ids` and the filters exclude each other, and what each choice does. The framework
+/// judges the conflict only once the values are known, so a module passing `job_ids` and `user`
+/// through variables that default to null validates.
+const SELECTION_ADVICE: &str = "job_ids names exactly the jobs to kill; the filters narrow every job that has not ended. \
+     Keep job_ids to kill exactly those jobs, or the filters to kill the jobs that match them.";
 
 impl JobsKillModel {
     fn selection(&self) -> Selection {
@@ -238,10 +212,6 @@ impl Resource<Clients> for JobsKillResource {
         )
     }
 
-    fn validate(&self, config: &Config, diags: &mut Diagnostics) {
-        validate_selection(config, diags);
-    }
-
     /// Shows region and project when the provider already knows them, and for a create or
     /// replacement (`jobs` unknown) names in a warning the jobs that match now. `jobs` itself
     /// stays unknown: a list read from the live API would make the apply-time plan differ.
@@ -263,14 +233,19 @@ impl Resource<Clients> for JobsKillResource {
             );
             return;
         };
-        let deadline = Instant::now() + DEFAULT_TIMEOUT;
-        let diags = plan.diagnostics();
-        let Some((client, project_id)) = clients
-            .locate(region.as_deref(), project_id.as_deref(), deadline, diags)
-            .await
+        let deadline = Instant::now() + plan_check::PLAN_CHECK_TIMEOUT;
+        let Some((client, project_id)) = plan_check::locate(
+            clients,
+            plan,
+            region.as_deref(),
+            project_id.as_deref(),
+            deadline,
+        )
+        .await
         else {
             return;
         };
+        let diags = plan.diagnostics();
         let listed = tokio::select! {
             result = select(&client, &project_id, &selection, deadline) => result,
             () = ctx.stop_token().cancelled() => return,
@@ -285,8 +260,9 @@ impl Resource<Clients> for JobsKillResource {
                 let (summary, detail) =
                     describe_targets(&selection.cluster_id, &targets, "would kill");
                 diags.add_warning(summary, detail);
+                plan_check::check_named_jobs(&client, &project_id, &selection, &targets, deadline, diags).await;
             }
-            Err(err) => add_api_error(&err, diags),
+            Err(err) => plan_check::report_cluster_error(&err, &selection.cluster_id, diags),
         }
     }
 
@@ -402,44 +378,49 @@ impl Resource<Clients> for JobsKillResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::validate_against_schema;
+    use crate::tfvalue::AttributePath;
+
+    fn errors(pairs: &[(&str, Value)]) -> Vec<(String, Option<AttributePath>)> {
+        let config = Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        );
+        let mut diags = Diagnostics::new();
+        validate_against_schema(&JobsKillResource.schema(), &config, &mut diags);
+        diags
+            .iter()
+            .map(|d| (d.summary.clone(), d.attribute.clone()))
+            .collect()
+    }
 
     #[test]
-    fn job_ids_with_a_filter_is_an_error_on_job_ids() {
-        let config = |pairs: &[(&str, Value)]| {
-            Config::new(Value::Object(
-                pairs
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-            ))
-        };
+    fn job_ids_and_filters_conflict_only_once_known() {
         let ids = Value::Set(vec![Value::String("j1".into())]);
-        let mut diags = Diagnostics::new();
-        validate_selection(
-            &config(&[
-                ("job_ids", ids.clone()),
-                ("user", Value::String("etl".into())),
-                ("queue", Value::Unknown),
-            ]),
-            &mut diags,
+        // A module whose job_ids and user variables default to null, at `terraform validate`.
+        assert!(errors(&[("job_ids", Value::Unknown), ("user", Value::Unknown)]).is_empty());
+        // At plan, the variables known: null is not set.
+        assert!(errors(&[("job_ids", ids.clone()), ("user", Value::Null)]).is_empty());
+        assert!(errors(&[("job_ids", Value::Null), ("user", Value::from("etl"))]).is_empty());
+        let found = errors(&[
+            ("job_ids", ids),
+            ("user", Value::from("etl")),
+            ("queue", Value::Unknown),
+        ]);
+        assert_eq!(
+            found,
+            [(
+                "job_ids cannot be combined with user".to_owned(),
+                Some(AttributePath::attr("job_ids"))
+            )]
         );
-        let errors: Vec<_> = diags.iter().collect();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].attribute, Some(AttributePath::attr("job_ids")));
-        assert!(
-            errors[0].detail.contains("user, queue"),
-            "{}",
-            errors[0].detail
-        );
-
-        let mut diags = Diagnostics::new();
-        validate_selection(&config(&[("job_ids", ids)]), &mut diags);
-        assert!(diags.is_empty());
-        let mut diags = Diagnostics::new();
-        validate_selection(
-            &config(&[("job_ids", Value::Set(vec![Value::String("a/b".into())]))]),
-            &mut diags,
-        );
-        assert!(diags.has_errors());
+        let bad = errors(&[(
+            "job_ids",
+            Value::Set(vec![Value::Unknown, Value::from("a/b")]),
+        )]);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].1, Some(AttributePath::attr("job_ids")));
     }
 }

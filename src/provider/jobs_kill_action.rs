@@ -10,11 +10,11 @@ use tokio::time::Instant;
 
 use super::Clients;
 use super::job_executions::cluster_location_attributes;
-use super::jobs_kill::{selection_attributes, validate_selection};
+use super::jobs_kill::selection_attributes;
 use super::kill::Caller;
 use super::operation::{self, duration_attribute, stateless};
 use super::quiet::{Quiet, Selection, describe_targets, list_targets, quiet_cluster};
-use crate::framework::{Action, Attribute, Config, Ctx, Diagnostics, Progress, Schema};
+use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
 
 /// The `mrs_jobs_kill` action.
 #[derive(Debug, Default)]
@@ -75,10 +75,6 @@ impl Action<Clients> for JobsKillAction {
                 "Time allowed for the listing, the kills and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
             )),
         )
-    }
-
-    fn validate(&self, config: &Config, diags: &mut Diagnostics) {
-        validate_selection(config, diags);
     }
 
     async fn invoke(

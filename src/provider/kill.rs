@@ -20,9 +20,9 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+pub use super::api_errors::{add_api_error, add_job_error};
 use crate::framework::Diagnostics;
 use crate::mrs::{ApiError, JobDetail, JobState, KillAccepted, MrsClient};
-use crate::tfvalue::AttributePath;
 
 /// Default time allowed for a kill (and the wait after it).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -454,31 +454,6 @@ fn interrupted_before_answer(job: &KillJob<'_>) -> String {
          stopping. {next}",
         job.job_id, job.cluster_id
     )
-}
-
-/// Reports an MRS error about one job: "no such job" on `job_execution_id`, "no such cluster"
-/// on `cluster_id`, anything else as the error says it.
-pub fn add_job_error(error: &ApiError, cluster_id: &str, job_id: &str, diags: &mut Diagnostics) {
-    if error.is_job_not_found() {
-        diags.add_attribute_error(
-            AttributePath::attr("job_execution_id"),
-            format!("No job {job_id} on cluster {cluster_id}"),
-            error.detail(),
-        );
-    } else if error.is_cluster_not_found() {
-        diags.add_attribute_error(
-            AttributePath::attr("cluster_id"),
-            format!("No cluster {cluster_id}"),
-            error.detail(),
-        );
-    } else {
-        add_api_error(error, diags);
-    }
-}
-
-/// Reports an MRS API error as one diagnostic with its advice.
-pub fn add_api_error(error: &ApiError, diags: &mut Diagnostics) {
-    diags.add_error(error.summary(), error.detail());
 }
 
 /// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-28T14:00:00Z`.

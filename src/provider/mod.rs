@@ -2,6 +2,7 @@
 //! offers. Configuration follows the huaweicloud provider's names and environment variables, so
 //! users of that provider need to learn nothing new.
 
+mod api_errors;
 mod clients;
 mod credential_settings;
 mod job_execution;
@@ -12,6 +13,7 @@ mod jobs_kill;
 mod jobs_kill_action;
 mod kill;
 mod operation;
+mod plan_check;
 mod quiet;
 mod settings;
 pub mod validators;
@@ -74,7 +76,11 @@ impl framework::Provider for MrsProvider {
             .into_client_config(terraform_version, diags)
             .await?;
         match Clients::new(config) {
-            Ok(clients) => Some(clients),
+            Ok(clients) => {
+                Some(clients.with_endpoint_from_block(
+                    request.config.string("endpoint").as_known().is_some(),
+                ))
+            }
             Err(e) => {
                 diags.add_error("Unable to set up the MRS client", e.to_string());
                 None

@@ -261,7 +261,7 @@ pub async fn quiet_cluster(
     let mut report = QuietReport::default();
     for (target, (outcome, job_diags)) in quiet.targets.iter().zip(outcomes) {
         let failed = job_diags.has_errors() || outcome.is_none();
-        diags.extend(job_diags);
+        diags.extend(super::api_errors::for_job_ids(job_diags));
         match outcome {
             Some(kill) if !failed => report.killed.push(KilledJob {
                 job_id: target.job_id.clone(),

@@ -67,7 +67,7 @@ pub fn markdown(results: &Results, chart_file: &str) -> String {
     write_targets(&mut out, &checks);
     write_process_table(&mut out, results);
     write_rpcs(&mut out, results);
-    if checks.iter().any(|c| c.met() == Some(false)) {
+    if checks.iter().any(|c| c.is_goal() && c.met() == Some(false)) {
         write_where_time_goes(&mut out, results);
         let _ = writeln!(out, "{TERRAFORM_PROFILES}");
         let _ = writeln!(out, "{INSIDE_A_PROVIDER_PROCESS}");
@@ -165,6 +165,7 @@ fn write_apply_table(out: &mut String, results: &Results) {
 
 fn write_targets(out: &mut String, checks: &[Check]) {
     let _ = writeln!(out, "## Targets (issue 5)\n");
+    let _ = writeln!(out, "{GOALS}");
     let _ = writeln!(
         out,
         "| figure | measured | target | verdict |\n|---|---|---|---|"
@@ -183,6 +184,17 @@ fn write_targets(out: &mut String, checks: &[Check]) {
     }
     let _ = writeln!(out);
 }
+
+/// What the figures below are held to, and why some are no longer goals.
+const GOALS: &str = "The current goals are those of issue 13 for quieting a cluster (wall time, requests per \
+kill, behaviour under throttling and memory; see [Quieting a cluster](#quieting-a-cluster)) and the rest of \
+this table: the provider process (handshake, memory, binary size), connections to MRS and the SDK comparison.\n\n\
+Issue 5's apply ratios to the `terraform_data` floor (N=1, 100, 400) are **retired** (issue 13). What remains \
+of them is Terraform's own cost, not the provider's: per plugin start (a fresh client certificate, its TLS and \
+go-plugin set-up, four starts per apply) and per attribute of every instance in each RPC, rendered plan and \
+state rewrite. A build with `mrs_job_kill` cut to 3 attributes meets the N=100 and N=400 ratios in the same run \
+(see [Where the time goes](#where-the-time-goes-a-target-is-not-met)), and `mrs_job_kill` keeps its schema. \
+The ratios are still measured and shown, to catch a regression.\n";
 
 fn write_process_table(out: &mut String, results: &Results) {
     let _ = writeln!(out, "## The provider process\n");
@@ -334,7 +346,7 @@ fn write_schema_cost(out: &mut String, results: &Results) {
     }
     let _ = writeln!(
         out,
-        "\nThe apply targets, held against the cut-down build:\n"
+        "\nThe retired apply ratios, held against the cut-down build:\n"
     );
     for check in apply_checks(results, Way::Minimal, "3 attributes") {
         if let Some(value) = check.value {

@@ -93,9 +93,18 @@ fn apply_until_waiting(
         .process_group(0)
         .spawn()
         .expect("start terraform apply");
+    // The wait looks at the job with a show, or with the poller's listing once the plan-time
+    // check has told it when the job was submitted: either counts once the kill was accepted.
+    let looks_at_kill = std::cell::Cell::new(None);
     let polling = poll(600, || {
         let stats = emulator.stats();
-        stats.kills_accepted.contains_key(job) && stats.requests.show_job >= 1
+        if !stats.kills_accepted.contains_key(job) {
+            return false;
+        }
+        let looks = stats.requests.show_job + stats.requests.list_jobs;
+        let first = *looks_at_kill.get().get_or_insert(looks);
+        looks_at_kill.set(Some(first));
+        looks > first || stats.requests.show_job >= 1
     });
     assert!(
         polling,

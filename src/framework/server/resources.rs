@@ -164,7 +164,9 @@ pub(super) async fn plan<P: Provider>(
     }
     let mut plan = plan_resource(resource.schema(), &prior, &proposed, &config);
     if !plan.planned.is_null() {
-        let mut edit = PlanEdit::new(&mut plan.planned);
+        let mut edit = PlanEdit::new(&mut plan.planned)
+            .with_prior(&prior)
+            .with_config(&config);
         resource.modify_plan(&inner.ctx(), &mut edit).await;
         let (edit_diags, replace) = edit.finish();
         diags.extend(edit_diags);

@@ -5,6 +5,7 @@ mod actions;
 mod apply;
 mod plan;
 mod thing;
+mod validate;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -96,10 +97,13 @@ impl Provider for TestProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource<()>>> {
-        vec![resource(thing::Thing {
-            create: self.create,
-            update: self.update,
-        })]
+        vec![
+            resource(thing::Thing {
+                create: self.create,
+                update: self.update,
+            }),
+            resource(validate::Selection),
+        ]
     }
 
     fn actions(&self) -> Vec<Box<dyn AnyAction<()>>> {
