@@ -13,6 +13,7 @@ mod jobs_kill_action;
 mod kill;
 mod operation;
 mod quiet;
+mod records;
 mod settings;
 pub mod validators;
 

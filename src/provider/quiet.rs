@@ -252,6 +252,7 @@ pub async fn quiet_cluster(
             deadline: quiet.deadline,
             stop: quiet.stop,
             caller: quiet.caller,
+            earlier: None,
         };
         let report = kill_job(job, progress, &mut job_diags).await;
         (report, job_diags)
