@@ -75,7 +75,11 @@ fn a_slow_death_keeps_the_first_request_id_through_every_apply_and_sends_one_kil
         assert!(!out.contains("no earlier kill took effect"), "{out}");
         let (attrs, tainted) = only_kill(&ws).expect("the record survives the replacement");
         assert!(tainted, "{attrs}");
-        assert_eq!(attrs["request_id"], request_id.as_str(), "the first request id");
+        assert_eq!(
+            attrs["request_id"],
+            request_id.as_str(),
+            "the first request id"
+        );
 
         wait_for_state(&emulator, &job, JobState::Killed);
         let third = ws.apply(&[]);
@@ -83,7 +87,11 @@ fn a_slow_death_keeps_the_first_request_id_through_every_apply_and_sends_one_kil
         let (attrs, tainted) = only_kill(&ws).expect("confirmed");
         assert!(!tainted, "{attrs}");
         assert_eq!(attrs["final_job_state"], "KILLED");
-        assert_eq!(attrs["request_id"], request_id.as_str(), "the first request id");
+        assert_eq!(
+            attrs["request_id"],
+            request_id.as_str(),
+            "the first request id"
+        );
         assert_eq!(
             ws.plan_has_changes().map_err(|r| r.all()),
             Ok(false),

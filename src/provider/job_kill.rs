@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::kill::{Caller, KillJob, kill_job};
-use super::records::{self, EarlierKill};
 use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use super::records::{self, EarlierKill};
 use super::{Clients, job_location_attributes};
 use crate::framework::{Attribute, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::tfvalue::Value;
@@ -206,7 +206,12 @@ impl Resource<Clients> for JobKillResource {
             &prior.killed_at,
         ) {
             records::shelve_kill(
-                records::job_key(region, project_id, &prior.cluster_id, &prior.job_execution_id),
+                records::job_key(
+                    region,
+                    project_id,
+                    &prior.cluster_id,
+                    &prior.job_execution_id,
+                ),
                 EarlierKill {
                     request_id: prior.request_id.clone(),
                     killed_at: killed_at.clone(),

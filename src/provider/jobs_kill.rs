@@ -23,10 +23,10 @@ use super::Clients;
 use super::job_executions::cluster_location_attributes;
 use super::kill::{Caller, DEFAULT_TIMEOUT, add_api_error};
 use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
-use super::records;
 use super::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
+use super::records;
 use super::validators::validate_id;
 use crate::framework::{Attr, Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::tfvalue::{AttributePath, Type, Value};
@@ -159,7 +159,13 @@ impl JobsKillModel {
     fn shelf_key(&self, region: &str, project_id: &str) -> String {
         let selection = format!(
             "{:?}",
-            (&self.job_name, &self.user, &self.job_type, &self.queue, &self.job_ids)
+            (
+                &self.job_name,
+                &self.user,
+                &self.job_type,
+                &self.queue,
+                &self.job_ids
+            )
         );
         records::selection_key(region, project_id, &self.cluster_id, &selection)
     }

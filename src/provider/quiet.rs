@@ -102,7 +102,12 @@ pub async fn select(
         };
         pending.extend(
             client
-                .list_jobs(project_id, &selection.cluster_id, &filter, deadline.into_std())
+                .list_jobs(
+                    project_id,
+                    &selection.cluster_id,
+                    &filter,
+                    deadline.into_std(),
+                )
                 .await?,
         );
     }
@@ -279,11 +284,22 @@ pub async fn quiet_cluster(
             }
         };
         if pending.is_empty() {
-            say(&quiet, progress, format!("cluster {}: no pending job matches; quiet", quiet.cluster_id));
+            say(
+                &quiet,
+                progress,
+                format!(
+                    "cluster {}: no pending job matches; quiet",
+                    quiet.cluster_id
+                ),
+            );
             break;
         }
         // Jobs whose kill failed already have their error: not killed again, not waited for.
-        let fresh: Vec<Target> = pending.iter().filter(|t| !touched.contains(&t.job_id)).cloned().collect();
+        let fresh: Vec<Target> = pending
+            .iter()
+            .filter(|t| !touched.contains(&t.job_id))
+            .cloned()
+            .collect();
         if fresh.is_empty() {
             break;
         }
@@ -305,7 +321,11 @@ pub async fn quiet_cluster(
         say(
             &quiet,
             progress,
-            format!("cluster {}: {} more pending job(s) match; killing them", quiet.cluster_id, fresh.len()),
+            format!(
+                "cluster {}: {} more pending job(s) match; killing them",
+                quiet.cluster_id,
+                fresh.len()
+            ),
         );
         targets = fresh;
     }
@@ -320,7 +340,11 @@ pub async fn quiet_cluster(
             if quiet.wait {
                 format!(
                     ", {} ended",
-                    report.killed.iter().filter(|j| j.final_job_state.is_some()).count()
+                    report
+                        .killed
+                        .iter()
+                        .filter(|j| j.final_job_state.is_some())
+                        .count()
                 )
             } else {
                 String::new()
@@ -378,7 +402,12 @@ fn say(quiet: &Quiet<'_>, progress: &(dyn Fn(String) + Send + Sync), line: Strin
 
 /// Job IDs for a message: the first [`NAMED_IN_PLAN`], then how many more.
 fn name_jobs(ids: &[String]) -> String {
-    let mut text = ids.iter().take(NAMED_IN_PLAN).cloned().collect::<Vec<_>>().join(", ");
+    let mut text = ids
+        .iter()
+        .take(NAMED_IN_PLAN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if ids.len() > NAMED_IN_PLAN {
         let _ = write!(text, " and {} more", ids.len() - NAMED_IN_PLAN);
     }
@@ -392,7 +421,9 @@ fn kept(caller: Caller) -> &'static str {
             "Every kill MRS accepted is recorded in state (`jobs`), marked tainted; the next apply keeps them, \
              kills none of them twice, and waits again."
         }
-        Caller::Action => "The kills MRS accepted stand; invoking the action again kills none of them twice.",
+        Caller::Action => {
+            "The kills MRS accepted stand; invoking the action again kills none of them twice."
+        }
     }
 }
 
@@ -403,7 +434,11 @@ fn stopped_detail(quiet: &Quiet<'_>, pending: &[String]) -> String {
         if pending.is_empty() {
             String::new()
         } else {
-            format!("; {} killed job(s) had not ended: {}", pending.len(), name_jobs(pending))
+            format!(
+                "; {} killed job(s) had not ended: {}",
+                pending.len(),
+                name_jobs(pending)
+            )
         },
         kept(quiet.caller)
     )
@@ -473,7 +508,11 @@ async fn wait_for_all(
             match looks.remove(&job.job_id) {
                 Some(Ok(detail)) => {
                     if let Some(state) = detail.job_state.filter(JobState::is_terminal) {
-                        say(quiet, progress, format!("job {} → {}", job.job_id, state.as_str()));
+                        say(
+                            quiet,
+                            progress,
+                            format!("job {} → {}", job.job_id, state.as_str()),
+                        );
                         if state != JobState::Killed {
                             diags.add_warning(
                                 "Job ended on its own",
@@ -534,13 +573,24 @@ mod tests {
 
     #[test]
     fn refused_credentials_and_unknown_jobs_last_throttling_does_not() {
-        let answer = |status, body: &str| ApiError::from_response("look", status, None, body.as_bytes());
-        assert!(lasting(&answer(401, r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}"#)));
+        let answer =
+            |status, body: &str| ApiError::from_response("look", status, None, body.as_bytes());
+        assert!(lasting(&answer(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}"#
+        )));
         assert!(lasting(&answer(403, "{}")));
-        assert!(lasting(&answer(400, r#"{"error_code":"0176","error_msg":"no job"}"#)));
+        assert!(lasting(&answer(
+            400,
+            r#"{"error_code":"0176","error_msg":"no job"}"#
+        )));
         assert!(!lasting(&answer(429, r#"{"error_code":"APIGW.0308"}"#)));
         assert!(!lasting(&answer(503, "")));
-        assert!(!lasting(&ApiError::new(ApiErrorKind::Timeout, "look", "slow")));
+        assert!(!lasting(&ApiError::new(
+            ApiErrorKind::Timeout,
+            "look",
+            "slow"
+        )));
     }
 
     #[test]
