@@ -396,10 +396,9 @@ impl Resource<Clients> for JobsKillResource {
     async fn delete(&self, _ctx: &Ctx<Clients>, prior: JobsKillModel, diags: &mut Diagnostics) {
         if let (Some(region), Some(project_id), Some(jobs)) =
             (&prior.region, &prior.project_id, &prior.jobs)
+            && !jobs.is_empty()
         {
-            if !jobs.is_empty() {
-                records::shelve_jobs(prior.shelf_key(region, project_id), jobs.clone());
-            }
+            records::shelve_jobs(prior.shelf_key(region, project_id), jobs.clone());
         }
         diags.add_warning(
             "Only the record of the kills was removed",
