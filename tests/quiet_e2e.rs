@@ -187,3 +187,39 @@ fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
         assert_eq!(jobs.len(), 3, "the accepted kills are kept: {jobs:?}");
     }
 }
+
+#[test]
+fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(60),
+            ..EmulatorConfig::default()
+        });
+        for _ in 0..3 {
+            emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        }
+        let ws = workspace(tf, &emulator, &config(""));
+        let child = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        until_kills(&emulator, 3);
+        std::thread::sleep(Duration::from_secs(1));
+        let pid = libc::pid_t::try_from(child.id()).expect("pid");
+        // Ctrl-C as a terminal sends it: to Terraform's whole process group.
+        // SAFETY: signals only the process group of the terraform this test started.
+        assert_eq!(unsafe { libc::kill(-pid, libc::SIGINT) }, 0);
+        let output = child.wait_with_output().expect("terraform ends");
+        let out = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "terraform {}: {out}", tf.version);
+        assert!(out.contains("Stopped waiting for the jobs"), "{out}");
+        let (jobs, tainted) = recorded(&ws);
+        assert!(tainted, "terraform {}: {out}", tf.version);
+        assert_eq!(jobs.len(), 3, "every accepted kill is kept: {jobs:?}");
+        assert!(
+            ws.plan_has_changes().map_err(|r| r.all()) == Ok(true),
+            "the next plan is not empty"
+        );
+    }
+}
