@@ -223,3 +223,41 @@ fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
         );
     }
 }
+
+#[test]
+fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
+    // Issue 18 §1: jobs moving NEW → ACCEPTED → RUNNING on the job clock while they are listed.
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            // Longer than the burst, so the apply cannot end before the last job arrives.
+            kill_delay: Duration::from_secs(3),
+            ..EmulatorConfig::default()
+        });
+        let ws = workspace(tf, &emulator, &config(""));
+        let run = std::thread::scope(|scope| {
+            let apply = scope.spawn(|| ws.apply(&[]));
+            for _ in 0..60 {
+                for _ in 0..5 {
+                    emulator.add_job(CLUSTER, None, None);
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+            apply.join().expect("apply")
+        });
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        let pending: Vec<_> = emulator
+            .jobs()
+            .into_iter()
+            .filter(|j| !j.state.is_terminal())
+            .map(|j| (j.job_id, j.state))
+            .collect();
+        assert!(
+            pending.is_empty(),
+            "terraform {}: still pending: {pending:?}",
+            tf.version
+        );
+        let (jobs, _) = recorded(&ws);
+        assert_eq!(jobs.len(), 300, "every job killed is in `jobs`");
+        assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+    }
+}
