@@ -41,10 +41,11 @@ fn wait_for_state(emulator: &RunningEmulator, job: &str, state: JobState) {
 }
 
 #[test]
-fn wait_that_times_out_leaves_a_tainted_kill_and_the_next_apply_converges() {
+fn a_slow_death_keeps_the_first_request_id_through_every_apply_and_sends_one_kill() {
     for tf in terraforms() {
+        // Issue 18 §5: the job takes longer to die than two applies' create timeouts.
         let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_secs(5),
+            kill_delay: Duration::from_secs(7),
             ..EmulatorConfig::default()
         });
         let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
@@ -62,28 +63,46 @@ fn wait_that_times_out_leaves_a_tainted_kill_and_the_next_apply_converges() {
         assert!(!out.contains("Nothing was recorded"), "{out}");
         let (attrs, tainted) = only_kill(&ws).expect("the accepted kill is in state");
         assert!(tainted, "terraform {}: saved tainted: {attrs}", tf.version);
-        assert!(attrs["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+        let request_id = attrs["request_id"].as_str().expect("request_id").to_owned();
+        assert!(!request_id.is_empty());
         assert!(attrs["final_job_state"].is_null(), "{attrs}");
 
-        wait_for_state(&emulator, &job, JobState::Killed);
+        // Still dying: the replacement confirms the earlier kill, and times out again.
         let second = ws.apply(&[]);
-        assert!(second.success, "terraform {}: {}", tf.version, second.all());
-        assert!(second.all().contains("already killed"), "{}", second.all());
-        let (attrs, tainted) = only_kill(&ws).expect("replaced");
+        assert!(!second.success, "terraform {}: still dying", tf.version);
+        let out = second.all();
+        assert!(!out.contains("Nothing was recorded"), "{out}");
+        assert!(!out.contains("no earlier kill took effect"), "{out}");
+        let (attrs, tainted) = only_kill(&ws).expect("the record survives the replacement");
+        assert!(tainted, "{attrs}");
+        assert_eq!(
+            attrs["request_id"],
+            request_id.as_str(),
+            "the first request id"
+        );
+
+        wait_for_state(&emulator, &job, JobState::Killed);
+        let third = ws.apply(&[]);
+        assert!(third.success, "terraform {}: {}", tf.version, third.all());
+        let (attrs, tainted) = only_kill(&ws).expect("confirmed");
         assert!(!tainted, "{attrs}");
         assert_eq!(attrs["final_job_state"], "KILLED");
         assert_eq!(
+            attrs["request_id"],
+            request_id.as_str(),
+            "the first request id"
+        );
+        assert_eq!(
             ws.plan_has_changes().map_err(|r| r.all()),
             Ok(false),
-            "terraform {}: the plan after convergence is empty",
+            "terraform {}: the plan after the confirmed kill is empty",
             tf.version
         );
         let stats = emulator.stats();
-        assert_eq!(stats.requests.kill, 2, "the replacement's kill met 0175");
+        assert_eq!(stats.requests.kill, 1, "one kill POST in three applies");
         assert_eq!(stats.kills_accepted_for(&job), 1);
         let snapshot = emulator.job(CLUSTER, &job).expect("job");
-        assert_eq!(snapshot.refused_kill_requests, 1);
-        assert_eq!(snapshot.kills_after_refusal, 0, "no kill after the 0175");
+        assert_eq!(snapshot.refused_kill_requests, 0);
     }
 }
 

@@ -368,7 +368,14 @@ fn jobs_kill_records_what_was_killed_when_some_kills_fail_and_the_next_apply_fin
     let run = ws.apply(&[]);
     assert!(run.success, "{}", run.all());
     let second = killed_in_state(&ws);
-    assert_eq!(second.len(), 2, "only the rest was left: {second:?}");
+    assert_eq!(
+        second.len(),
+        6,
+        "the four recorded kills are kept and the two left are added: {second:?}"
+    );
+    for kill in &first {
+        assert!(second.iter().any(|(id, _)| *id == kill.0), "{kill:?} kept");
+    }
     let stats = emulator.stats();
     for job in &jobs {
         assert_eq!(

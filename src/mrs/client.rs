@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::StreamExt;
 use reqwest::Method;
 use reqwest::header::HeaderValue;
 use tracing::warn;
@@ -30,6 +31,8 @@ use super::transport::{Call, RetryOn, Transport, decode, decode_error};
 pub const LIST_PAGE_SIZE: usize = 100;
 /// Pages read before a listing is given up as endless (100 000 jobs).
 const MAX_LIST_PAGES: usize = 1_000;
+/// Pages of one listing read at the same time once `total_record` is known.
+const LIST_PAGES_AT_ONCE: usize = 8;
 
 /// True for the answers MRS gives an accepted kill: 202 whatever its body, or 200 with an empty
 /// body or a JSON object. Anything else (a 200 HTML page from a proxy or captive portal, a 204)
@@ -297,9 +300,15 @@ impl MrsClient {
     }
 
     /// Lists every job of a cluster that passes `filter` (`GET .../job-executions`), reading
-    /// every page: [`LIST_PAGE_SIZE`] jobs per page, `offset` being the page number from 1, until
-    /// a short page. MRS answers 202 (or 200). A job that moves from one page to the next while
-    /// the pages are read (a new job pushes the list down) is kept once.
+    /// every page: [`LIST_PAGE_SIZE`] jobs per page, `offset` being the page number from 1. The
+    /// first page tells `total_record`; the pages after it are read [`LIST_PAGES_AT_ONCE`] at a
+    /// time, then on one by one while pages come back full (jobs arrived meanwhile), until a
+    /// short page. MRS answers 202 (or 200). A job that moves from one page to the next while the
+    /// pages are read (a new job pushes the list down) is kept once.
+    ///
+    /// Bounds: at most [`MAX_LIST_PAGES`] pages, a `total_record` within them, and an answer
+    /// without `job_list` or `total_record`, or a later page identical to the first (a server
+    /// that ignores `offset`), is an unexpected-response error rather than a silent result.
     pub async fn list_jobs(
         &self,
         project_id: &str,
@@ -314,30 +323,25 @@ impl MrsClient {
         ) {
             return Err(err);
         }
-        let filters = filter.query();
-        let limit = LIST_PAGE_SIZE.to_string();
+        let page_of = |page: usize| {
+            self.list_page(project_id, cluster_id, filter, page, &operation, deadline)
+        };
+        let (first, total) = page_of(1).await?;
+        let most = (MAX_LIST_PAGES * LIST_PAGE_SIZE) as u64;
+        if total > most {
+            return Err(ApiError::new(
+                ApiErrorKind::Decode,
+                &operation,
+                format!(
+                    "unexpected response: total_record is {total}, more than the {most} jobs a listing reads; narrow the filters"
+                ),
+            ));
+        }
+        let first_ids: Vec<Option<String>> = first.iter().map(|j| j.job_id.clone()).collect();
         let mut jobs: Vec<JobDetail> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for page in 1..=MAX_LIST_PAGES {
-            let page_text = page.to_string();
-            let mut query: Vec<(&str, &str)> =
-                filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            query.push(("limit", &limit));
-            query.push(("offset", &page_text));
-            let segments = ["v2", project_id, "clusters", cluster_id, "job-executions"];
-            let call = Call {
-                url: join_url(&self.inner.mrs_base, &segments, &query),
-                operation: operation.clone(),
-                method: Method::GET,
-                project_id: Some(project_id.to_owned()),
-                body: None,
-                retry_on: RetryOn::Transient,
-            };
-            let answer = self.inner.transport.execute(&call, deadline).await?;
-            let parsed: ListJobsResponse =
-                decode(&answer).map_err(|reason| decode_error(&operation, &answer, &reason))?;
-            let count = parsed.job_list.len();
-            for job in parsed.job_list {
+        let mut keep = |page: Vec<JobDetail>, jobs: &mut Vec<JobDetail>| {
+            for job in page {
                 let fresh = match &job.job_id {
                     Some(id) => seen.insert(id.clone()),
                     None => true,
@@ -346,19 +350,113 @@ impl MrsClient {
                     jobs.push(job);
                 }
             }
-            if count < LIST_PAGE_SIZE {
-                self.inner.poller.remember(project_id, cluster_id, &jobs);
-                return Ok(jobs);
+        };
+        let repeats = |page: usize, listed: &[JobDetail]| {
+            let same = !listed.is_empty()
+                && listed.len() == first_ids.len()
+                && listed.iter().map(|j| &j.job_id).eq(first_ids.iter());
+            same.then(|| {
+                ApiError::new(
+                    ApiErrorKind::Decode,
+                    &operation,
+                    format!("unexpected response: page {page} of the listing repeats page 1 (is offset ignored?)"),
+                )
+            })
+        };
+        let mut last_count = first.len();
+        keep(first, &mut jobs);
+        let known_pages =
+            usize::try_from(total.div_ceil(LIST_PAGE_SIZE as u64)).unwrap_or(MAX_LIST_PAGES);
+        let mut next = 2;
+        if last_count == LIST_PAGE_SIZE && known_pages >= 2 {
+            let mut pages = futures::stream::iter(2..=known_pages.min(MAX_LIST_PAGES))
+                .map(|page| async move { (page, page_of(page).await) })
+                .buffered(LIST_PAGES_AT_ONCE);
+            while let Some((page, answer)) = pages.next().await {
+                let (listed, _) = answer?;
+                if let Some(err) = repeats(page, &listed) {
+                    return Err(err);
+                }
+                last_count = listed.len();
+                keep(listed, &mut jobs);
+                next = page + 1;
+                if last_count < LIST_PAGE_SIZE {
+                    break;
+                }
             }
         }
-        Err(ApiError::new(
-            ApiErrorKind::Decode,
-            operation,
-            format!(
-                "MRS kept returning full pages for {MAX_LIST_PAGES} pages ({} jobs); narrow the filters",
-                jobs.len()
-            ),
-        ))
+        while last_count == LIST_PAGE_SIZE {
+            if next > MAX_LIST_PAGES {
+                return Err(ApiError::new(
+                    ApiErrorKind::Decode,
+                    operation,
+                    format!(
+                        "MRS kept returning full pages for {MAX_LIST_PAGES} pages ({} jobs); narrow the filters",
+                        jobs.len()
+                    ),
+                ));
+            }
+            let (listed, _) = page_of(next).await?;
+            if let Some(err) = repeats(next, &listed) {
+                return Err(err);
+            }
+            last_count = listed.len();
+            keep(listed, &mut jobs);
+            next += 1;
+        }
+        self.inner.poller.remember(project_id, cluster_id, &jobs);
+        Ok(jobs)
+    }
+
+    /// One page of a listing, and the `total_record` it states.
+    async fn list_page(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        filter: &JobFilter,
+        page: usize,
+        operation: &str,
+        deadline: Instant,
+    ) -> Result<(Vec<JobDetail>, u64), ApiError> {
+        let filters = filter.query();
+        let limit = LIST_PAGE_SIZE.to_string();
+        let page_text = page.to_string();
+        let mut query: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        query.push(("limit", &limit));
+        query.push(("offset", &page_text));
+        let segments = ["v2", project_id, "clusters", cluster_id, "job-executions"];
+        let call = Call {
+            url: join_url(&self.inner.mrs_base, &segments, &query),
+            operation: operation.to_owned(),
+            method: Method::GET,
+            project_id: Some(project_id.to_owned()),
+            body: None,
+            retry_on: RetryOn::Transient,
+        };
+        let answer = self.inner.transport.execute(&call, deadline).await?;
+        let parsed: ListJobsResponse =
+            decode(&answer).map_err(|reason| decode_error(operation, &answer, &reason))?;
+        match (parsed.job_list, parsed.total_record) {
+            (Some(list), Some(total)) if list.len() <= LIST_PAGE_SIZE => Ok((list, total)),
+            (Some(list), Some(_)) => Err(decode_error(
+                operation,
+                &answer,
+                &format!(
+                    "unexpected response: a page of {} jobs, more than the {LIST_PAGE_SIZE} asked for",
+                    list.len()
+                ),
+            )),
+            (None, _) => Err(decode_error(
+                operation,
+                &answer,
+                "unexpected response: the answer has no job_list",
+            )),
+            (Some(_), None) => Err(decode_error(
+                operation,
+                &answer,
+                "unexpected response: the answer has no total_record",
+            )),
+        }
     }
 
     /// Each job's state as seen after this call, through the cluster's shared poll rounds (see

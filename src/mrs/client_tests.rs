@@ -696,24 +696,27 @@ fn user_agent_names_the_provider_and_terraform_when_known() {
     );
 }
 
-/// A list page of `n` jobs named `{prefix}{i}`.
-fn list_page(prefix: &str, n: usize) -> String {
+/// A list page of `n` jobs named `{prefix}{i}`, stating `total` jobs in all.
+fn list_page_of(prefix: &str, n: usize, total: usize) -> String {
     let jobs: Vec<String> = (0..n)
         .map(|i| format!(r#"{{"job_id":"{prefix}{i}","job_state":"RUNNING"}}"#))
         .collect();
     response(
         202,
         &[],
-        &format!(r#"{{"total_record":999,"job_list":[{}]}}"#, jobs.join(",")),
+        &format!(
+            r#"{{"total_record":{total},"job_list":[{}]}}"#,
+            jobs.join(",")
+        ),
     )
 }
 
 #[tokio::test]
 async fn list_reads_pages_by_number_until_a_short_page_and_sends_every_filter() {
     let stub = stub(vec![
-        list_page("a", 100),
-        list_page("b", 100),
-        list_page("c", 7),
+        list_page_of("a", 100, 207),
+        list_page_of("b", 100, 207),
+        list_page_of("c", 7, 207),
     ])
     .await;
     let client = client(&stub.base);
@@ -763,13 +766,16 @@ async fn list_keeps_a_job_once_when_it_moves_to_the_next_page() {
         .collect::<Vec<_>>();
     second.insert(0, r#"{"job_id":"a99"}"#.to_owned());
     let stub = stub(vec![
-        list_page("a", 100),
+        list_page_of("a", 100, 100),
         response(
             200,
             &[],
-            &format!(r#"{{"job_list":[{}]}}"#, second.join(",")),
+            &format!(
+                r#"{{"total_record":101,"job_list":[{}]}}"#,
+                second.join(",")
+            ),
         ),
-        list_page("c", 0),
+        list_page_of("c", 0, 101),
     ])
     .await;
     let jobs = client(&stub.base)
@@ -778,4 +784,45 @@ async fn list_keeps_a_job_once_when_it_moves_to_the_next_page() {
         .unwrap();
     assert_eq!(jobs.len(), 199);
     assert_eq!(stub.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn list_without_job_list_or_total_record_is_an_unexpected_response() {
+    for body in [r#"{"total_record":3}"#, r#"{"job_list":[]}"#, r#"{}"#] {
+        let stub = stub(vec![response(202, &[], body)]).await;
+        let err = client(&stub.base)
+            .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+            .await
+            .expect_err(body);
+        assert_eq!(err.kind, ApiErrorKind::Decode, "{body}");
+        assert!(
+            format!("{err:?}").contains("unexpected response"),
+            "{body}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_refuses_a_total_beyond_its_bound_and_a_page_that_repeats_the_first() {
+    let huge = stub(vec![list_page_of("a", 100, 10_000_000)]).await;
+    let err = client(&huge.base)
+        .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+        .await
+        .expect_err("too many");
+    assert!(
+        format!("{err:?}").contains("total_record is 10000000"),
+        "{err:?}"
+    );
+
+    // A server that ignores offset: page 2 is page 1 again.
+    let repeating = stub(vec![
+        list_page_of("a", 100, 150),
+        list_page_of("a", 100, 150),
+    ])
+    .await;
+    let err = client(&repeating.base)
+        .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+        .await
+        .expect_err("repeats");
+    assert!(format!("{err:?}").contains("repeats page 1"), "{err:?}");
 }

@@ -236,8 +236,10 @@ pub(crate) struct ShowJobResponse {
 /// Answer of `list jobs`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListJobsResponse {
-    #[serde(default)]
-    pub(crate) job_list: Vec<JobDetail>,
+    /// Missing means the answer is not a job listing: an error, not an empty page.
+    pub(crate) job_list: Option<Vec<JobDetail>>,
+    /// How many jobs match the filters in all.
+    pub(crate) total_record: Option<u64>,
 }
 
 /// Answer of `submit job`.

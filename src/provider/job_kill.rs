@@ -2,8 +2,10 @@
 //!
 //! Creating converges (see [`super::kill`]): a job that had already ended (killed earlier by
 //! this configuration, out of band, or finished by itself) is success with a warning, and a
-//! kill MRS accepted is saved even when the wait after it failed, tainted, so the next apply
-//! replaces it and converges.
+//! kill MRS accepted is saved even when the wait after it failed, tainted. The next apply
+//! replaces that record, and the replacement confirms the earlier kill instead of sending a new
+//! one: destroying an unconfirmed record shelves it ([`super::records`]) for the create that
+//! follows, which keeps its `request_id`.
 //!
 //! The resource records a kill that happened. Reading it makes no request (a job that MRS has
 //! purged from its history must not make Terraform plan a new kill); destroying it only forgets
@@ -22,6 +24,7 @@ use tokio::time::Instant;
 
 use super::kill::{Caller, KillJob, kill_job};
 use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use super::records::{self, EarlierKill};
 use super::{Clients, job_location_attributes};
 use crate::framework::{Attribute, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::tfvalue::Value;
@@ -139,6 +142,12 @@ impl Resource<Clients> for JobKillResource {
         )
         .await?;
         let wait = planned.wait_for_termination.unwrap_or(false);
+        let earlier = records::take_kill(&records::job_key(
+            client.region(),
+            &project_id,
+            &planned.cluster_id,
+            &planned.job_execution_id,
+        ));
         let job = KillJob {
             client: &client,
             project_id: &project_id,
@@ -148,6 +157,7 @@ impl Resource<Clients> for JobKillResource {
             deadline,
             stop: ctx.stop_token(),
             caller: Caller::Resource,
+            earlier,
         };
         let report = kill_job(
             job,
@@ -184,7 +194,31 @@ impl Resource<Clients> for JobKillResource {
         planned
     }
 
+    /// Forgets the record; one whose wait did not confirm the kill is shelved for the create
+    /// that replaces it (a tainted record's replacement), which confirms the kill instead of
+    /// sending another.
     async fn delete(&self, _ctx: &Ctx<Clients>, prior: JobKillModel, diags: &mut Diagnostics) {
+        let unconfirmed =
+            prior.wait_for_termination == Some(true) && prior.final_job_state.is_none();
+        if let (true, Some(region), Some(project_id), Some(killed_at)) = (
+            unconfirmed,
+            &prior.region,
+            &prior.project_id,
+            &prior.killed_at,
+        ) {
+            records::shelve_kill(
+                records::job_key(
+                    region,
+                    project_id,
+                    &prior.cluster_id,
+                    &prior.job_execution_id,
+                ),
+                EarlierKill {
+                    request_id: prior.request_id.clone(),
+                    killed_at: killed_at.clone(),
+                },
+            );
+        }
         diags.add_warning(
             "Only the record of the kill was removed",
             format!(

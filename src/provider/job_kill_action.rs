@@ -86,6 +86,7 @@ impl Action<Clients> for JobKillAction {
             deadline,
             stop: ctx.stop_token(),
             caller: Caller::Action,
+            earlier: None,
         };
         let report_line = |line: String| progress.report(line);
         let _ = kill_job(job, &report_line, diags).await;

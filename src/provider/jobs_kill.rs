@@ -8,8 +8,10 @@
 //!
 //! Every kill goes through `kill_job` (one job's rules, convergence included), all of them at
 //! once (`quiet.rs`); the shared client paces them at the API's limit, and the wait is one
-//! coalesced poll of the cluster rather than one per job. What was killed is saved even when some kills failed, so
-//! the next apply (Terraform replaces the tainted instance) only has the rest left to do.
+//! coalesced poll of the cluster rather than one per job. What was killed is saved even when some kills failed or
+//! the wait did not end well, tainted. Terraform replaces a tainted record destroy-first; destroying shelves its
+//! `jobs` ([`super::records`]) and the create that follows keeps them, kills none of them twice and watches
+//! those not yet confirmed, so `jobs` never shrinks from one apply to the next.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +27,7 @@ use super::plan_check;
 use super::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
+use super::records;
 use super::validators::validate_id;
 use crate::framework::{Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::tfvalue::{Type, Value};
@@ -125,6 +128,21 @@ impl JobsKillModel {
             queue: self.queue.clone(),
             job_ids: self.job_ids.clone(),
         }
+    }
+
+    /// The key under which a replaced record's jobs wait for its replacement.
+    fn shelf_key(&self, region: &str, project_id: &str) -> String {
+        let selection = format!(
+            "{:?}",
+            (
+                &self.job_name,
+                &self.user,
+                &self.job_type,
+                &self.queue,
+                &self.job_ids
+            )
+        );
+        records::selection_key(region, project_id, &self.cluster_id, &selection)
     }
 }
 
@@ -301,6 +319,7 @@ impl Resource<Clients> for JobsKillResource {
             );
         }
         let wait = planned.wait_for_termination.unwrap_or(false);
+        let already = records::take_jobs(&planned.shelf_key(client.region(), &project_id));
         let quiet = Quiet {
             client: &client,
             project_id: &project_id,
@@ -310,6 +329,8 @@ impl Resource<Clients> for JobsKillResource {
             deadline,
             stop: ctx.stop_token(),
             caller: Caller::Resource,
+            already,
+            selection: &selection,
         };
         let report = quiet_cluster(
             quiet,
@@ -347,7 +368,15 @@ impl Resource<Clients> for JobsKillResource {
         planned
     }
 
+    /// Forgets the record, shelving its `jobs` for the create that replaces it (a tainted
+    /// record's replacement), so no accepted kill leaves the state.
     async fn delete(&self, _ctx: &Ctx<Clients>, prior: JobsKillModel, diags: &mut Diagnostics) {
+        if let (Some(region), Some(project_id), Some(jobs)) =
+            (&prior.region, &prior.project_id, &prior.jobs)
+            && !jobs.is_empty()
+        {
+            records::shelve_jobs(prior.shelf_key(region, project_id), jobs.clone());
+        }
         diags.add_warning(
             "Only the record of the kills was removed",
             format!(

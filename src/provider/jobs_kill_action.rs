@@ -137,6 +137,8 @@ impl Action<Clients> for JobsKillAction {
             deadline,
             stop: ctx.stop_token(),
             caller: Caller::Action,
+            already: Vec::new(),
+            selection: &selection,
         };
         let report_line = |line: String| progress.report(line);
         quiet_cluster(quiet, &report_line, diags).await;

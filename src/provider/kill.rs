@@ -13,7 +13,10 @@
 //! | still pending | watched for a bounded time (an earlier kill may be taking effect); ended in that time: success with the warning; otherwise the `0175` error with the job's state |
 //!
 //! A kill MRS accepted (202) is always reported back in the [`KillReport`], even when the wait
-//! after it failed, so the resource keeps it in state (tainted) instead of forgetting it.
+//! after it failed, so the resource keeps it in state (tainted) instead of forgetting it. When
+//! Terraform replaces that tainted record, the replacing create is handed the earlier kill
+//! ([`KillJob::earlier`], see [`super::records`]): it sends nothing, watches the job, and keeps
+//! the earlier `request_id`.
 
 use std::time::{Duration, SystemTime};
 
@@ -21,6 +24,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub use super::api_errors::{add_api_error, add_job_error};
+use super::records::EarlierKill;
 use crate::framework::Diagnostics;
 use crate::mrs::{ApiError, JobDetail, JobState, KillAccepted, MrsClient};
 
@@ -36,6 +40,11 @@ const FIRST_POLL: Duration = Duration::from_secs(1);
 const MAX_POLL: Duration = Duration::from_secs(10);
 /// Time kept free before a watch's end, so its last look still has time to be answered.
 const LAST_LOOK_MARGIN: Duration = Duration::from_millis(500);
+
+/// What becomes of a resource's accepted kill whose wait did not end well.
+pub const KEPT_FOR_NEXT_APPLY: &str = "The kill is recorded in state, marked tainted. The next apply confirms it: \
+     Terraform replaces the record, and the replacement carries this request id over, watches the job and sends \
+     no second kill.";
 
 /// Who asked for the kill; the messages speak of what the user wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +73,9 @@ pub struct KillJob<'a> {
     pub stop: &'a CancellationToken,
     /// Resource or action.
     pub caller: Caller,
+    /// This configuration's own earlier kill of the job, accepted and not confirmed yet: when
+    /// set, no kill is sent; the job is watched and the earlier kill's record kept.
+    pub earlier: Option<EarlierKill>,
 }
 
 /// What a kill achieved: a kill MRS accepted, or a job found already ended.
@@ -91,6 +103,9 @@ pub async fn kill_job(
     progress: &(dyn Fn(String) + Send + Sync),
     diags: &mut Diagnostics,
 ) -> Option<KillReport> {
+    if let Some(earlier) = &job.earlier {
+        return Some(confirm_earlier(&job, earlier, progress, diags).await);
+    }
     let sent = tokio::select! {
         result = job.client.kill_job(job.project_id, job.cluster_id, job.job_id, job.deadline.into_std()) => result,
         () = job.stop.cancelled() => {
@@ -153,7 +168,7 @@ async fn accepted_kill(
     if let Some(warning) = &accepted.warning {
         diags.add_warning("MRS answered the kill unusually", warning.clone());
     }
-    let mut report = KillReport {
+    let report = KillReport {
         request_id: accepted.request_id,
         killed_at,
         final_state: None,
@@ -161,6 +176,46 @@ async fn accepted_kill(
     if !job.wait {
         return Some(report);
     }
+    Some(wait_after_kill(job, report, progress, diags).await)
+}
+
+/// The replacement of a record whose kill was not confirmed: sends no kill (a second one would
+/// only meet `0175` while the job dies), and watches the job when asked, under the earlier
+/// kill's `request_id`.
+async fn confirm_earlier(
+    job: &KillJob<'_>,
+    earlier: &EarlierKill,
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) -> KillReport {
+    say(
+        job,
+        progress,
+        format!(
+            "job {}: confirming the kill MRS accepted in an earlier apply (request id {}); no second kill is sent",
+            job.job_id,
+            earlier.request_id.as_deref().unwrap_or("none")
+        ),
+    );
+    let report = KillReport {
+        request_id: earlier.request_id.clone(),
+        killed_at: earlier.killed_at.clone(),
+        final_state: None,
+    };
+    if !job.wait {
+        return report;
+    }
+    wait_after_kill(job, report, progress, diags).await
+}
+
+/// Watches a job whose kill MRS accepted until it ends, and records the end in `report`; an
+/// error says what became of the wait otherwise.
+async fn wait_after_kill(
+    job: &KillJob<'_>,
+    mut report: KillReport,
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) -> KillReport {
     let request = report.request_id.as_deref().unwrap_or("none").to_owned();
     match watch(job, job.deadline, progress).await.1 {
         WatchEnd::Ended(state) => {
@@ -180,8 +235,7 @@ async fn accepted_kill(
             let detail = match job.caller {
                 Caller::Resource => format!(
                     "MRS accepted the kill of job {} on cluster {} (request id {request}), but the job was still {state} \
-                     when the create timeout ran out. The kill is recorded in state and marked tainted: the next apply \
-                     replaces it and, once the job has ended, succeeds without killing it twice. To wait longer, raise \
+                     when the create timeout ran out. {KEPT_FOR_NEXT_APPLY} To wait longer, raise \
                      `timeouts {{ create = ... }}`.",
                     job.job_id, job.cluster_id
                 ),
@@ -199,8 +253,7 @@ async fn accepted_kill(
             let detail = match job.caller {
                 Caller::Resource => format!(
                     "Terraform was stopped while waiting for job {} on cluster {} to end (last seen {state}). MRS had \
-                     accepted the kill (request id {request}), so it is recorded in state and marked tainted: the next \
-                     apply replaces it and, once the job has ended, succeeds without killing it twice.",
+                     accepted the kill (request id {request}). {KEPT_FOR_NEXT_APPLY}",
                     job.job_id, job.cluster_id
                 ),
                 Caller::Action => format!(
@@ -214,9 +267,7 @@ async fn accepted_kill(
         }
         WatchEnd::LookFailed(e) => {
             let kept = match job.caller {
-                Caller::Resource => {
-                    "The kill is recorded in state and marked tainted; the next apply replaces it and converges."
-                }
+                Caller::Resource => KEPT_FOR_NEXT_APPLY,
                 Caller::Action => "The kill stays accepted; invoking the action again is safe.",
             };
             diags.add_error(
@@ -231,7 +282,7 @@ async fn accepted_kill(
             );
         }
     }
-    Some(report)
+    report
 }
 
 /// After a `0175`: the job is being killed or has ended. Finds out which, sending no kill.
@@ -284,8 +335,10 @@ async fn converge(
             diags.add_error(
                 format!("{} (the job is {state})", refusal.summary()),
                 format!(
-                    "{}\nThe job is still {state}: it has not ended, and no earlier kill took effect in the {watched} s \
-                     it was watched. No second kill was sent. Check the job in the MRS console.{nothing_kept}",
+                    "{}\nThe job is still {state}: it did not end in the {watched} s it was watched. MRS refuses a \
+                     kill while an earlier one (from any source) is still taking effect, and a job shutting down \
+                     slowly can take longer than that; or the job cannot be killed. No second kill was sent. Check \
+                     the job in the MRS console, and apply again or raise the timeout to watch longer.{nothing_kept}",
                     refusal.detail()
                 ),
             );

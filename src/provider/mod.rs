@@ -15,6 +15,7 @@ mod kill;
 mod operation;
 mod plan_check;
 mod quiet;
+mod records;
 mod settings;
 pub mod validators;
 

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::kill::{Caller, KillJob, add_api_error, kill_job};
 use crate::framework::Diagnostics;
 use crate::mrs::shown_text::one_line_bounded;
-use crate::mrs::{ApiError, JobDetail, JobFilter, JobState, MrsClient};
+use crate::mrs::{ApiError, ApiErrorKind, JobDetail, JobFilter, JobState, MrsClient};
 
 /// The states of a job that has not ended: what `mrs_jobs_kill` selects.
 pub const PENDING_STATES: [JobState; 5] = [
@@ -79,14 +79,20 @@ pub struct QuietReport {
 }
 
 /// The jobs `selection` names right now: listed by state (one listing per pending state, so
-/// a cluster's long history of ended jobs is never read), or looked up for `job_ids`.
+/// a cluster's long history of ended jobs is never read), or looked up for `job_ids`; a
+/// `job_ids` entry that is not pending comes with no state.
 pub async fn select(
     client: &MrsClient,
     project_id: &str,
     selection: &Selection,
     deadline: Instant,
 ) -> Result<Vec<Target>, ApiError> {
-    let listings = futures::future::join_all(PENDING_STATES.iter().map(|state| {
+    // One state after the other, in the order a job goes through them: a job that moves on
+    // while the listings run is in a later state when the later listing runs, so every job
+    // that is pending throughout is found (listed at once, a job moving from ACCEPTED to
+    // RUNNING between the two listings would be in neither).
+    let mut pending: Vec<JobDetail> = Vec::new();
+    for state in &PENDING_STATES {
         let filter = JobFilter {
             job_name: selection.job_name.clone(),
             user: selection.user.clone(),
@@ -95,7 +101,7 @@ pub async fn select(
             job_state: Some(state.clone()),
             ..JobFilter::default()
         };
-        async move {
+        pending.extend(
             client
                 .list_jobs(
                     project_id,
@@ -103,13 +109,8 @@ pub async fn select(
                     &filter,
                     deadline.into_std(),
                 )
-                .await
-        }
-    }))
-    .await;
-    let mut pending: Vec<JobDetail> = Vec::new();
-    for listing in listings {
-        pending.extend(listing?);
+                .await?,
+        );
     }
     // A job listed twice moved from one state to the next between the listings.
     let mut seen = BTreeSet::new();
@@ -233,16 +234,136 @@ pub struct Quiet<'a> {
     pub stop: &'a CancellationToken,
     /// The resource or the action, for the per-job messages.
     pub caller: Caller,
+    /// Jobs an earlier apply of this record killed (a tainted record's replacement): never
+    /// killed again, watched when not confirmed yet, and kept in the report.
+    pub already: Vec<KilledJob>,
+    /// Which jobs to look for again after the wait (the quiet contract).
+    pub selection: &'a Selection,
 }
 
-/// Kills every target at once (each through [`kill_job`]), then, if asked, waits for all of them
-/// with coalesced looks. Each failed job adds its own error diagnostic.
+/// Kills every target at once (each through [`kill_job`]), then, if asked, waits until the
+/// cluster is quiet: every killed job has ended *and* a listing taken after that shows no
+/// pending job matching the selection. Jobs that arrive or move into a pending state meanwhile
+/// are killed in turn; a cluster that is not quiet by the deadline is an error naming the jobs
+/// still pending. Each failure adds its own error diagnostic; every accepted kill stays in the
+/// report.
 pub async fn quiet_cluster(
     quiet: Quiet<'_>,
     progress: &(dyn Fn(String) + Send + Sync),
     diags: &mut Diagnostics,
 ) -> QuietReport {
-    let kills = quiet.targets.iter().map(|target| async move {
+    let mut report = QuietReport {
+        killed: quiet.already.clone(),
+        failed: 0,
+    };
+    let mut touched: BTreeSet<String> = report.killed.iter().map(|j| j.job_id.clone()).collect();
+    let mut targets: Vec<Target> = quiet
+        .targets
+        .iter()
+        .filter(|t| !touched.contains(&t.job_id))
+        .cloned()
+        .collect();
+    loop {
+        touched.extend(targets.iter().map(|t| t.job_id.clone()));
+        kill_all(&quiet, &targets, &mut report, progress, diags).await;
+        if !quiet.wait || !wait_for_all(&quiet, &mut report.killed, progress, diags).await {
+            break;
+        }
+        // The quiet check: a listing taken after every kill was confirmed.
+        let listed = tokio::select! {
+            result = select(quiet.client, quiet.project_id, quiet.selection, quiet.deadline) => result,
+            () = quiet.stop.cancelled() => {
+                diags.add_error("Stopped waiting for the jobs", stopped_detail(&quiet, &[]));
+                break;
+            }
+        };
+        let pending: Vec<Target> = match listed {
+            Ok(listed) => listed.into_iter().filter(|t| t.state.is_some()).collect(),
+            Err(err) => {
+                add_api_error(&err, diags);
+                break;
+            }
+        };
+        if pending.is_empty() {
+            say(
+                &quiet,
+                progress,
+                format!(
+                    "cluster {}: no pending job matches; quiet",
+                    quiet.cluster_id
+                ),
+            );
+            break;
+        }
+        // Jobs whose kill failed already have their error: not killed again, not waited for.
+        let fresh: Vec<Target> = pending
+            .iter()
+            .filter(|t| !touched.contains(&t.job_id))
+            .cloned()
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        if Instant::now() + WAIT_TICK > quiet.deadline {
+            let ids: Vec<String> = fresh.iter().map(|t| t.job_id.clone()).collect();
+            diags.add_error(
+                "The cluster did not become quiet",
+                format!(
+                    "Jobs matching the selection kept arriving on cluster {}: when the timeout ran out, {} job(s) were \
+                     still pending and not killed: {}. {}",
+                    quiet.cluster_id,
+                    ids.len(),
+                    name_jobs(&ids),
+                    kept(quiet.caller)
+                ),
+            );
+            break;
+        }
+        say(
+            &quiet,
+            progress,
+            format!(
+                "cluster {}: {} more pending job(s) match; killing them",
+                quiet.cluster_id,
+                fresh.len()
+            ),
+        );
+        targets = fresh;
+    }
+    say(
+        &quiet,
+        progress,
+        format!(
+            "cluster {}: {} killed, {} failed{}",
+            quiet.cluster_id,
+            report.killed.len(),
+            report.failed,
+            if quiet.wait {
+                format!(
+                    ", {} ended",
+                    report
+                        .killed
+                        .iter()
+                        .filter(|j| j.final_job_state.is_some())
+                        .count()
+                )
+            } else {
+                String::new()
+            }
+        ),
+    );
+    report
+}
+
+/// Kills `targets` at once, adding the accepted ones to `report`.
+async fn kill_all(
+    quiet: &Quiet<'_>,
+    targets: &[Target],
+    report: &mut QuietReport,
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) {
+    let kills = targets.iter().map(|target| async move {
         let mut job_diags = Diagnostics::new();
         let job = KillJob {
             client: quiet.client,
@@ -253,13 +374,13 @@ pub async fn quiet_cluster(
             deadline: quiet.deadline,
             stop: quiet.stop,
             caller: quiet.caller,
+            earlier: None,
         };
         let report = kill_job(job, progress, &mut job_diags).await;
         (report, job_diags)
     });
     let outcomes = futures::future::join_all(kills).await;
-    let mut report = QuietReport::default();
-    for (target, (outcome, job_diags)) in quiet.targets.iter().zip(outcomes) {
+    for (target, (outcome, job_diags)) in targets.iter().zip(outcomes) {
         let failed = job_diags.has_errors() || outcome.is_none();
         diags.extend(super::api_errors::for_job_ids(job_diags));
         match outcome {
@@ -272,91 +393,127 @@ pub async fn quiet_cluster(
             _ => report.failed += 1,
         }
     }
-    if quiet.wait {
-        wait_for_all(&quiet, &mut report.killed, progress, diags).await;
-    }
-    progress(format!(
-        "cluster {}: {} killed, {} failed{}",
-        quiet.cluster_id,
-        report.killed.len(),
-        report.failed,
-        if quiet.wait {
-            format!(
-                ", {} ended",
-                report
-                    .killed
-                    .iter()
-                    .filter(|j| j.final_job_state.is_some())
-                    .count()
-            )
-        } else {
-            String::new()
-        }
-    ));
-    report
 }
 
-/// Polls the cluster until every killed job has ended, the deadline, or a stop.
+fn say(quiet: &Quiet<'_>, progress: &(dyn Fn(String) + Send + Sync), line: String) {
+    if !quiet.stop.is_cancelled() {
+        progress(line);
+    }
+}
+
+/// Job IDs for a message: the first [`NAMED_IN_PLAN`], then how many more.
+fn name_jobs(ids: &[String]) -> String {
+    let mut text = ids
+        .iter()
+        .take(NAMED_IN_PLAN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > NAMED_IN_PLAN {
+        let _ = write!(text, " and {} more", ids.len() - NAMED_IN_PLAN);
+    }
+    text
+}
+
+/// What becomes of the accepted kills after a wait that did not end well.
+fn kept(caller: Caller) -> &'static str {
+    match caller {
+        Caller::Resource => {
+            "Every kill MRS accepted is recorded in state (`jobs`), marked tainted; the next apply keeps them, \
+             kills none of them twice, and waits again."
+        }
+        Caller::Action => {
+            "The kills MRS accepted stand; invoking the action again kills none of them twice."
+        }
+    }
+}
+
+fn stopped_detail(quiet: &Quiet<'_>, pending: &[String]) -> String {
+    format!(
+        "Terraform was stopped while waiting for cluster {} to become quiet{}. {}",
+        quiet.cluster_id,
+        if pending.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} killed job(s) had not ended: {}",
+                pending.len(),
+                name_jobs(pending)
+            )
+        },
+        kept(quiet.caller)
+    )
+}
+
+/// Errors that looking again will not cure: refused credentials or permissions, a job or
+/// cluster MRS does not know, an answer that makes no sense, a request that cannot be made.
+fn lasting(err: &ApiError) -> bool {
+    matches!(err.status, Some(401 | 403 | 404))
+        || err.is_job_not_found()
+        || err.is_cluster_not_found()
+        || matches!(err.kind, ApiErrorKind::Config | ApiErrorKind::Decode)
+}
+
+/// Polls the cluster until every killed job has ended (`true`), or ends the wait with an error
+/// (`false`): the deadline, a stop, or an error that will not go away.
 async fn wait_for_all(
     quiet: &Quiet<'_>,
     killed: &mut [KilledJob],
     progress: &(dyn Fn(String) + Send + Sync),
     diags: &mut Diagnostics,
-) {
-    // Jobs MRS no longer knows: nothing to wait for, and no final state to record.
-    let mut gone: BTreeSet<String> = BTreeSet::new();
+) -> bool {
     loop {
         let pending: Vec<String> = killed
             .iter()
-            .filter(|j| j.final_job_state.is_none() && !gone.contains(&j.job_id))
+            .filter(|j| j.final_job_state.is_none())
             .map(|j| j.job_id.clone())
             .collect();
         if pending.is_empty() {
-            return;
+            return true;
         }
         if Instant::now() + WAIT_TICK > quiet.deadline {
             diags.add_error(
                 "Timed out waiting for killed jobs to end",
                 format!(
-                    "MRS accepted the kills, but {} job(s) on cluster {} had not ended when the create timeout ran out: {}. \
-                     They are recorded in state with final_job_state null. Raise `timeouts {{ create = ... }}`, \
-                     or check the jobs in the MRS console.",
+                    "MRS accepted the kills, but {} job(s) on cluster {} had not ended when the timeout ran out: {}. \
+                     {} Raise the timeout, or check the jobs in the MRS console.",
                     pending.len(),
                     quiet.cluster_id,
-                    pending.join(", ")
+                    name_jobs(&pending),
+                    kept(quiet.caller)
                 ),
             );
-            return;
+            return false;
         }
         tokio::select! {
             () = tokio::time::sleep(WAIT_TICK) => {}
             () = quiet.stop.cancelled() => {
-                diags.add_warning(
-                    "Stopped waiting for the jobs",
-                    format!(
-                        "Terraform was stopped while waiting for {} killed job(s) on cluster {} to end. MRS had accepted \
-                         the kills, so they are recorded in state; their final_job_state stays empty.",
-                        pending.len(),
-                        quiet.cluster_id
-                    ),
-                );
-                return;
+                diags.add_error("Stopped waiting for the jobs", stopped_detail(quiet, &pending));
+                return false;
             }
         }
-        let mut looks = quiet
-            .client
-            .look_at_jobs(
+        let mut looks = tokio::select! {
+            looks = quiet.client.look_at_jobs(
                 quiet.project_id,
                 quiet.cluster_id,
                 &pending,
                 quiet.deadline.into_std(),
-            )
-            .await;
+            ) => looks,
+            () = quiet.stop.cancelled() => {
+                diags.add_error("Stopped waiting for the jobs", stopped_detail(quiet, &pending));
+                return false;
+            }
+        };
+        let mut refused: Option<ApiError> = None;
         for job in killed.iter_mut().filter(|j| pending.contains(&j.job_id)) {
             match looks.remove(&job.job_id) {
                 Some(Ok(detail)) => {
                     if let Some(state) = detail.job_state.filter(JobState::is_terminal) {
-                        progress(format!("job {} → {}", job.job_id, state.as_str()));
+                        say(
+                            quiet,
+                            progress,
+                            format!("job {} → {}", job.job_id, state.as_str()),
+                        );
                         if state != JobState::Killed {
                             diags.add_warning(
                                 "Job ended on its own",
@@ -371,13 +528,25 @@ async fn wait_for_all(
                         job.final_job_state = Some(state.as_str().to_owned());
                     }
                 }
-                Some(Err(err)) if err.status == Some(404) => {
-                    add_api_error(&err, diags);
-                    gone.insert(job.job_id.clone());
+                Some(Err(err)) if lasting(&err) => {
+                    refused.get_or_insert(err);
                 }
                 // Transient trouble: the client already retried; look again next tick.
                 Some(Err(_)) | None => {}
             }
+        }
+        if let Some(err) = refused {
+            diags.add_error(
+                err.summary(),
+                format!(
+                    "MRS accepted the kills on cluster {}, but looking at the killed jobs failed in a way that looking \
+                     again will not cure. {}\n{}",
+                    quiet.cluster_id,
+                    kept(quiet.caller),
+                    err.detail()
+                ),
+            );
+            return false;
         }
     }
 }
@@ -392,6 +561,37 @@ mod tests {
             job_name: Some(format!("etl-{i}")),
             state: Some(JobState::Running),
         }
+    }
+
+    #[test]
+    fn messages_name_the_first_hundred_jobs_then_count_the_rest() {
+        let ids: Vec<String> = (0..130).map(|i| format!("j{i}")).collect();
+        let text = name_jobs(&ids);
+        assert!(text.starts_with("j0, j1, "), "{text}");
+        assert!(text.ends_with("j99 and 30 more"), "{text}");
+        assert_eq!(name_jobs(&ids[..2]), "j0, j1");
+    }
+
+    #[test]
+    fn refused_credentials_and_unknown_jobs_last_throttling_does_not() {
+        let answer =
+            |status, body: &str| ApiError::from_response("look", status, None, body.as_bytes());
+        assert!(lasting(&answer(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}"#
+        )));
+        assert!(lasting(&answer(403, "{}")));
+        assert!(lasting(&answer(
+            400,
+            r#"{"error_code":"0176","error_msg":"no job"}"#
+        )));
+        assert!(!lasting(&answer(429, r#"{"error_code":"APIGW.0308"}"#)));
+        assert!(!lasting(&answer(503, "")));
+        assert!(!lasting(&ApiError::new(
+            ApiErrorKind::Timeout,
+            "look",
+            "slow"
+        )));
     }
 
     #[test]

@@ -156,6 +156,20 @@ impl Workspace {
         cmd
     }
 
+    /// Starts `terraform <args>` in the workspace with its output captured, in a process group
+    /// of its own (its id is the child's), for a test that signals it as Ctrl-C in a terminal
+    /// does: the whole group (Terraform before 1.1 re-executes itself under a parent that
+    /// ignores a signal sent only to it).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        self.command(args)
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start terraform")
+    }
+
     /// Runs `terraform <args>` (or `tofu <args>`) in the workspace.
     pub fn run(&self, args: &[&str]) -> Run {
         let output = self

@@ -1,0 +1,263 @@
+//! The quiet contract of `mrs_jobs_kill` (issue 18) with real Terraform, both versions, against
+//! the emulator: jobs that arrive while an apply waits are killed too, a cluster where jobs
+//! never stop arriving fails within the create timeout keeping every accepted kill, and a look
+//! refused for good (401 APIGW.0301) ends the wait at once.
+
+pub mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::emulator::RunningEmulator;
+use common::scenario::{CLUSTER, workspace};
+use common::terraform::{Workspace, terraforms};
+use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
+
+/// The `jobs` of the only `mrs_jobs_kill` in state (id, final state) and whether it is tainted.
+fn recorded(ws: &Workspace) -> (Vec<(String, serde_json::Value)>, bool) {
+    let state = ws.state_json().expect("state");
+    let instance = state["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["type"] == "mrs_jobs_kill")
+        .expect("an mrs_jobs_kill in state")["instances"][0]
+        .clone();
+    let jobs = instance["attributes"]["jobs"]
+        .as_array()
+        .expect("jobs list")
+        .iter()
+        .map(|j| {
+            (
+                j["job_id"].as_str().unwrap_or_default().to_owned(),
+                j["final_job_state"].clone(),
+            )
+        })
+        .collect();
+    (jobs, instance["status"] == "tainted")
+}
+
+fn config(extra: &str) -> String {
+    format!(
+        "resource \"mrs_jobs_kill\" \"all\" {{\n  cluster_id = \"{CLUSTER}\"\n  wait_for_termination = true\n{extra}}}\n"
+    )
+}
+
+/// Waits until MRS has accepted at least `n` kills (panics after ~30 s).
+fn until_kills(emulator: &RunningEmulator, n: u64) {
+    for _ in 0..300 {
+        if emulator.stats().requests.kill >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("fewer than {n} kills arrived");
+}
+
+#[test]
+fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(3),
+            ..EmulatorConfig::default()
+        });
+        for _ in 0..3 {
+            emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        }
+        let ws = workspace(tf, &emulator, &config(""));
+        let run = std::thread::scope(|scope| {
+            let apply = scope.spawn(|| ws.apply(&[]));
+            until_kills(&emulator, 3);
+            // Two jobs submitted 1 s into the wait, following the job clock (NEW → ACCEPTED →
+            // RUNNING), so the later listings see them change state.
+            std::thread::sleep(Duration::from_secs(1));
+            emulator.add_job(CLUSTER, None, None);
+            emulator.add_job(CLUSTER, None, None);
+            apply.join().expect("apply")
+        });
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        let pending: Vec<_> = emulator
+            .jobs()
+            .into_iter()
+            .filter(|j| !j.state.is_terminal())
+            .collect();
+        assert!(
+            pending.is_empty(),
+            "terraform {}: still pending: {pending:?}",
+            tf.version
+        );
+        let (jobs, tainted) = recorded(&ws);
+        assert!(!tainted);
+        assert_eq!(jobs.len(), 5, "every job killed is in `jobs`: {jobs:?}");
+        assert!(jobs.iter().all(|(_, s)| s == "KILLED"), "{jobs:?}");
+        assert_eq!(emulator.stats().requests.kill, 5, "each job killed once");
+        assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+    }
+}
+
+#[test]
+fn a_cluster_where_jobs_never_stop_arriving_fails_in_time_and_keeps_every_kill() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_millis(500),
+            ..EmulatorConfig::default()
+        });
+        emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        let ws = workspace(
+            tf,
+            &emulator,
+            &config("  timeouts {\n    create = \"6s\"\n  }\n"),
+        );
+        let done = AtomicBool::new(false);
+        let (run, elapsed) = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    emulator.add_job(CLUSTER, None, Some(JobState::Running));
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            });
+            let started = Instant::now();
+            let run = ws.apply(&[]);
+            done.store(true, Ordering::Relaxed);
+            (run, started.elapsed())
+        });
+        assert!(!run.success, "terraform {}: never quiet", tf.version);
+        let out = run.all();
+        assert!(
+            out.contains("did not become quiet") || out.contains("Timed out waiting"),
+            "{out}"
+        );
+        assert!(
+            elapsed < Duration::from_secs(40),
+            "ends near the 6 s timeout: {elapsed:?}"
+        );
+        let (jobs, tainted) = recorded(&ws);
+        assert!(tainted, "terraform {}", tf.version);
+        let accepted = emulator.stats().requests.kill;
+        assert!(accepted >= 2, "more than the first job was killed");
+        assert_eq!(
+            jobs.len() as u64,
+            accepted,
+            "every accepted kill is on record: {jobs:?}"
+        );
+    }
+}
+
+#[test]
+fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(30),
+            ..EmulatorConfig::default()
+        });
+        for _ in 0..3 {
+            emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        }
+        let ws = workspace(tf, &emulator, &config(""));
+        let refused = FaultStep::Status {
+            status: 401,
+            retry_after: None,
+            body: Some(
+                r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: ak disabled"}"#
+                    .to_owned(),
+            ),
+        };
+        let (run, elapsed) = std::thread::scope(|scope| {
+            let started = Instant::now();
+            let apply = scope.spawn(|| ws.apply(&[]));
+            until_kills(&emulator, 3);
+            // The access key is disabled after the kills: every look is refused.
+            emulator.set_faults(
+                FaultPlan::none()
+                    .on(Route::ListJobs, vec![refused.clone(); 1000])
+                    .on(Route::ShowJob, vec![refused.clone(); 1000]),
+            );
+            let run = apply.join().expect("apply");
+            (run, started.elapsed())
+        });
+        assert!(!run.success, "terraform {}", tf.version);
+        let out = run.all();
+        assert!(out.contains("APIGW.0301") || out.contains("401"), "{out}");
+        assert!(
+            elapsed < Duration::from_secs(25),
+            "the default 10 min timeout is not waited out, nor the 30 s kill delay: {elapsed:?}"
+        );
+        let (jobs, tainted) = recorded(&ws);
+        assert!(tainted);
+        assert_eq!(jobs.len(), 3, "the accepted kills are kept: {jobs:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(60),
+            ..EmulatorConfig::default()
+        });
+        for _ in 0..3 {
+            emulator.add_job(CLUSTER, None, Some(JobState::Running));
+        }
+        let ws = workspace(tf, &emulator, &config(""));
+        let child = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        until_kills(&emulator, 3);
+        std::thread::sleep(Duration::from_secs(1));
+        let pid = libc::pid_t::try_from(child.id()).expect("pid");
+        // Ctrl-C as a terminal sends it: to Terraform's whole process group.
+        // SAFETY: signals only the process group of the terraform this test started.
+        assert_eq!(unsafe { libc::kill(-pid, libc::SIGINT) }, 0);
+        let output = child.wait_with_output().expect("terraform ends");
+        let out = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "terraform {}: {out}", tf.version);
+        assert!(out.contains("Stopped waiting for the jobs"), "{out}");
+        let (jobs, tainted) = recorded(&ws);
+        assert!(tainted, "terraform {}: {out}", tf.version);
+        assert_eq!(jobs.len(), 3, "every accepted kill is kept: {jobs:?}");
+        assert!(
+            ws.plan_has_changes().map_err(|r| r.all()) == Ok(true),
+            "the next plan is not empty"
+        );
+    }
+}
+
+#[test]
+fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
+    // Issue 18 §1: jobs moving NEW → ACCEPTED → RUNNING on the job clock while they are listed.
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            // Longer than the burst, so the apply cannot end before the last job arrives.
+            kill_delay: Duration::from_secs(3),
+            ..EmulatorConfig::default()
+        });
+        let ws = workspace(tf, &emulator, &config(""));
+        let run = std::thread::scope(|scope| {
+            let apply = scope.spawn(|| ws.apply(&[]));
+            for _ in 0..60 {
+                for _ in 0..5 {
+                    emulator.add_job(CLUSTER, None, None);
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+            apply.join().expect("apply")
+        });
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        let pending: Vec<_> = emulator
+            .jobs()
+            .into_iter()
+            .filter(|j| !j.state.is_terminal())
+            .map(|j| (j.job_id, j.state))
+            .collect();
+        assert!(
+            pending.is_empty(),
+            "terraform {}: still pending: {pending:?}",
+            tf.version
+        );
+        let (jobs, _) = recorded(&ws);
+        assert_eq!(jobs.len(), 300, "every job killed is in `jobs`");
+        assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+    }
+}
