@@ -312,12 +312,8 @@ fn fails_the_apply(error: &ApiError) -> bool {
         return true;
     }
     match (error.kind, error.status) {
-        (ApiErrorKind::Config, _) => true,
         // A certificate TLS refused stays refused (the transport does not retry it either).
-        (ApiErrorKind::Connect, None) => error
-            .cause
-            .as_deref()
-            .is_some_and(|cause| cause.starts_with("TLS refused the connection")),
+        (ApiErrorKind::Config | ApiErrorKind::Tls, _) => true,
         (ApiErrorKind::Http, Some(status)) => {
             (400..500).contains(&status) && !matches!(status, 408 | 409 | 429)
         }

@@ -153,7 +153,7 @@ fn what_fails_the_apply_is_told_from_what_may_pass() {
         answered(400, "12000003"),
         ApiError::new(ApiErrorKind::Config, "look up the project", "no project"),
         ApiError::new(
-            ApiErrorKind::Connect,
+            ApiErrorKind::Tls,
             "list jobs",
             "TLS refused the connection: not issued by a trusted CA",
         ),
