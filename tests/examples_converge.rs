@@ -45,6 +45,13 @@ fn running(emulator: &RunningEmulator, id: &str, user: &str) {
     );
 }
 
+/// The cluster the cluster-wide examples quiet: two jobs of `etl` and one of `analyst`.
+fn two_etl_jobs_and_an_analysts(e: &RunningEmulator) {
+    running(e, JOB, "etl");
+    running(e, OTHER_JOB, "etl");
+    running(e, "5a7c9e1b-3d5f-4a7c-9e1b-3d5f7a9c1e3b", "analyst");
+}
+
 const EXAMPLES: [Example; 5] = [
     Example {
         dir: "examples/resources/mrs_job_kill",
@@ -56,11 +63,7 @@ const EXAMPLES: [Example; 5] = [
         dir: "examples/resources/mrs_jobs_kill",
         since: (1, 0),
         vars: &[],
-        jobs: |e| {
-            running(e, JOB, "etl");
-            running(e, OTHER_JOB, "etl");
-            running(e, "5a7c9e1b-3d5f-4a7c-9e1b-3d5f7a9c1e3b", "analyst");
-        },
+        jobs: two_etl_jobs_and_an_analysts,
     },
     Example {
         dir: "examples/data-sources/mrs_job_execution",
@@ -72,11 +75,7 @@ const EXAMPLES: [Example; 5] = [
         dir: "examples/data-sources/mrs_job_executions",
         since: (1, 0),
         vars: &[],
-        jobs: |e| {
-            running(e, JOB, "etl");
-            running(e, OTHER_JOB, "etl");
-            running(e, "5a7c9e1b-3d5f-4a7c-9e1b-3d5f7a9c1e3b", "analyst");
-        },
+        jobs: two_etl_jobs_and_an_analysts,
     },
     Example {
         dir: "examples/quickstart",
