@@ -2,36 +2,31 @@
 //! offers. Configuration follows the huaweicloud provider's names and environment variables, so
 //! users of that provider need to learn nothing new.
 
+mod actions;
 mod api_errors;
 mod clients;
 mod credential_settings;
-mod job_execution;
-mod job_executions;
-mod job_kill;
-mod job_kill_action;
-mod jobs_kill;
-mod jobs_kill_action;
+mod data_sources;
 mod kill;
+mod location;
 mod operation;
 mod plan_check;
 mod quiet;
 mod records;
+mod resources;
 mod settings;
 pub mod validators;
 
 use async_trait::async_trait;
 
 use crate::framework::{
-    self, AnyAction, AnyDataSource, AnyResource, Attribute, ConfigureRequest, Diagnostics, Schema,
+    self, AnyAction, AnyDataSource, AnyResource, ConfigureRequest, Diagnostics, Schema,
 };
 use crate::plugin::ProviderIdentity;
+pub use actions::{JobKillAction, JobsKillAction};
 pub use clients::Clients;
-pub use job_execution::JobExecutionDataSource;
-pub use job_executions::JobExecutionsDataSource;
-pub use job_kill::JobKillResource;
-pub use job_kill_action::JobKillAction;
-pub use jobs_kill::JobsKillResource;
-pub use jobs_kill_action::JobsKillAction;
+pub use data_sources::{JobExecutionDataSource, JobExecutionsDataSource};
+pub use resources::{JobKillResource, JobsKillResource};
 
 /// The `mrs` provider.
 #[derive(Debug, Default)]
@@ -109,55 +104,4 @@ impl framework::Provider for MrsProvider {
             framework::action(JobsKillAction),
         ]
     }
-}
-
-/// Attributes that locate a job, shared by the resource, the data source and the action.
-fn job_location_attributes(schema: Schema) -> Schema {
-    schema
-        .attribute(
-            Attribute::string("cluster_id")
-                .required()
-                .requires_replace()
-                .validate_string(validators::validate_id)
-                .describe(
-                    "ID of the MRS cluster that runs the job.",
-                    "ID of the MRS cluster that runs the job (a UUID, as shown in the MRS console).",
-                ),
-        )
-        .attribute(
-            Attribute::string("job_execution_id")
-                .required()
-                .requires_replace()
-                .validate_string(validators::validate_id)
-                .describe(
-                    "ID of the job execution.",
-                    "ID of the job execution (`job_id` in the MRS API), a UUID.",
-                ),
-        )
-        .attribute(project_id_attribute().requires_replace())
-        .attribute(region_attribute().requires_replace())
-}
-
-/// `project_id` of a job or cluster: the provider's unless set.
-fn project_id_attribute() -> Attribute {
-    Attribute::string("project_id")
-        .optional()
-        .computed()
-        .validate_string(validators::validate_id)
-        .describe(
-            "Project ID; defaults to the provider's.",
-            "Project ID; defaults to the provider's `project_id` (or the one IAM returns for the region).",
-        )
-}
-
-/// `region` of the cluster a job runs on, or of a cluster: the provider's unless set.
-fn region_attribute() -> Attribute {
-    Attribute::string("region")
-        .optional()
-        .computed()
-        .validate_string(validators::validate_region)
-        .describe(
-            "Region of the cluster; defaults to the provider's.",
-            "Region of the cluster; defaults to the provider's `region`.",
-        )
 }

@@ -8,10 +8,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::{Caller, KillJob, kill_job};
-use super::operation::{self, duration_attribute, stateless};
-use super::{Clients, job_location_attributes};
 use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
+use crate::provider::Clients;
+use crate::provider::kill::{Caller, KillJob, kill_job};
+use crate::provider::location::job_location_attributes;
+use crate::provider::operation::{self, duration_attribute, stateless};
 
 /// The `mrs_job_kill` action.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@
 //! once (`quiet.rs`); the shared client paces them at the API's limit, and the wait is one
 //! coalesced poll of the cluster rather than one per job. What was killed is saved even when some kills failed or
 //! the wait did not end well, tainted. Terraform replaces a tainted record destroy-first; destroying shelves its
-//! `jobs` ([`super::records`]) and the create that follows keeps them, kills none of them twice and watches
+//! `jobs` ([`crate::provider::records`]) and the create that follows keeps them, kills none of them twice and watches
 //! those not yet confirmed, so `jobs` never shrinks from one apply to the next.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,17 +19,17 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::Clients;
-use super::job_executions::cluster_location_attributes;
-use super::kill::Caller;
-use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
-use super::plan_check;
-use super::quiet::{
+use crate::framework::{Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
+use crate::provider::Clients;
+use crate::provider::kill::Caller;
+use crate::provider::location::cluster_location_attributes;
+use crate::provider::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use crate::provider::plan_check;
+use crate::provider::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
-use super::records;
-use super::validators::validate_id;
-use crate::framework::{Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
+use crate::provider::records;
+use crate::provider::validators::validate_id;
 use crate::tfvalue::{Type, Value};
 
 /// The filters that narrow the selection; none may be set together with `job_ids`.
@@ -69,12 +69,12 @@ pub struct JobsKillModel {
 }
 
 /// The attributes both the resource and the action have besides the location.
-pub(super) fn selection_attributes(schema: Schema) -> Schema {
+pub(crate) fn selection_attributes(schema: Schema) -> Schema {
     let filter = |name: &str, plain: &str, markdown: &str| {
         Attribute::string(name)
             .optional()
             .requires_replace()
-            .validate_string(super::validators::validate_filter)
+            .validate_string(crate::provider::validators::validate_filter)
             .describe(plain, markdown)
     };
     schema

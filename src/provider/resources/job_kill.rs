@@ -1,10 +1,10 @@
 //! Resource `mrs_job_kill`: creating it kills an MRS job.
 //!
-//! Creating converges (see [`super::kill`]): a job that had already ended (killed earlier by
+//! Creating converges (see [`crate::provider::kill`]): a job that had already ended (killed earlier by
 //! this configuration, out of band, or finished by itself) is success with a warning, and a
 //! kill MRS accepted is saved even when the wait after it failed, tainted. The next apply
 //! replaces that record, and the replacement confirms the earlier kill instead of sending a new
-//! one: destroying an unconfirmed record shelves it ([`super::records`]) for the create that
+//! one: destroying an unconfirmed record shelves it ([`crate::provider::records`]) for the create that
 //! follows, which keeps its `request_id`.
 //!
 //! The resource records a kill that happened. Reading it makes no request (a job that MRS has
@@ -22,11 +22,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::{Caller, KillJob, kill_job};
-use super::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
-use super::records::{self, EarlierKill};
-use super::{Clients, job_location_attributes};
 use crate::framework::{Attribute, Ctx, Diagnostics, PlanEdit, Resource, Schema};
+use crate::provider::Clients;
+use crate::provider::kill::{Caller, KillJob, kill_job};
+use crate::provider::location::job_location_attributes;
+use crate::provider::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use crate::provider::records::{self, EarlierKill};
 use crate::tfvalue::Value;
 
 /// The `mrs_job_kill` resource.
@@ -123,7 +124,7 @@ impl Resource<Clients> for JobKillResource {
         };
         clients.check_planned_region(plan);
         fill_planned_location(clients, plan);
-        super::plan_check::check_new_kill(ctx, plan).await;
+        crate::provider::plan_check::check_new_kill(ctx, plan).await;
     }
 
     async fn create(

@@ -10,11 +10,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::kill::add_api_error;
-use super::operation;
-use super::{Clients, project_id_attribute, region_attribute, validators};
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
 use crate::mrs::{JobDetail, JobFilter, JobState};
+use crate::provider::Clients;
+use crate::provider::kill::add_api_error;
+use crate::provider::location::cluster_location_attributes;
+use crate::provider::operation;
+use crate::provider::validators;
 use crate::tfvalue::Type;
 
 /// The `mrs_job_executions` data source.
@@ -183,27 +185,6 @@ pub fn rfc3339_to_epoch_millis(text: &str) -> Result<i64, String> {
         .map_err(|_| format!("{text:?} is too far from today to be a job's submission time."))
 }
 
-/// `cluster_id`, `region` and `project_id`: where a cluster is, for the types that act on a
-/// whole cluster.
-pub(super) fn cluster_location_attributes(schema: Schema, replace: bool) -> Schema {
-    let cluster = Attribute::string("cluster_id")
-        .required()
-        .validate_string(validators::validate_id)
-        .describe(
-            "ID of the MRS cluster.",
-            "ID of the MRS cluster (a UUID, as shown in the MRS console).",
-        );
-    let mut attributes = [cluster, project_id_attribute(), region_attribute()];
-    if replace {
-        for attribute in &mut attributes {
-            attribute.requires_replace = true;
-        }
-    }
-    attributes
-        .into_iter()
-        .fold(schema, |schema, attribute| schema.attribute(attribute))
-}
-
 fn filter(name: &str, plain: &str, markdown: &str) -> Attribute {
     let check = if name == "job_id" {
         validators::validate_id
@@ -360,7 +341,7 @@ impl DataSource<Clients> for JobExecutionsDataSource {
         diags: &mut Diagnostics,
     ) -> Option<JobExecutionsModel> {
         let filter = job_filter(&model, diags)?;
-        let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
+        let deadline = Instant::now() + crate::provider::kill::DEFAULT_TIMEOUT;
         let (client, project_id) = operation::locate(
             ctx,
             model.region.as_deref(),

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tokio::time::Instant;
 
-use super::Clients;
-use super::job_executions::cluster_location_attributes;
-use super::jobs_kill::selection_attributes;
-use super::kill::Caller;
-use super::operation::{self, duration_attribute, stateless};
-use super::quiet::{Quiet, Selection, describe_targets, list_targets, quiet_cluster};
 use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
+use crate::provider::Clients;
+use crate::provider::kill::Caller;
+use crate::provider::location::cluster_location_attributes;
+use crate::provider::operation::{self, duration_attribute, stateless};
+use crate::provider::quiet::{Quiet, Selection, describe_targets, list_targets, quiet_cluster};
+use crate::provider::resources::jobs_kill::selection_attributes;
 
 /// The `mrs_jobs_kill` action.
 #[derive(Debug, Default)]

@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::job_executions::JobEntry;
-use super::kill::add_job_error;
-use super::operation;
-use super::{Clients, job_location_attributes};
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
+use crate::provider::Clients;
+use crate::provider::data_sources::job_executions::JobEntry;
+use crate::provider::kill::add_job_error;
+use crate::provider::location::job_location_attributes;
+use crate::provider::operation;
 
 /// The `mrs_job_execution` data source.
 #[derive(Debug, Default)]
@@ -90,7 +91,7 @@ impl DataSource<Clients> for JobExecutionDataSource {
         mut model: JobExecutionModel,
         diags: &mut Diagnostics,
     ) -> Option<JobExecutionModel> {
-        let deadline = Instant::now() + super::kill::DEFAULT_TIMEOUT;
+        let deadline = Instant::now() + crate::provider::kill::DEFAULT_TIMEOUT;
         let (client, project_id) = operation::locate(
             ctx,
             model.region.as_deref(),
