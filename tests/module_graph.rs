@@ -199,45 +199,33 @@ fn is_test_file(path: &Path) -> bool {
 /// The code of a file without comments, without its test module, and (for the root) without the
 /// lines that only declare or re-export modules.
 fn code_of(text: &str, is_root: bool) -> String {
+    const DECLARATIONS: [&str; 5] = [
+        "mod ",
+        "pub mod ",
+        "pub use ",
+        "pub(crate) mod ",
+        "pub(crate) use ",
+    ];
     let mut code = String::new();
+    let mut in_declaration = false; // inside a `pub use x::{…};` that spans lines
     for line in text.lines() {
         if line.starts_with("#[cfg(test)]") {
             break;
         }
         let line = line.split("//").next().unwrap_or("");
         let trimmed = line.trim_start();
-        if is_root
-            && (trimmed.starts_with("mod ")
-                || trimmed.starts_with("pub mod ")
-                || trimmed.starts_with("pub use ")
-                || trimmed.starts_with("pub(crate) mod ")
-                || trimmed.starts_with("pub(crate) use "))
-        {
+        if in_declaration {
+            in_declaration = !line.contains(';');
+            continue;
+        }
+        if is_root && DECLARATIONS.iter().any(|start| trimmed.starts_with(start)) {
+            in_declaration = !line.contains(';');
             continue;
         }
         code.push_str(line);
         code.push('\n');
     }
-    if is_root {
-        // A multi-line `pub use x::{…};` continues on lines that do not start with `pub use`.
-        drop_multiline_re_exports(&code)
-    } else {
-        code
-    }
-}
-
-fn drop_multiline_re_exports(code: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in code.lines() {
-        if skipping {
-            skipping = !line.contains(';');
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
+    code
 }
 
 /// Names the root re-exports, and the room each comes from: `pub use client::{A, B};`.
