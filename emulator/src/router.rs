@@ -220,15 +220,15 @@ impl MatchedRequest<'_> {
                 !service_checks_itself(&self.parts.headers, self.body)
             }
         };
-        let refusal = if !gateway {
-            None
-        } else if let Some(refused) = self.authentication_refusal(name) {
-            Some(refused)
-        } else if self.row.service == Service::Mrs {
-            self.project_refusal()
+        let refused_by_gateway = if gateway {
+            self.authentication_refusal(name)
         } else {
             None
         };
+        let refusal = refused_by_gateway.or_else(|| match self.row.service {
+            Service::Mrs => self.project_refusal(),
+            _ => None,
+        });
         if let Some(refused) = refusal {
             return refused;
         }

@@ -18,13 +18,19 @@ use crate::stats::StatsRecorder;
 
 /// State shared by the accept loop, every connection and the handle.
 pub(crate) struct Shared {
+    /// What the emulator was started with; never changes while it runs.
     pub(crate) config: EmulatorConfig,
     jobs: Mutex<JobStore>,
     faults: Mutex<FaultState>,
+    /// The counters behind [`crate::Stats`].
     pub(crate) stats: StatsRecorder,
+    /// Temporary keys handed out, for the gateway to accept or refuse later.
     pub(crate) issued: IssuedCredentials,
+    /// ID tokens, federated tokens and agencies the keyless routes have seen.
     pub(crate) keyless: KeylessState,
+    /// The gateway's throttling; `None`: unlimited.
     pub(crate) rate_limiter: Option<RateLimiter>,
+    /// Cancelled when the emulator stops: accept loops, connections and hung requests end.
     pub(crate) shutdown: CancellationToken,
 }
 
@@ -48,10 +54,12 @@ impl Shared {
 
     // A panic in another request cannot leave these in a state worse than "one request lost",
     // so a poisoned lock is used as is rather than taking the whole emulator down.
+    /// The job store, locked.
     pub(crate) fn lock_jobs(&self) -> MutexGuard<'_, JobStore> {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The fault plan being used up, locked.
     pub(crate) fn lock_faults(&self) -> MutexGuard<'_, FaultState> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
