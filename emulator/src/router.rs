@@ -75,6 +75,7 @@ pub(crate) async fn serve(
                         request_id: &request_id,
                     };
                     match row.name {
+                        // Admin rows have no name: no gateway stands in front of them.
                         None => request.handle(true),
                         Some(name) => request.through_gateway(name, &drop_connection).await,
                     }
