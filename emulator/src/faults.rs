@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
-use super::routes::Route;
+use crate::route_names::Route;
 
 /// What the emulator does with one API request instead of, or before, answering it normally.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub enum FaultStep {
     },
 }
 
-/// A script of faults for the five MRS/IAM API routes; admin routes are never faulted.
+/// A script of faults per API route name (the seven of [`Route`]); admin routes are never faulted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultPlan {
     /// Steps per route, used one per request in order; once a queue is empty the route behaves normally.

@@ -1,120 +1,55 @@
-//! The two places temporary credentials come from, as the emulator plays them: IAM's
-//! `POST /v3.0/OS-CREDENTIAL/securitytokens` (assume an agency) and the ECS metadata service's
-//! `GET /openstack/latest/securitykey`.
+//! IAM as the emulator plays it, and the ECS metadata service: the project lookup
+//! (`GET /v3/projects`), `POST /v3.0/OS-CREDENTIAL/securitytokens` (assume an agency, or hand a
+//! federated token to `keyless.rs`), and `GET /openstack/latest/securitykey`.
 //!
-//! Keys issued here are remembered with their security token and expiry; [`super::auth`]
-//! accepts them only together with that token (signed) and refuses them once expired, as the
-//! API gateway does.
+//! Keys issued here are remembered (`issued.rs`) with their security token and expiry; the
+//! gateway (`auth.rs`) accepts them only together with that token (signed) and refuses them once
+//! expired, as the API gateway does.
 
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
-use http_body_util::Full;
+use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::format_description::FormatItem;
-use time::macros::format_description;
 
-use super::{Agency, Shared};
+use crate::call::Call;
+use crate::config::Agency;
+use crate::issued::credential_body;
+use crate::keyless;
+use crate::responses::{Answer, iam_error, json_response};
+use crate::shared::Shared;
 
 /// Lifetime of metadata keys unless the emulator is told otherwise.
-pub(crate) const DEFAULT_METADATA_LIFETIME: Duration = Duration::from_secs(3600);
+const DEFAULT_METADATA_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// `expires_at` as IAM writes it: `2026-12-01T20:00:00.000000Z`.
-const EXPIRES_AT: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-
-/// One set of temporary keys the emulator handed out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuedCredential {
-    /// Access key ID (`TMP…`).
-    pub access_key: String,
-    /// Secret access key.
-    pub secret_key: String,
-    /// Security token, required with the keys in `X-Security-Token`.
-    pub security_token: String,
-    /// When the keys stop being accepted.
-    pub expires_at: OffsetDateTime,
+/// `GET /v3/projects?name={region}`: the one project of the configured region, or none.
+pub(crate) fn projects(call: &Call<'_>) -> Answer {
+    let config = &call.shared.config;
+    let wanted = call.query_param("name");
+    let projects: Vec<Value> = if wanted.as_deref().is_none_or(|name| name == config.region) {
+        vec![json!({
+            "id": config.project_id,
+            "name": config.region,
+            "domain_id": "emulator-domain-id",
+            "parent_id": "emulator-domain-id",
+            "description": "",
+            "enabled": true,
+            "is_domain": false,
+        })]
+    } else {
+        Vec::new()
+    };
+    json_response(StatusCode::OK, &json!({"projects": projects}))
 }
 
-/// Every temporary key issued so far (expired ones too, so they can be refused as expired).
-#[derive(Debug, Default)]
-pub(crate) struct IssuedCredentials {
-    issued: Mutex<Vec<IssuedCredential>>,
-}
-
-impl IssuedCredentials {
-    pub(crate) fn issue(&self, lifetime: Duration, now: OffsetDateTime) -> IssuedCredential {
-        let random = |n: usize| {
-            let mut text = format!(
-                "{:032X}{:032X}",
-                rand::random::<u128>(),
-                rand::random::<u128>()
-            );
-            text.truncate(n);
-            text
-        };
-        let credential = IssuedCredential {
-            access_key: format!("TMP{}", random(17)),
-            secret_key: random(40).to_lowercase(),
-            // Real security tokens are long base64 blobs; length matters for header limits.
-            security_token: format!("gQpjbi1ub3J0aC00{}", random(64).repeat(8)),
-            expires_at: now + lifetime,
-        };
-        self.lock().push(credential.clone());
-        credential
+/// `POST /v3.0/OS-CREDENTIAL/securitytokens`: the `token` method (IAM checks the federated token
+/// itself, see [`keyless::is_token_method`]) or `assume_role` (already past the gateway).
+pub(crate) fn security_tokens(call: &Call<'_>) -> Answer {
+    if keyless::is_token_method(call.headers(), call.body) {
+        keyless::token_method(call)
+    } else {
+        assume_agency(call.shared, call.body)
     }
-
-    /// The issued keys with `access_key`, if any.
-    pub(crate) fn find(&self, access_key: &str) -> Option<IssuedCredential> {
-        self.lock()
-            .iter()
-            .find(|c| c.access_key == access_key)
-            .cloned()
-    }
-
-    /// Every set issued so far, oldest first.
-    pub(crate) fn all(&self) -> Vec<IssuedCredential> {
-        self.lock().clone()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<IssuedCredential>> {
-        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json;charset=UTF-8"),
-    );
-    response
-}
-
-/// An error in IAM's v3 shape: `{"error": {"code", "title", "message"}}`.
-pub(crate) fn iam_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    json_response(
-        status,
-        &json!({"error": {
-            "code": status.as_u16(),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "message": message,
-        }}),
-    )
-}
-
-pub(crate) fn credential_body(credential: &IssuedCredential) -> Value {
-    json!({"credential": {
-        "access": credential.access_key,
-        "secret": credential.secret_key,
-        "securitytoken": credential.security_token,
-        "expires_at": credential.expires_at.format(EXPIRES_AT).unwrap_or_default(),
-    }})
 }
 
 #[derive(Deserialize)]
@@ -144,8 +79,8 @@ struct AssumeRole {
     duration_seconds: Option<u64>,
 }
 
-/// `POST /v3.0/OS-CREDENTIAL/securitytokens`, already authenticated by the gateway.
-pub(crate) fn assume_agency(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
+/// `assume_role`, already authenticated by the gateway.
+fn assume_agency(shared: &Shared, body: &[u8]) -> Answer {
     let parsed: AssumeBody = match serde_json::from_slice(body) {
         Ok(parsed) => parsed,
         Err(err) => {
@@ -204,45 +139,19 @@ pub(crate) fn assume_agency(shared: &Shared, body: &[u8]) -> Response<Full<Bytes
         .config
         .temp_credential_lifetime
         .unwrap_or(Duration::from_secs(duration));
-    let credential = shared.issued.issue(lifetime, now(shared));
+    let credential = shared.issued.issue(lifetime, shared.now());
     shared.stats.temporary_credentials_issued();
     json_response(StatusCode::CREATED, &credential_body(&credential))
 }
 
 /// `GET /openstack/latest/securitykey`: keys of the agency bound to the "instance".
-pub(crate) fn metadata_security_key(shared: &Shared) -> Response<Full<Bytes>> {
+pub(crate) fn metadata_security_key(call: &Call<'_>) -> Answer {
+    let shared = call.shared;
     let lifetime = shared
         .config
         .temp_credential_lifetime
         .unwrap_or(DEFAULT_METADATA_LIFETIME);
-    let credential = shared.issued.issue(lifetime, now(shared));
+    let credential = shared.issued.issue(lifetime, shared.now());
     shared.stats.temporary_credentials_issued();
     json_response(StatusCode::OK, &credential_body(&credential))
-}
-
-pub(crate) fn now(shared: &Shared) -> OffsetDateTime {
-    OffsetDateTime::now_utc() + time::Duration::seconds(shared.config.clock_offset_s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn issued_keys_are_found_by_access_key_and_expire_after_their_lifetime() {
-        let issued = IssuedCredentials::default();
-        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        let credential = issued.issue(Duration::from_secs(300), now);
-        assert_eq!(
-            issued.find(&credential.access_key),
-            Some(credential.clone())
-        );
-        assert_eq!(credential.expires_at - now, time::Duration::seconds(300));
-        assert_eq!(issued.find("OTHER"), None);
-        let body = credential_body(&credential);
-        assert_eq!(
-            body["credential"]["expires_at"],
-            "2027-01-15T08:05:00.000000Z"
-        );
-    }
 }

@@ -11,92 +11,20 @@
 //! Error codes are the emulator's own, in IAM's `{"error": {"code", "title", "message"}}` shape.
 //! No answer ever quotes an ID token.
 
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, Response, StatusCode};
-use http_body_util::Full;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
-use time::OffsetDateTime;
 
-use super::iam::{credential_body, iam_error, json_response, now};
-use super::{Agency, Shared};
+use crate::call::Call;
+use crate::config::Agency;
+use crate::issued::credential_body;
+use crate::responses::{Answer, iam_error, json_response};
+use crate::shared::Shared;
 
 /// Lifetime of a federated token.
 const FEDERATED_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
-
-/// An identity provider configured in IAM whose ID tokens the emulator trusts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcProvider {
-    /// The provider's ID (`X-Idp-Id`).
-    pub idp_id: String,
-    /// ID tokens accepted (a real IAM checks the JWT's signature; the emulator a list).
-    pub id_tokens: Vec<String>,
-}
-
-/// What the keyless routes have seen and issued.
-#[derive(Debug, Default)]
-pub(crate) struct KeylessState {
-    inner: Mutex<Inner>,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    federated_tokens: Vec<(String, OffsetDateTime)>,
-    id_tokens_accepted: Vec<String>,
-    agencies_assumed: Vec<String>,
-    sm3_signed: u64,
-}
-
-impl KeylessState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// ID tokens accepted by the exchange, oldest first.
-    pub(crate) fn id_tokens_accepted(&self) -> Vec<String> {
-        self.lock().id_tokens_accepted.clone()
-    }
-
-    /// Federated tokens handed out in `X-Subject-Token`, oldest first.
-    pub(crate) fn federated_tokens(&self) -> Vec<String> {
-        self.lock()
-            .federated_tokens
-            .iter()
-            .map(|(t, _)| t.clone())
-            .collect()
-    }
-
-    /// Agency URNs assumed through STS v5, oldest first.
-    pub(crate) fn agencies_assumed(&self) -> Vec<String> {
-        self.lock().agencies_assumed.clone()
-    }
-
-    /// Requests accepted with an `SDK-HMAC-SM3` signature.
-    pub(crate) fn sm3_signed(&self) -> u64 {
-        self.lock().sm3_signed
-    }
-
-    /// Counts an authenticated request if its `Authorization` names SDK-HMAC-SM3.
-    pub(crate) fn note_signature(&self, headers: &HeaderMap) {
-        let sm3 = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().starts_with("SDK-HMAC-SM3 "));
-        if sm3 {
-            self.lock().sm3_signed += 1;
-        }
-    }
-
-    fn federated_token_valid(&self, token: &str, at: OffsetDateTime) -> bool {
-        self.lock()
-            .federated_tokens
-            .iter()
-            .any(|(t, expires)| t == token && at < *expires)
-    }
-}
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
@@ -120,7 +48,8 @@ struct IdTokenId {
 }
 
 /// `POST /v3.0/OS-AUTH/id-token/tokens`: unsigned; `X-Idp-Id` and an ID token the provider trusts.
-pub(crate) fn id_token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response<Full<Bytes>> {
+pub(crate) fn id_token(call: &Call<'_>) -> Answer {
+    let (shared, headers, body) = (call.shared, call.headers(), call.body);
     let Some(provider) = &shared.config.oidc else {
         return iam_error(
             StatusCode::NOT_FOUND,
@@ -160,16 +89,14 @@ pub(crate) fn id_token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Res
         rand::random::<u128>(),
         rand::random::<u128>()
     );
-    {
-        let mut inner = shared.keyless.lock();
-        inner.id_tokens_accepted.push(token);
-        inner
-            .federated_tokens
-            .push((subject.clone(), now(shared) + FEDERATED_TOKEN_LIFETIME));
-    }
+    shared.keyless.id_token_exchanged(
+        token,
+        subject.clone(),
+        shared.now() + FEDERATED_TOKEN_LIFETIME,
+    );
     let mut response = json_response(
         StatusCode::CREATED,
-        &json!({"token": {"methods": ["mapped"], "issued_at": now(shared).unix_timestamp()}}),
+        &json!({"token": {"methods": ["mapped"], "issued_at": shared.now().unix_timestamp()}}),
     );
     if let Ok(value) = http::HeaderValue::from_str(&subject) {
         response.headers_mut().insert("x-subject-token", value);
@@ -189,11 +116,8 @@ pub(crate) fn is_token_method(headers: &HeaderMap, body: &[u8]) -> bool {
 
 /// `POST /v3.0/OS-CREDENTIAL/securitytokens` with `methods: ["token"]`: the body's token (or
 /// `X-Auth-Token`) must be a federated token this emulator issued and that has not expired.
-pub(crate) fn token_method(
-    shared: &Shared,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response<Full<Bytes>> {
+pub(crate) fn token_method(call: &Call<'_>) -> Answer {
+    let (shared, headers, body) = (call.shared, call.headers(), call.body);
     let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     if parsed.pointer("/auth/identity/methods") != Some(&json!(["token"])) {
         return iam_error(
@@ -206,7 +130,7 @@ pub(crate) fn token_method(
         .and_then(|v| v.as_str())
         .map(str::to_owned)
         .or_else(|| header(headers, "x-auth-token").map(str::to_owned));
-    let at = now(shared);
+    let at = shared.now();
     match token {
         Some(token) if shared.keyless.federated_token_valid(&token, at) => {}
         _ => {
@@ -242,8 +166,15 @@ fn agencies(shared: &Shared) -> impl Iterator<Item = &Agency> {
         .chain(shared.config.more_agencies.iter())
 }
 
-/// `POST /v5/agencies/assume`, already authenticated by the gateway with AK/SK.
-pub(crate) fn sts_assume(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
+/// `POST /v5/agencies/assume`, already authenticated by the gateway; STS takes only AK/SK.
+pub(crate) fn sts_assume(call: &Call<'_>) -> Answer {
+    let (shared, body) = (call.shared, call.body);
+    if call.headers().contains_key("x-auth-token") {
+        return iam_error(
+            StatusCode::FORBIDDEN,
+            "STS v5 takes requests signed with an access key, not a token",
+        );
+    }
     let parsed: AssumeBody = match serde_json::from_slice(body) {
         Ok(parsed) => parsed,
         Err(err) => {
@@ -281,13 +212,9 @@ pub(crate) fn sts_assume(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> 
         .config
         .temp_credential_lifetime
         .unwrap_or(Duration::from_secs(duration));
-    let credential = shared.issued.issue(lifetime, now(shared));
+    let credential = shared.issued.issue(lifetime, shared.now());
     shared.stats.temporary_credentials_issued();
-    shared
-        .keyless
-        .lock()
-        .agencies_assumed
-        .push(parsed.agency_urn);
+    shared.keyless.agency_assumed(parsed.agency_urn);
     let expiration = credential
         .expires_at
         .format(&time::format_description::well_known::Rfc3339)

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
-use super::routes::Route;
+use crate::route_names::Route;
 
 /// Requests received per route (including faulted and rejected ones).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

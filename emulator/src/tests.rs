@@ -892,6 +892,71 @@ async fn admin_routes_create_jobs_set_faults_and_report_stats() {
     assert_eq!(stats["statuses"]["502"], 1);
 }
 
+/// Issue 18: a job created over the admin route while a client runs, without a state, is
+/// ACCEPTED first and turns RUNNING on the job clock; the MRS list route sees both.
+#[tokio::test]
+async fn admin_job_without_a_state_is_accepted_then_turns_running_on_the_clock() {
+    let emu = start(EmulatorConfig {
+        job_clock: JobClock {
+            accepted_after: Duration::ZERO,
+            running_after: Duration::from_secs(1),
+            finished_after: Duration::from_secs(3600),
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let created: Value = client()
+        .post(format!("{}/__emulator/jobs", emu.url()))
+        .body(format!(
+            r#"{{"cluster_id":"{CLUSTER}","job_name":"mid-apply"}}"#
+        ))
+        .send()
+        .await
+        .expect("answered")
+        .json_value()
+        .await;
+    assert_eq!(created["state"], "ACCEPTED");
+    let job = created["job_id"].as_str().expect("job id").to_owned();
+    let path = format!("/v2/{}/clusters/{CLUSTER}/job-executions", emu.project_id());
+    let listed = |query: &'static str| {
+        let (emu, path) = (&emu, path.clone());
+        async move {
+            let sent = send(
+                emu,
+                TestRequest {
+                    query: Some(query),
+                    ..TestRequest::new(Method::GET, path)
+                },
+            )
+            .await;
+            assert_eq!(sent.status, StatusCode::ACCEPTED);
+            sent.json()["total_record"].as_u64().expect("count")
+        }
+    };
+    // Bounded: the clock turns it RUNNING after 1 s; 2,000 × 10 ms is a generous ceiling.
+    let mut seen_accepted = false;
+    for _ in 0..2_000 {
+        match emu.job(CLUSTER, &job).expect("job exists").state {
+            JobState::Accepted => {
+                seen_accepted |= listed("job_state=ACCEPTED").await == 1;
+            }
+            JobState::Running => break,
+            other => panic!("a job on the clock went from ACCEPTED to {other}"),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        seen_accepted,
+        "the list route never showed the job ACCEPTED"
+    );
+    assert_eq!(
+        emu.job(CLUSTER, &job).expect("job exists").state,
+        JobState::Running
+    );
+    assert_eq!(listed("job_state=RUNNING").await, 1);
+    assert_eq!(listed("job_state=ACCEPTED").await, 0);
+}
+
 #[tokio::test]
 async fn scripted_faults_only_touch_their_route() {
     let emu = start(EmulatorConfig::default()).await;
