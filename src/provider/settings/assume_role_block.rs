@@ -8,7 +8,8 @@ use crate::provider::validators::validate_agency_field;
 use crate::tfvalue::{AttributePath, Value};
 
 use super::lookup::{Lookup, Place};
-use super::row::{Check, Group, Origin, Sourced, Stage, Text, Whole, settings_table};
+use super::row::{Check, Group, Origin, Sourced, Stage, Text, Whole};
+use super::table::settings_table;
 
 /// The block's name in HCL.
 pub(super) const BLOCK: &str = "assume_role";

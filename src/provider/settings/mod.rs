@@ -2,7 +2,7 @@
 //! variable, type, sensitivity, check, docs) drive the schema, the environment fallback and the
 //! typed values; the credential sources are an ordered list, one file each.
 //!
-//! The files use each other one way: `row` ← `lookup` ← the tables (`provider_block`,
+//! The files use each other one way: `row` ← `lookup` ← `table` ← the tables (`provider_block`,
 //! `assume_role_block`, `oidc_block`) ← `profile` ← `sources` ← `temporary`, `client_config`
 //! ← this file, which reads a configuration into [`Settings`].
 
@@ -14,6 +14,7 @@ mod profile;
 mod provider_block;
 mod row;
 mod sources;
+mod table;
 mod temporary;
 
 use crate::framework::duration::parse_duration;

@@ -9,7 +9,8 @@ use crate::tfvalue::{AttributePath, Value};
 
 use super::assume_role_block::{AGENCY_NAME_ENV, DURATION};
 use super::lookup::{Lookup, Place};
-use super::row::{Check, Group, Stage, Text, Whole, settings_table};
+use super::row::{Check, Group, Stage, Text, Whole};
+use super::table::settings_table;
 
 /// The block's name in HCL.
 pub(super) const BLOCK: &str = "assume_role_with_oidc";

@@ -8,7 +8,8 @@ use crate::provider::validators::{
     validate_region, validate_signing_algorithm,
 };
 
-use super::row::{Check, Flag, Text, Whole, settings_table};
+use super::row::{Check, Flag, Text, Whole};
+use super::table::settings_table;
 
 settings_table! {
     /// The provider block's values, each from the block or its environment variable.
