@@ -8,7 +8,7 @@ use crate::provider::validators::validate_agency_field;
 use crate::tfvalue::{AttributePath, Value};
 
 use super::lookup::{Lookup, Place};
-use super::row::{Check, Group, Origin, Sourced, Stage, Text, Whole};
+use super::row::{Check, Group, Origin, Sourced, Stage, Text, Whole, schema_of};
 use super::table::settings_table;
 
 /// The block's name in HCL.
@@ -74,12 +74,10 @@ settings_table! {
 
 /// The schema of one `assume_role` block.
 pub(super) fn schema() -> Schema {
-    AssumeRoleBlock::ROWS.iter().fold(
-        Schema::new(
-            "Assume an IAM agency with the credentials configured otherwise; repeat the block to chain agencies.",
-            "Assume an IAM agency with the credentials configured otherwise; requests are then signed with the agency's temporary keys, renewed before they expire. An agency named by `domain_name` is assumed through IAM (`POST /v3.0/OS-CREDENTIAL/securitytokens`), one named by `domain_id` through STS v5 (`POST /v5/agencies/assume`). Repeat the block to chain agencies: each is assumed, in order, with the keys of the one before.",
-        ),
-        |schema, row| schema.attribute(row.attribute()),
+    schema_of(
+        AssumeRoleBlock::ROWS,
+        "Assume an IAM agency with the credentials configured otherwise; repeat the block to chain agencies.",
+        "Assume an IAM agency with the credentials configured otherwise; requests are then signed with the agency's temporary keys, renewed before they expire. An agency named by `domain_name` is assumed through IAM (`POST /v3.0/OS-CREDENTIAL/securitytokens`), one named by `domain_id` through STS v5 (`POST /v5/agencies/assume`). Repeat the block to chain agencies: each is assumed, in order, with the keys of the one before.",
     )
 }
 
@@ -152,10 +150,7 @@ fn link(block: AssumeRoleBlock, place: Place, diags: &mut Diagnostics) -> Option
         (None, Some(name)) => AgencyDomain::Name(name.value),
         (None, None) => return None,
     };
-    let duration_s = match block.duration {
-        Some(duration) => u32::try_from(duration.value).ok()?,
-        None => crate::mrs::credentials::DEFAULT_ASSUME_ROLE_DURATION_S,
-    };
+    let duration_s = duration_s(block.duration)?;
     let at = match place {
         Place::Block { at, .. } => at,
         _ => AttributePath::attr(BLOCK),
@@ -168,4 +163,12 @@ fn link(block: AssumeRoleBlock, place: Place, diags: &mut Diagnostics) -> Option
         },
         at,
     })
+}
+
+/// An agency's key lifetime in seconds: the checked `duration`, else IAM's default.
+pub(super) fn duration_s(duration: Option<Sourced<i64>>) -> Option<u32> {
+    match duration {
+        Some(duration) => u32::try_from(duration.value).ok(),
+        None => Some(crate::mrs::credentials::DEFAULT_ASSUME_ROLE_DURATION_S),
+    }
 }

@@ -34,16 +34,12 @@ use temporary::TemporarySource;
 
 /// The schema of the `provider "mrs"` block.
 pub fn schema() -> Schema {
-    ProviderBlock::ROWS
-        .iter()
-        .fold(
-            Schema::new(
-                "Kills jobs on Huawei Cloud MapReduce Service (MRS) clusters.",
-                "The **mrs** provider kills jobs on Huawei Cloud MapReduce Service (MRS) clusters during `terraform apply`.",
-            ),
-            |schema, row| schema.attribute(row.attribute()),
-        )
-        .block(
+    row::schema_of(
+        ProviderBlock::ROWS,
+        "Kills jobs on Huawei Cloud MapReduce Service (MRS) clusters.",
+        "The **mrs** provider kills jobs on Huawei Cloud MapReduce Service (MRS) clusters during `terraform apply`.",
+    )
+    .block(
             assume_role_block::BLOCK,
             Nesting::List,
             assume_role_block::schema(),

@@ -7,9 +7,9 @@ use crate::mrs::credentials::{AgencyDomain, AssumeRole, IdToken, OidcRole};
 use crate::provider::validators::{validate_agency_field, validate_credential, validate_path};
 use crate::tfvalue::{AttributePath, Value};
 
-use super::assume_role_block::{AGENCY_NAME_ENV, DURATION};
+use super::assume_role_block::{AGENCY_NAME_ENV, DURATION, duration_s};
 use super::lookup::{Lookup, Place};
-use super::row::{Check, Group, Stage, Text, Whole};
+use super::row::{Check, Group, Stage, Text, Whole, schema_of};
 use super::table::settings_table;
 
 /// The block's name in HCL.
@@ -87,12 +87,10 @@ settings_table! {
 
 /// The schema of the `assume_role_with_oidc` block.
 pub(super) fn schema() -> Schema {
-    OidcBlock::ROWS.iter().fold(
-        Schema::new(
-            "Sign in with a CI job's OIDC ID token: the federated user of an IAM identity provider assumes an agency.",
-            "Sign in without long-lived keys: a CI job's OIDC ID token is exchanged at IAM (`POST /v3.0/OS-AUTH/id-token/tokens` with `X-Idp-Id`) for a federated token, that token buys temporary keys (`POST /v3.0/OS-CREDENTIAL/securitytokens`, method `token`), and those keys assume the agency through STS v5 (`POST /v5/agencies/assume`). The agency's keys sign every request; they are renewed before they expire, and a renewal reads `id_token_file` again. Every attribute falls back to its `HW_ASSUME_ROLE_*` environment variable; without the block, setting `HW_ASSUME_ROLE_IDP_ID` turns it on.",
-        ),
-        |schema, row| schema.attribute(row.attribute()),
+    schema_of(
+        OidcBlock::ROWS,
+        "Sign in with a CI job's OIDC ID token: the federated user of an IAM identity provider assumes an agency.",
+        "Sign in without long-lived keys: a CI job's OIDC ID token is exchanged at IAM (`POST /v3.0/OS-AUTH/id-token/tokens` with `X-Idp-Id`) for a federated token, that token buys temporary keys (`POST /v3.0/OS-CREDENTIAL/securitytokens`, method `token`), and those keys assume the agency through STS v5 (`POST /v5/agencies/assume`). The agency's keys sign every request; they are renewed before they expire, and a renewal reads `id_token_file` again. Every attribute falls back to its `HW_ASSUME_ROLE_*` environment variable; without the block, setting `HW_ASSUME_ROLE_IDP_ID` turns it on.",
     )
 }
 
@@ -124,10 +122,7 @@ pub(super) fn role(
         (None, Some(file)) => IdToken::File(std::path::PathBuf::from(file.value)),
         (None, None) => return None,
     };
-    let duration_s = match block.duration {
-        Some(duration) => u32::try_from(duration.value).ok()?,
-        None => crate::mrs::credentials::DEFAULT_ASSUME_ROLE_DURATION_S,
-    };
+    let duration_s = duration_s(block.duration)?;
     Some(OidcRole {
         idp_id: block.idp_id?.value,
         id_token,

@@ -6,7 +6,7 @@
 //! attribute, the environment fallback, the checks (with errors that name the variable a value
 //! came from) and the typed field the rest of the provider reads. A new setting is one row.
 
-use crate::framework::{Attribute, Diagnostics};
+use crate::framework::{Attribute, Diagnostics, Schema};
 use crate::tfvalue::{AttributePath, Value};
 
 /// The Terraform type of a setting.
@@ -166,6 +166,14 @@ impl Setting {
             }
         }
     }
+}
+
+/// A schema whose attributes are the rows of a table, in order.
+pub(super) fn schema_of(rows: &[Setting], plain: &str, markdown: &str) -> Schema {
+    rows.iter()
+        .fold(Schema::new(plain, markdown), |schema, row| {
+            schema.attribute(row.attribute())
+        })
 }
 
 /// The words for a number that is not a whole number in range.
