@@ -264,4 +264,25 @@ mod tests {
         assert!(validate_endpoint("https://x?y=1").is_err());
         assert!(validate_endpoint("not a url").is_err());
     }
+
+    #[test]
+    fn provider_block_checks_refuse_what_cannot_be_used() {
+        assert!(validate_signing_algorithm("HmacSHA256").is_ok());
+        assert!(validate_signing_algorithm("HmacSM3").is_ok());
+        assert!(
+            validate_signing_algorithm("SM2SM3")
+                .unwrap_err()
+                .contains("not supported yet")
+        );
+        let long = "x".repeat(10_000);
+        let err = validate_signing_algorithm(&long).unwrap_err();
+        assert!(err.len() < 300, "the message quotes a bounded part: {err}");
+        assert!(validate_path("/run/token").is_ok());
+        assert!(validate_path("/run/token\n").is_err());
+        let err = validate_ca_cert_file("/nonexistent/ca.pem").unwrap_err();
+        assert!(
+            err.contains("/nonexistent/ca.pem") && err.contains("ca_cert_file"),
+            "{err}"
+        );
+    }
 }
