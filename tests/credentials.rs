@@ -189,21 +189,31 @@ fn aksk_env(ws: &mut Workspace, emulator: &RunningEmulator) {
     endpoints(ws, emulator);
 }
 
+/// An emulator with the agency `mrs_ops`, one running job on it, and a workspace with AK/SK in
+/// the environment whose `mrs_job_kill` kills that job; the provider block holds the lines of
+/// `provider_body` (`None`: an empty block).
+fn agency_workspace(
+    tf: &TerraformBin,
+    provider_body: Option<&str>,
+) -> (RunningEmulator, String, Workspace) {
+    let emulator = agency_emulator();
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let provider = provider_body.map_or_else(|| HEADER.to_owned(), provider_block);
+    let mut ws = Workspace::new(tf, &format!("{provider}{}", kill_config("k", &job, "")));
+    aksk_env(&mut ws, &emulator);
+    (emulator, job, ws)
+}
+
 #[test]
 fn assume_role_from_aksk_kills_with_the_agencys_temporary_keys() {
     for tf in terraforms() {
         // The block, by account name.
-        let emulator = agency_emulator();
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let hcl = format!(
-            "{}{}",
-            provider_block(
-                "  assume_role {\n    agency_name = \"mrs_ops\"\n    domain_name = \"owner-account\"\n    duration = 900\n  }\n"
+        let (emulator, job, ws) = agency_workspace(
+            tf,
+            Some(
+                "  assume_role {\n    agency_name = \"mrs_ops\"\n    domain_name = \"owner-account\"\n    duration = 900\n  }\n",
             ),
-            kill_config("k", &job, "")
         );
-        let mut ws = Workspace::new(tf, &hcl);
-        aksk_env(&mut ws, &emulator);
         let run = ws.apply(&[]);
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
         let stats = emulator.stats();
@@ -218,10 +228,7 @@ fn assume_role_from_aksk_kills_with_the_agencys_temporary_keys() {
         assert_eq!(stats.rejected_signatures, 0);
 
         // The environment, by account ID, as a CI job feeding the huaweicloud provider sets it.
-        let emulator = agency_emulator();
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
-        aksk_env(&mut ws, &emulator);
+        let (emulator, _, mut ws) = agency_workspace(tf, None);
         ws.env("HW_ASSUME_ROLE_AGENCY_NAME", "mrs_ops")
             .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID);
         let run = ws.apply(&[]);
@@ -240,17 +247,12 @@ fn an_agency_iam_refuses_fails_plan_on_the_assume_role_block() {
     let Some(tf) = terraforms().first() else {
         return;
     };
-    let emulator = agency_emulator();
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    let hcl = format!(
-        "{}{}",
-        provider_block(
-            "  assume_role {\n    agency_name = \"not_trusted\"\n    domain_name = \"owner-account\"\n  }\n"
+    let (emulator, _, ws) = agency_workspace(
+        tf,
+        Some(
+            "  assume_role {\n    agency_name = \"not_trusted\"\n    domain_name = \"owner-account\"\n  }\n",
         ),
-        kill_config("k", &job, "")
     );
-    let mut ws = Workspace::new(tf, &hcl);
-    aksk_env(&mut ws, &emulator);
     let run = ws.run(&["plan", "-input=false", "-no-color"]);
     assert!(!run.success);
     let text = run.all();

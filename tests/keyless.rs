@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::scenario::{CLUSTER, HEADER, kill_config, provider_block};
-use common::terraform::{Workspace, terraforms};
+use common::terraform::{TerraformBin, Workspace, terraforms};
 use mrs_emulator::{Agency, DEFAULT_AGENCY_DOMAIN_ID, EmulatorConfig, JobState, OidcProvider};
 use terraform_provider_mrs::mrs::credentials::{AgencyDomain, AssumeRole, IdToken, OidcRole};
 use terraform_provider_mrs::mrs::{Credentials, TemporaryCredentials};
@@ -48,6 +48,38 @@ fn base_env(ws: &mut Workspace, emulator: &RunningEmulator) {
         .env("HW_STS_ENDPOINT", &emulator.url());
 }
 
+/// One running job on `emulator`, and a workspace whose `mrs_job_kill` kills it. The provider
+/// block holds the lines of `provider_body` (with `None`, the block is empty and everything
+/// comes from the environment); the emulator's region, project and endpoints are in the
+/// environment.
+fn kill_workspace(
+    tf: &TerraformBin,
+    emulator: &RunningEmulator,
+    provider_body: Option<&str>,
+) -> (String, Workspace) {
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let provider = provider_body.map_or_else(|| HEADER.to_owned(), provider_block);
+    let mut ws = Workspace::new(tf, &format!("{provider}{}", kill_config("k", &job, "")));
+    base_env(&mut ws, emulator);
+    (job, ws)
+}
+
+/// The `HW_ASSUME_ROLE_*` variables of keyless sign-in through `idp` into `agency`, with the
+/// first ID token inline.
+fn oidc_env<'w>(ws: &'w mut Workspace, idp: &str, agency: &str) -> &'w mut Workspace {
+    ws.env("HW_ASSUME_ROLE_IDP_ID", idp)
+        .env("HW_ASSUME_ROLE_ID_TOKEN", ID_TOKEN)
+        .env("HW_ASSUME_ROLE_AGENCY_NAME", agency)
+        .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID)
+}
+
+/// The debug line that names the credential source used and those ignored.
+fn chosen_source(log: &str) -> &str {
+    log.lines()
+        .find(|l| l.contains("credential source chosen"))
+        .unwrap_or_else(|| panic!("no credential source line in: {log}"))
+}
+
 /// Every secret the flow handled: the ID tokens, the federated tokens, and every secret key and
 /// security token the emulator issued (federated, agency).
 fn secrets(emulator: &RunningEmulator) -> Vec<String> {
@@ -72,20 +104,14 @@ fn assert_nothing_leaked(ws: &Workspace, emulator: &RunningEmulator, log: &str) 
 fn the_oidc_block_kills_with_the_agencys_keys_and_leaks_no_secret() {
     for tf in terraforms() {
         let emulator = oidc_emulator(None);
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
         let dir = tempfile::tempdir().expect("temp dir");
         let token_file = dir.path().join("id-token");
         std::fs::write(&token_file, format!("{ID_TOKEN}\n")).expect("token file");
-        let hcl = format!(
-            "{}{}",
-            provider_block(&format!(
-                "  assume_role_with_oidc {{\n    idp_id = \"{IDP}\"\n    id_token_file = \"{}\"\n    agency_name = \"{AGENCY}\"\n    domain_id = \"{DEFAULT_AGENCY_DOMAIN_ID}\"\n    duration = 900\n  }}\n",
-                token_file.display()
-            )),
-            kill_config("k", &job, "")
+        let block = format!(
+            "  assume_role_with_oidc {{\n    idp_id = \"{IDP}\"\n    id_token_file = \"{}\"\n    agency_name = \"{AGENCY}\"\n    domain_id = \"{DEFAULT_AGENCY_DOMAIN_ID}\"\n    duration = 900\n  }}\n",
+            token_file.display()
         );
-        let mut ws = Workspace::new(tf, &hcl);
-        base_env(&mut ws, &emulator);
+        let (job, mut ws) = kill_workspace(tf, &emulator, Some(&block));
         ws.env("TF_LOG", "trace");
         let run = ws.apply(&[]);
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
@@ -102,26 +128,18 @@ fn the_oidc_block_kills_with_the_agencys_keys_and_leaks_no_secret() {
 fn the_oidc_environment_form_works_and_wins_over_keys_in_the_environment() {
     for tf in terraforms() {
         let emulator = oidc_emulator(None);
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
-        base_env(&mut ws, &emulator);
+        let (job, mut ws) = kill_workspace(tf, &emulator, None);
         // Keys the emulator does not know: were they used, the kill would be refused.
-        ws.env("HW_ACCESS_KEY", "NOTUSEDACCESSKEY")
+        oidc_env(&mut ws, IDP, AGENCY)
+            .env("HW_ACCESS_KEY", "NOTUSEDACCESSKEY")
             .env("HW_SECRET_KEY", "not-used")
-            .env("HW_ASSUME_ROLE_IDP_ID", IDP)
-            .env("HW_ASSUME_ROLE_ID_TOKEN", ID_TOKEN)
-            .env("HW_ASSUME_ROLE_AGENCY_NAME", AGENCY)
-            .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID)
             .env("TF_LOG", "debug");
         let run = ws.apply(&[]);
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
         assert_eq!(emulator.stats().kills_accepted_for(&job), 1);
         assert_eq!(emulator.stats().rejected_signatures, 0);
         let log = run.all();
-        let chosen = log
-            .lines()
-            .find(|l| l.contains("credential source chosen"))
-            .unwrap_or_else(|| panic!("no credential source line in: {log}"));
+        let chosen = chosen_source(&log);
         assert!(
             chosen.contains("used=\"assume_role_with_oidc")
                 || chosen.contains("used=assume_role_with_oidc"),
@@ -136,13 +154,8 @@ fn the_oidc_environment_form_works_and_wins_over_keys_in_the_environment() {
 fn a_wrong_identity_provider_fails_plan_naming_the_step_the_idp_and_the_status() {
     for tf in terraforms() {
         let emulator = oidc_emulator(None);
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
-        base_env(&mut ws, &emulator);
-        ws.env("HW_ASSUME_ROLE_IDP_ID", "gitlab-ci")
-            .env("HW_ASSUME_ROLE_ID_TOKEN", ID_TOKEN)
-            .env("HW_ASSUME_ROLE_AGENCY_NAME", AGENCY)
-            .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID);
+        let (job, mut ws) = kill_workspace(tf, &emulator, None);
+        oidc_env(&mut ws, "gitlab-ci", AGENCY);
         let run = ws.run(&["plan", "-input=false", "-no-color"]);
         assert!(!run.success, "terraform {}: {}", tf.version, run.all());
         let out = run.all();
@@ -167,17 +180,11 @@ fn a_chain_of_two_agencies_assumes_each_with_the_keys_of_the_one_before() {
             more_agencies: vec![second.clone()],
             ..EmulatorConfig::default()
         });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let hcl = format!(
-            "{}{}",
-            provider_block(&format!(
-                "  assume_role {{\n    agency_name = \"hop_one\"\n    domain_name = \"owner-account\"\n  }}\n  assume_role {{\n    agency_name = \"{}\"\n    domain_id = \"{}\"\n  }}\n",
-                second.name, second.domain_id
-            )),
-            kill_config("k", &job, "")
+        let blocks = format!(
+            "  assume_role {{\n    agency_name = \"hop_one\"\n    domain_name = \"owner-account\"\n  }}\n  assume_role {{\n    agency_name = \"{}\"\n    domain_id = \"{}\"\n  }}\n",
+            second.name, second.domain_id
         );
-        let mut ws = Workspace::new(tf, &hcl);
-        base_env(&mut ws, &emulator);
+        let (job, mut ws) = kill_workspace(tf, &emulator, Some(&blocks));
         ws.env("HW_ACCESS_KEY", ACCESS_KEY)
             .env("HW_SECRET_KEY", SECRET_KEY);
         let run = ws.apply(&[]);
@@ -205,14 +212,8 @@ fn a_chain_of_two_agencies_assumes_each_with_the_keys_of_the_one_before() {
 fn an_sm3_signed_kill_is_verified_by_the_emulator() {
     for tf in terraforms() {
         let emulator = RunningEmulator::start_default();
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let hcl = format!(
-            "{}{}",
-            provider_block("  signing_algorithm = \"HmacSM3\"\n"),
-            kill_config("k", &job, "")
-        );
-        let mut ws = Workspace::new(tf, &hcl);
-        base_env(&mut ws, &emulator);
+        let (job, mut ws) =
+            kill_workspace(tf, &emulator, Some("  signing_algorithm = \"HmacSM3\"\n"));
         ws.env("HW_ACCESS_KEY", ACCESS_KEY)
             .env("HW_SECRET_KEY", SECRET_KEY);
         let run = ws.apply(&[]);
@@ -223,13 +224,7 @@ fn an_sm3_signed_kill_is_verified_by_the_emulator() {
 
         // An ECDSA algorithm is refused at plan, naming it, before any request.
         let emulator = RunningEmulator::start_default();
-        let hcl = format!(
-            "{}{}",
-            provider_block("  signing_algorithm = \"SM2SM3\"\n"),
-            kill_config("k", &job, "")
-        );
-        let mut ws = Workspace::new(tf, &hcl);
-        base_env(&mut ws, &emulator);
+        let (_, ws) = kill_workspace(tf, &emulator, Some("  signing_algorithm = \"SM2SM3\"\n"));
         let run = ws.run(&["plan", "-input=false", "-no-color"]);
         assert!(!run.success);
         assert!(run.all().contains("not supported yet"), "{}", run.all());
@@ -245,9 +240,7 @@ fn a_token_in_the_environment_wins_over_keys_in_the_environment() {
             credentials: Vec::new(),
             ..EmulatorConfig::default()
         });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
-        base_env(&mut ws, &emulator);
+        let (job, mut ws) = kill_workspace(tf, &emulator, None);
         ws.env("HW_AUTH_TOKEN", "iam-token-for-the-test")
             .env("HW_ACCESS_KEY", ACCESS_KEY)
             .env("HW_SECRET_KEY", SECRET_KEY)
@@ -257,10 +250,7 @@ fn a_token_in_the_environment_wins_over_keys_in_the_environment() {
         assert!(!run.all().contains("Conflicting credentials"));
         assert_eq!(emulator.stats().kills_accepted_for(&job), 1);
         let log = run.all();
-        let chosen = log
-            .lines()
-            .find(|l| l.contains("credential source chosen"))
-            .unwrap_or_else(|| panic!("no credential source line in: {log}"));
+        let chosen = chosen_source(&log);
         assert!(chosen.contains("auth_token"), "{chosen}");
         assert!(
             chosen.contains("ignored") && chosen.contains("access_key/secret_key"),
@@ -431,13 +421,8 @@ fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_
 fn an_agency_sts_refuses_fails_plan_naming_the_step_the_agency_and_the_status() {
     for tf in terraforms() {
         let emulator = oidc_emulator(None);
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let mut ws = Workspace::new(tf, &format!("{HEADER}{}", kill_config("k", &job, "")));
-        base_env(&mut ws, &emulator);
-        ws.env("HW_ASSUME_ROLE_IDP_ID", IDP)
-            .env("HW_ASSUME_ROLE_ID_TOKEN", ID_TOKEN)
-            .env("HW_ASSUME_ROLE_AGENCY_NAME", "not_trusted")
-            .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID);
+        let (job, mut ws) = kill_workspace(tf, &emulator, None);
+        oidc_env(&mut ws, IDP, "not_trusted");
         let run = ws.run(&["plan", "-input=false", "-no-color"]);
         assert!(!run.success, "terraform {}: {}", tf.version, run.all());
         let out = run.all();
@@ -449,5 +434,6 @@ fn an_agency_sts_refuses_fails_plan_naming_the_step_the_agency_and_the_status() 
         for secret in secrets(&emulator) {
             assert!(!out.contains(&secret), "a secret is in the output");
         }
+        assert_eq!(emulator.stats().kills_accepted_for(&job), 0);
     }
 }

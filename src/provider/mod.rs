@@ -5,7 +5,6 @@
 mod actions;
 mod api_errors;
 mod clients;
-mod credential_settings;
 mod data_sources;
 mod kill;
 mod location;
@@ -64,7 +63,9 @@ impl framework::Provider for MrsProvider {
         request: ConfigureRequest,
         diags: &mut Diagnostics,
     ) -> Option<Clients> {
+        // The one place the provider block's environment variables are read.
         let settings = settings::resolve(&request.config, |name| std::env::var(name).ok(), diags)?;
+        let endpoint_from_block = settings.endpoint_from_block();
         let terraform_version =
             (!request.terraform_version.is_empty()).then_some(request.terraform_version);
         // Temporary keys (ECS metadata, assume_role) are fetched here, so problems show in plan.
@@ -72,11 +73,7 @@ impl framework::Provider for MrsProvider {
             .into_client_config(terraform_version, diags)
             .await?;
         match Clients::new(config) {
-            Ok(clients) => {
-                Some(clients.with_endpoint_from_block(
-                    request.config.string("endpoint").as_known().is_some(),
-                ))
-            }
+            Ok(clients) => Some(clients.with_endpoint_from_block(endpoint_from_block)),
             Err(e) => {
                 diags.add_error("Unable to set up the MRS client", e.to_string());
                 None

@@ -1,6 +1,8 @@
 //! Checks on the identifiers and settings users write, shared by every resource, data source and
 //! action, so each rejects the same values with the same words — before any request is made.
 
+use crate::mrs::config::SigningAlgorithm;
+
 /// MRS cluster, job and project IDs: 1–64 of `A–Z a–z 0–9 - _` (in practice UUIDs, with or
 /// without dashes). Anything else could change the request path, so it never leaves the provider.
 pub fn validate_id(text: &str) -> Result<(), String> {
@@ -130,6 +132,81 @@ pub fn validate_credential(text: &str) -> Result<(), String> {
     }
 }
 
+/// `ca_cert_file`: a PEM file with at least one certificate, found at plan rather than by the
+/// first request. `Err` is the whole detail of the error.
+pub fn validate_ca_cert_file(path: &str) -> Result<(), String> {
+    crate::mrs::check_ca_file(std::path::Path::new(path)).map_err(|e| {
+        format!(
+            "{e}. ca_cert_file must name a PEM file with one or more \"BEGIN CERTIFICATE\" \
+             blocks; they are trusted in addition to the system's CAs."
+        )
+    })
+}
+
+/// `signing_algorithm`: the two HMAC algorithms; the huaweicloud provider's ECDSA ones are
+/// refused with a word on why.
+pub fn validate_signing_algorithm(text: &str) -> Result<(), String> {
+    parse_signing_algorithm(text).map(|_| ())
+}
+
+/// The algorithm a `signing_algorithm` value names, or why it names none we sign with.
+pub fn parse_signing_algorithm(text: &str) -> Result<SigningAlgorithm, String> {
+    if let Some(algorithm) = SigningAlgorithm::from_setting(text) {
+        return Ok(algorithm);
+    }
+    match text {
+        "EcdsaP256SHA256" | "SM2SM3" => Err(format!(
+            "{text} is not supported yet by the mrs provider: it signs with an elliptic-curve key derived from the secret key, \
+             which this provider does not implement. Use HmacSHA256 (the default) or HmacSM3."
+        )),
+        _ => {
+            let shown: String = text.chars().take(64).collect();
+            let more = if shown.len() < text.len() { "…" } else { "" };
+            Err(format!(
+                "{:?} is not a signing algorithm. Use {} (exact case).",
+                format!("{shown}{more}"),
+                SigningAlgorithm::SETTING_NAMES.join(" or ")
+            ))
+        }
+    }
+}
+
+/// Longest agency name, account name or ID, or identity provider ID accepted (IAM's own limit
+/// for agency and identity provider names is 64).
+pub const AGENCY_FIELD_MAX_CHARS: usize = 64;
+
+/// `agency_name`, `domain_name`, `domain_id`, `idp_id`: 1 to 64 characters, no control
+/// characters, no surrounding white space.
+pub fn validate_agency_field(text: &str) -> Result<(), String> {
+    let chars = text.chars().count();
+    if text.trim().is_empty() {
+        return Err("The value is empty.".to_owned());
+    }
+    if chars > AGENCY_FIELD_MAX_CHARS {
+        return Err(format!(
+            "The value is {chars} characters long; IAM names and IDs are at most {AGENCY_FIELD_MAX_CHARS}."
+        ));
+    }
+    if let Some(at) = text.chars().position(char::is_control) {
+        return Err(format!(
+            "The value has a control character at position {}; check for a stray newline or tab.",
+            at + 1
+        ));
+    }
+    if text.trim() != text {
+        return Err("The value has white space at its start or end.".to_owned());
+    }
+    Ok(())
+}
+
+/// `id_token_file`: a path on one line (a stray newline is the usual copy-and-paste slip).
+pub fn validate_path(text: &str) -> Result<(), String> {
+    if text.chars().any(char::is_control) {
+        return Err("The path has a control character; check for a stray newline.".to_owned());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +263,26 @@ mod tests {
         assert!(validate_endpoint("ftp://x").is_err());
         assert!(validate_endpoint("https://x?y=1").is_err());
         assert!(validate_endpoint("not a url").is_err());
+    }
+
+    #[test]
+    fn provider_block_checks_refuse_what_cannot_be_used() {
+        assert!(validate_signing_algorithm("HmacSHA256").is_ok());
+        assert!(validate_signing_algorithm("HmacSM3").is_ok());
+        assert!(
+            validate_signing_algorithm("SM2SM3")
+                .unwrap_err()
+                .contains("not supported yet")
+        );
+        let long = "x".repeat(10_000);
+        let err = validate_signing_algorithm(&long).unwrap_err();
+        assert!(err.len() < 300, "the message quotes a bounded part: {err}");
+        assert!(validate_path("/run/token").is_ok());
+        assert!(validate_path("/run/token\n").is_err());
+        let err = validate_ca_cert_file("/nonexistent/ca.pem").unwrap_err();
+        assert!(
+            err.contains("/nonexistent/ca.pem") && err.contains("ca_cert_file"),
+            "{err}"
+        );
     }
 }
