@@ -1,8 +1,10 @@
-//! The rooms of `src/mrs`, `src/provider` and `emulator/src` use each other one way only.
+//! The rooms of `src/mrs`, `src/provider` and `emulator/src`, and of every module folder below
+//! them, use each other one way only.
 //!
 //! STYLE.md asks that inside a folder no two files use each other. This test reads the source,
 //! not the compiler's view, so it stays cheap: each file or sub-folder directly inside a folder is
-//! a *room*, and the folder's own `mod.rs` or `lib.rs` is the room `(root)`. A room uses another
+//! a *room*, and the file that declares the folder's modules (`mod.rs`, `lib.rs`, or `x.rs` beside
+//! `x/`) is the room `(root)`: a root that uses its modules must not be used by them. A room uses another
 //! when its code names it through `crate::…`, `super::…` or a name the root re-exports. Test code
 //! (`*tests.rs`, `tests/` folders, everything after a top-level `#[cfg(test)]`) and comments are
 //! not read: tests may look anywhere. Re-exports and `mod` lines of the root are not uses.
@@ -15,64 +17,104 @@ use std::path::{Path, PathBuf};
 
 const ROOT: &str = "(root)";
 
-/// A folder to check: where it is, and how code elsewhere in the crate spells its path.
+/// A folder to check: where it is, the file that declares its modules, and how code elsewhere in
+/// the crate spells its path.
 struct Folder {
-    dir: &'static str,
-    root_file: &'static str,
-    crate_prefix: &'static str,
+    dir: PathBuf,
+    root: PathBuf,
+    crate_prefix: String,
 }
 
-const FOLDERS: [Folder; 3] = [
-    Folder {
-        dir: "src/mrs",
-        root_file: "mod.rs",
-        crate_prefix: "crate::mrs::",
-    },
-    Folder {
-        dir: "src/provider",
-        root_file: "mod.rs",
-        crate_prefix: "crate::provider::",
-    },
-    Folder {
-        dir: "emulator/src",
-        root_file: "lib.rs",
-        crate_prefix: "crate::",
-    },
-];
+impl Folder {
+    fn top(dir: &str, root_file: &str, crate_prefix: &str) -> Folder {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        Folder {
+            root: dir.join(root_file),
+            dir,
+            crate_prefix: crate_prefix.to_string(),
+        }
+    }
+
+    /// This folder and every module folder below it (`x/` with `x/mod.rs` or a sibling `x.rs`).
+    fn with_sub_folders(self) -> Vec<Folder> {
+        let mut all = Vec::new();
+        for entry in fs::read_dir(&self.dir).expect("readable folder") {
+            let path = entry.expect("readable folder").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !path.is_dir() || name == "tests" || name == "bin" {
+                continue;
+            }
+            let root = if path.join("mod.rs").exists() {
+                path.join("mod.rs")
+            } else {
+                self.dir.join(format!("{name}.rs"))
+            };
+            let crate_prefix = format!("{}{name}::", self.crate_prefix);
+            all.extend(
+                Folder {
+                    dir: path,
+                    root,
+                    crate_prefix,
+                }
+                .with_sub_folders(),
+            );
+        }
+        all.insert(0, self);
+        all
+    }
+}
 
 #[test]
 fn src_mrs_has_no_import_cycle() {
-    assert_one_way(&FOLDERS[0]);
+    assert_one_way(Folder::top("src/mrs", "mod.rs", "crate::mrs::"));
 }
 
 #[test]
 fn src_provider_has_no_import_cycle() {
-    assert_one_way(&FOLDERS[1]);
+    assert_one_way(Folder::top("src/provider", "mod.rs", "crate::provider::"));
 }
 
 #[test]
 fn emulator_src_has_no_import_cycle() {
-    assert_one_way(&FOLDERS[2]);
+    assert_one_way(Folder::top("emulator/src", "lib.rs", "crate::"));
 }
 
-fn assert_one_way(folder: &Folder) {
+/// Checks the folder and each folder below it on its own: inside every folder, its rooms are
+/// acyclic.
+fn assert_one_way(top: Folder) {
+    let mut failures = Vec::new();
+    for folder in top.with_sub_folders() {
+        if let Err(cycles) = check_folder(&folder) {
+            failures.push(cycles);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn check_folder(folder: &Folder) -> Result<(), String> {
     let graph = Graph::read(folder);
-    println!("{}:", folder.dir);
+    let shown = folder
+        .dir
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(&folder.dir);
+    println!("{}:", shown.display());
     for (from, uses) in &graph.edges {
         let names: Vec<&str> = uses.keys().map(String::as_str).collect();
         println!("  {from} -> {}", names.join(", "));
     }
     let cycles = graph.cycles();
-    assert!(
-        cycles.is_empty(),
+    if cycles.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
         "{} has import cycles (each edge with the first file that makes it):\n{}",
-        folder.dir,
+        shown.display(),
         cycles
             .iter()
             .map(|cycle| format!("cycle:\n{}", graph.describe(cycle)))
             .collect::<Vec<_>>()
             .join("\n")
-    );
+    ))
 }
 
 /// Rooms and who uses whom; each edge remembers the first file that makes it.
@@ -82,19 +124,21 @@ struct Graph {
 
 impl Graph {
     fn read(folder: &Folder) -> Graph {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder.dir);
-        let mut rooms = BTreeMap::new(); // room name -> its files
-        for entry in fs::read_dir(&dir).expect("folder exists") {
+        let dir = &folder.dir;
+        // room name -> its files; a module's `x.rs` and its folder `x/` are one room
+        let mut rooms: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+        rooms.insert(ROOT.to_string(), vec![folder.root.clone()]);
+        for entry in fs::read_dir(dir).expect("folder exists") {
             let path = entry.expect("readable folder").path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name == folder.root_file {
-                rooms.insert(ROOT.to_string(), vec![path]);
+            if path == folder.root || name == "bin" {
+                continue;
             } else if path.is_dir() {
-                rooms.insert(name, source_files(&path));
+                rooms.entry(name).or_default().extend(source_files(&path));
             } else if let Some(stem) = name.strip_suffix(".rs") {
                 rooms
                     .entry(stem.to_string())
-                    .or_insert_with(Vec::new)
+                    .or_default()
                     .push(path.clone());
             }
         }
@@ -104,9 +148,11 @@ impl Graph {
         let mut edges: BTreeMap<String, BTreeMap<String, PathBuf>> = BTreeMap::new();
         for (room, files) in &rooms {
             for file in files.iter().filter(|file| !is_test_file(file)) {
-                let depth = file.strip_prefix(&dir).unwrap().components().count();
+                let depth = file
+                    .strip_prefix(dir)
+                    .map_or(1, |inside| inside.components().count());
                 let text = code_of(&fs::read_to_string(file).unwrap(), room == ROOT);
-                let mut names = used_names(&text, folder.crate_prefix, depth, room == ROOT);
+                let mut names = used_names(&text, &folder.crate_prefix, depth, room == ROOT);
                 if room == ROOT {
                     // The root names its own modules bare: `routes::serve(…)`.
                     names.extend(rooms.keys().filter(|r| uses_bare(&text, r)).cloned());
