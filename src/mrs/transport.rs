@@ -362,7 +362,13 @@ impl Transport {
         } else {
             MAX_ERROR_BODY_BYTES
         };
-        let mut body = Vec::new();
+        // Sized once from Content-Length (within the cap), so a large listing page is not
+        // copied through doubling buffers; a lying length costs at most the cap.
+        let expected = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body = Vec::with_capacity(expected.min(cap));
         let mut truncated = false;
         while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
             let room = cap - body.len();
