@@ -87,7 +87,7 @@ mod tests {
     }
 
     /// tests/data/signing_vectors_sm3.json, made by the official SDK's `SM3Signer`
-    /// (tests/data/gen_sm3_signing_vectors.py), is accepted by the gateway's verifier.
+    /// (tests/data/gen_signing_vectors.py sm3), is accepted by the gateway's verifier.
     #[test]
     fn official_sdk_sm3_vectors_are_accepted_and_a_changed_byte_is_not() {
         use crate::auth::{AuthPolicy, RequestParts, verify_signature};
