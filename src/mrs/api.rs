@@ -193,3 +193,42 @@ fn join_url(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
     }
     url
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_text_is_filled_in_one_pass() {
+        let args = Args::values(&[("job_name", "{cluster_id}"), ("cluster_id", "c1")]);
+        assert_eq!(
+            fill("submit job {job_name} on cluster {cluster_id}", &args),
+            "submit job {cluster_id} on cluster c1"
+        );
+        assert_eq!(
+            fill("no {value} here {", &Args::default()),
+            "no {value} here {"
+        );
+    }
+
+    #[test]
+    fn a_path_segment_cannot_be_empty_dot_dot_or_hold_control_characters() {
+        assert_eq!(id_problem(""), Some("is empty"));
+        assert_eq!(id_problem(".."), Some("cannot be \".\" or \"..\""));
+        assert_eq!(id_problem("a\u{1b}b"), Some("contains control characters"));
+        assert_eq!(
+            id_problem("a/b"),
+            None,
+            "encoded whole, so it stays one segment"
+        );
+        let url = join_url(
+            &Url::parse("https://mrs.example.com/prefix/").unwrap(),
+            &["v2", "a/b", "作业"],
+            &[("name", "x y")],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://mrs.example.com/prefix/v2/a%2Fb/%E4%BD%9C%E4%B8%9A?name=x%20y"
+        );
+    }
+}

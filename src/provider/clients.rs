@@ -15,9 +15,14 @@ use crate::tfvalue::AttributePath;
 /// that shows what the pace is worth.
 pub const GOVERNOR_ENV: &str = "TF_PROVIDER_MRS_GOVERNOR";
 
-/// Whether the environment leaves the shared pace on: anything but `off` does.
+/// Whether the environment leaves the shared pace on.
 fn paced_by_environment() -> bool {
-    !std::env::var(GOVERNOR_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("off"))
+    paced(std::env::var(GOVERNOR_ENV).ok().as_deref())
+}
+
+/// Whether [`GOVERNOR_ENV`] set to `value` leaves the shared pace on: anything but `off` does.
+fn paced(value: Option<&str>) -> bool {
+    !value.is_some_and(|v| v.eq_ignore_ascii_case("off"))
 }
 
 /// What the `mrs` provider's configure step builds; cheap to clone.
@@ -203,6 +208,19 @@ mod tests {
         }
         assert!(clients.check_region(Some("cn-north-4")).is_ok());
         assert!(clients.check_region(None).is_ok());
+    }
+
+    #[test]
+    fn only_off_turns_the_shared_pace_off() {
+        for (value, expected) in [
+            (None, true),
+            (Some("on"), true),
+            (Some(""), true),
+            (Some("off"), false),
+            (Some("OFF"), false),
+        ] {
+            assert_eq!(paced(value), expected, "{value:?}");
+        }
     }
 
     #[test]
