@@ -1,9 +1,8 @@
 //! [`MrsClient`], what the provider holds: the MRS API operations it needs (kill, show, list and
 //! submit jobs, the project ID from IAM) and the shared looks at job states.
 //!
-//! Each method names an operation of [`operations`](super::operations), where it is described
-//! once (method, path, retry rule, response type), and calls it through
-//! [`Api::call`](super::api::Api::call). **Adding an MRS endpoint** is one `Endpoint` constant in
+//! Each method names an operation of `operations.rs`, where it is described once (method, path,
+//! retry rule, response type), and calls it through `Api::call` (`api.rs`). **Adding an MRS endpoint** is one `Endpoint` constant in
 //! `operations.rs` (plus a `Response` impl when its answer has a new shape) and a method here
 //! of a few lines naming it.
 //!
@@ -200,8 +199,8 @@ impl MrsClient {
     }
 
     /// Lists every job of a cluster that passes `filter` (`GET .../job-executions`), reading
-    /// every page within the bounds of [`listing`](super::listing): at most
-    /// [`MAX_LIST_PAGES`](super::listing::MAX_LIST_PAGES) pages and [`MAX_LIST_BYTES`] of
+    /// every page within the bounds of `listing.rs`: at most `MAX_LIST_PAGES` pages and
+    /// [`MAX_LIST_BYTES`] of
     /// answers; an answer without `job_list` or `total_record`, or a later page identical to the
     /// first (a server that ignores `offset`), is an unexpected-response error rather than a
     /// silent result. The jobs seen are handed to the poller, so later looks find them by

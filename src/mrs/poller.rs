@@ -3,7 +3,7 @@
 //!
 //! Waiting for 400 kills with one GET per job per second would spend the API's allowance on
 //! polling, and the gateway throttles a project, not a request. So a look goes through the
-//! cluster's [`Poller`] entry: at most one *round* per [`ROUND_INTERVAL`] and cluster, and a round
+//! cluster's `Poller` entry: at most one *round* per [`ROUND_INTERVAL`] and cluster, and a round
 //! answers every job asked about since the last one. A round lists the cluster's jobs submitted in
 //! the window that holds the wanted jobs (their submission times are learnt from listings and
 //! earlier looks), so it costs one call per 100 jobs whatever their state; a job whose submission
@@ -11,7 +11,7 @@
 //!
 //! The poller sits above the API and below [`MrsClient`](super::MrsClient): it calls the API
 //! itself and remembers what its rounds see, and the client, which owns it, tells it what every
-//! other listing saw ([`Poller::remember`]). The API knows nothing of it.
+//! other listing saw (`Poller::remember`). The API knows nothing of it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

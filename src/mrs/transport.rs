@@ -51,7 +51,7 @@ pub struct TransportSettings {
     pub request_timeout: Duration,
     /// Limit for connecting.
     pub connect_timeout: Duration,
-    /// The `User-Agent` header (see [`user_agent`]).
+    /// The `User-Agent` header (see `user_agent`).
     pub user_agent: String,
     /// Whether attempts share one pace set by the gateway's throttling (see `governor`).
     pub paced: bool,

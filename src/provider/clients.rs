@@ -48,7 +48,7 @@ impl std::fmt::Debug for Clients {
 }
 
 impl Clients {
-    /// Builds the client for the provider's region; [`GOVERNOR_ENV`] may turn its pace off.
+    /// Builds the client for the provider's region; `GOVERNOR_ENV` may turn its pace off.
     pub fn new(mut base: ClientConfig) -> Result<Self, ConfigError> {
         base.paced = base.paced && paced_by_environment();
         let default = MrsClient::new(base.clone())?;
