@@ -413,7 +413,7 @@ async fn metadata_answers_that_fail_at_first_are_retried_and_the_issued_keys_ret
     .expect("emulator");
     let endpoint = url::Url::parse(&emulator.url()).expect("url");
     let metadata =
-        TemporaryCredentials::from_ecs_metadata(&endpoint, &client_config(&emulator.url()))
+        TemporaryCredentials::from_ecs_metadata(&endpoint, &client_config(&emulator.url()).tls())
             .expect("client");
     let keys = metadata
         .current(soon())
@@ -447,10 +447,14 @@ async fn an_agency_is_assumed_on_top_of_metadata_keys() {
     .expect("emulator");
     let config = client_config(&emulator.url());
     let endpoint = url::Url::parse(&emulator.url()).expect("url");
-    let metadata = TemporaryCredentials::from_ecs_metadata(&endpoint, &config).expect("client");
-    let assumed =
-        TemporaryCredentials::assume_role(Credentials::Temporary(metadata), agency_role(), &config)
-            .expect("client");
+    let metadata =
+        TemporaryCredentials::from_ecs_metadata(&endpoint, &config.tls()).expect("client");
+    let assumed = TemporaryCredentials::assume_role(
+        Credentials::Temporary(metadata),
+        agency_role(),
+        &config.identity_service().expect("endpoints"),
+    )
+    .expect("client");
     let keys = assumed.current(soon()).await.expect("agency keys");
     let stats = emulator.stats();
     assert_eq!(stats.requests.metadata, 1);
@@ -477,9 +481,14 @@ async fn assuming_an_agency_with_a_wrong_secret_is_refused_once_with_401() {
         secret_key: "not-the-secret".into(),
         security_token: None,
     };
-    let assumed =
-        TemporaryCredentials::assume_role(base, agency_role(), &client_config(&emulator.url()))
-            .expect("client");
+    let assumed = TemporaryCredentials::assume_role(
+        base,
+        agency_role(),
+        &client_config(&emulator.url())
+            .identity_service()
+            .expect("endpoints"),
+    )
+    .expect("client");
     let err = assumed.current(soon()).await.expect_err("refused");
     assert_eq!(err.status, Some(401));
     assert_eq!(err.attempts, 1, "401 is not retried");
@@ -506,9 +515,14 @@ async fn agency_keys_with_less_than_ten_minutes_left_are_asked_for_again() {
         secret_key: SECRET_KEY.into(),
         security_token: None,
     };
-    let assumed =
-        TemporaryCredentials::assume_role(base, agency_role(), &client_config(&emulator.url()))
-            .expect("client");
+    let assumed = TemporaryCredentials::assume_role(
+        base,
+        agency_role(),
+        &client_config(&emulator.url())
+            .identity_service()
+            .expect("endpoints"),
+    )
+    .expect("client");
     let first = assumed.current(soon()).await.expect("agency keys");
     let second = assumed.current(soon()).await.expect("agency keys again");
     assert_ne!(first.access_key, second.access_key, "renewed, not reused");

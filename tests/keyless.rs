@@ -290,7 +290,7 @@ async fn a_renewal_reads_the_rewritten_token_file() {
                 duration_s: 900,
             },
         },
-        &config,
+        &config.identity_service().expect("endpoints"),
     )
     .expect("source");
     let soon = || Instant::now() + Duration::from_secs(10);

@@ -1,66 +1,36 @@
-//! The MRS API operations the provider needs: kill, show, list and submit jobs, and the project
-//! ID from IAM. Each describes its call (path, project, body, which failures may be retried)
-//! and decodes the answer; [`transport`] signs, sends and retries it.
+//! [`MrsClient`], what the provider holds: the MRS API operations it needs (kill, show, list and
+//! submit jobs, the project ID from IAM) and the shared looks at job states.
 //!
-//! [`transport`]: super::transport
+//! Each method names an operation of `operations.rs`, where it is described once (method, path,
+//! retry rule, response type), and calls it through `Api::call` (`api.rs`). **Adding an MRS endpoint** is one `Endpoint` constant in
+//! `operations.rs` (plus a `Response` impl when its answer has a new shape) and a method here
+//! of a few lines naming it.
+//!
+//! The client owns the [`Poller`](super::poller) and sits above it: a listing's jobs are handed
+//! to the poller here, from above, so the poller's rounds can find them by submission time.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::StreamExt;
-use reqwest::Method;
 use reqwest::header::HeaderValue;
 use tracing::warn;
-use url::Url;
 
-use super::config::{ClientConfig, ConfigError, Credentials};
+use super::api::{Api, Args};
+use super::config::{ClientConfig, ConfigError};
+use super::credentials::{Credentials, RequestSigner};
 use super::error::{ApiError, ApiErrorKind};
-use super::model::{
-    JobDetail, JobFilter, ListJobsResponse, ProjectsResponse, ShowJobResponse, SubmitJob,
-    SubmitJobResponse, SubmitJobResult,
-};
+use super::listing;
+pub use super::listing::MAX_LIST_BYTES;
+pub use super::model::KillAccepted;
+use super::model::{JobDetail, JobFilter, SubmitJob, SubmitJobResult};
+pub use super::operations::LIST_PAGE_SIZE;
+use super::operations::{KILL_JOB, PROJECTS, SHOW_JOB, SUBMIT_JOB};
 use super::poller::Poller;
-use super::signer;
+use super::transport::Transport;
 #[cfg(test)]
 use super::transport::user_agent;
-use super::transport::{Call, RetryOn, Transport, decode, decode_error};
-
-/// Jobs asked for per page of `list jobs` (the API's largest page).
-pub const LIST_PAGE_SIZE: usize = 100;
-/// Pages read before a listing is given up as endless (100 000 jobs).
-const MAX_LIST_PAGES: usize = 1_000;
-/// Pages of one listing read at the same time once `total_record` is known.
-const LIST_PAGES_AT_ONCE: usize = 8;
-
-/// True for the answers MRS gives an accepted kill: 202 whatever its body, or 200 with an empty
-/// body or a JSON object. Anything else (a 200 HTML page from a proxy or captive portal, a 204)
-/// did not come from MRS's kill route.
-fn is_mrs_kill_answer(status: u16, body: &[u8]) -> bool {
-    match status {
-        202 => true,
-        200 => {
-            body.iter().all(u8::is_ascii_whitespace)
-                || matches!(
-                    serde_json::from_slice::<serde_json::Value>(body),
-                    Ok(serde_json::Value::Object(_))
-                )
-        }
-        _ => false,
-    }
-}
-
-/// MRS accepted a kill request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KillAccepted {
-    /// `X-Request-Id` of the answer.
-    pub request_id: Option<String>,
-    /// HTTP status of the answer: 202, or another 2xx.
-    pub status: u16,
-    /// Set when the outcome is success with a caveat (see the text).
-    pub warning: Option<String>,
-}
 
 /// Client of one MRS endpoint (and its IAM), shared cheaply by cloning.
 #[derive(Clone)]
@@ -72,9 +42,7 @@ struct Inner {
     region: String,
     configured_project_id: Option<String>,
     resolved_project_id: tokio::sync::OnceCell<String>,
-    mrs_base: Url,
-    iam_base: Url,
-    transport: Transport,
+    api: Api,
     poller: Poller,
 }
 
@@ -82,8 +50,8 @@ impl fmt::Debug for MrsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MrsClient")
             .field("region", &self.inner.region)
-            .field("endpoint", &self.inner.mrs_base.as_str())
-            .field("iam_endpoint", &self.inner.iam_base.as_str())
+            .field("endpoint", &self.inner.api.mrs_base().as_str())
+            .field("iam_endpoint", &self.inner.api.iam_base().as_str())
             .finish_non_exhaustive()
     }
 }
@@ -123,15 +91,17 @@ impl MrsClient {
             ));
         }
         let uses_https = [&mrs_base, &iam_base].iter().any(|b| b.scheme() == "https");
-        let transport = Transport::new(&config, uses_https)?;
+        let signer = RequestSigner {
+            credentials: config.credentials.clone(),
+            algorithm: config.signing_algorithm,
+        };
+        let transport = Transport::new(&config.transport_settings(), Arc::new(signer), uses_https)?;
         Ok(MrsClient {
             inner: Arc::new(Inner {
                 region: config.region.clone(),
                 configured_project_id: config.project_id.clone().filter(|p| !p.trim().is_empty()),
                 resolved_project_id: tokio::sync::OnceCell::new(),
-                mrs_base,
-                iam_base,
-                transport,
+                api: Api::new(mrs_base, iam_base, transport),
                 poller: Poller::default(),
             }),
         })
@@ -158,22 +128,11 @@ impl MrsClient {
     async fn resolve_project_id(&self, deadline: Instant) -> Result<String, ApiError> {
         let region = self.inner.region.clone();
         let operation = format!("look up the project ID of region {region} in IAM");
-        let url = join_url(
-            &self.inner.iam_base,
-            &["v3", "projects"],
-            &[("name", &region)],
-        );
-        let call = Call {
-            operation: operation.clone(),
-            method: Method::GET,
-            url,
-            project_id: None,
-            body: None,
-            retry_on: RetryOn::Transient,
+        let args = Args {
+            query: vec![("name", &region)],
+            ..Args::values(&[("region", &region)])
         };
-        let answer = self.inner.transport.execute(&call, deadline).await?;
-        let projects: ProjectsResponse =
-            decode(&answer).map_err(|reason| decode_error(&operation, &answer, &reason))?;
+        let projects = self.inner.api.call(&PROJECTS, args, deadline).await?;
         let ids: Vec<String> = projects
             .projects
             .into_iter()
@@ -215,53 +174,12 @@ impl MrsClient {
         job_id: &str,
         deadline: Instant,
     ) -> Result<KillAccepted, ApiError> {
-        let operation = format!("kill job {job_id} on cluster {cluster_id}");
-        if let Some(err) = invalid_id(
-            &operation,
-            &[
-                ("project_id", project_id),
-                ("cluster_id", cluster_id),
-                ("job_id", job_id),
-            ],
-        ) {
-            return Err(err);
-        }
-        let url = self.job_url(project_id, cluster_id, &[job_id, "kill"]);
-        let call = Call {
-            operation,
-            method: Method::POST,
-            url,
-            project_id: Some(project_id.to_owned()),
-            body: None,
-            retry_on: RetryOn::Transient,
-        };
-        let answer = self.inner.transport.execute(&call, deadline).await?;
-        if !is_mrs_kill_answer(answer.status, &answer.body) {
-            let mut err = ApiError::from_answer(
-                &call.operation,
-                answer.status,
-                answer.request_id.clone(),
-                &answer.body,
-                &answer.sent,
-            );
-            err.kind = ApiErrorKind::NotConfirmed;
-            err.cause = Some(
-                "MRS answers a kill with 202 Accepted (or 200 with an empty or JSON body), so this \
-                 answer came from something else and the kill is not taken as accepted"
-                    .to_owned(),
-            );
-            return Err(err);
-        }
-        Ok(KillAccepted {
-            request_id: answer.request_id,
-            status: answer.status,
-            warning: (answer.status != 202).then(|| {
-                format!(
-                    "MRS answered HTTP {} instead of 202 Accepted; the kill request was taken as accepted",
-                    answer.status
-                )
-            }),
-        })
+        let args = Args::values(&[
+            ("project_id", project_id),
+            ("cluster_id", cluster_id),
+            ("job_id", job_id),
+        ]);
+        self.inner.api.call(&KILL_JOB, args, deadline).await
     }
 
     /// Reads one job (`GET .../job-executions/{job_id}`).
@@ -272,43 +190,21 @@ impl MrsClient {
         job_id: &str,
         deadline: Instant,
     ) -> Result<JobDetail, ApiError> {
-        let operation = format!("show job {job_id} on cluster {cluster_id}");
-        if let Some(err) = invalid_id(
-            &operation,
-            &[
-                ("project_id", project_id),
-                ("cluster_id", cluster_id),
-                ("job_id", job_id),
-            ],
-        ) {
-            return Err(err);
-        }
-        let call = Call {
-            url: self.job_url(project_id, cluster_id, &[job_id]),
-            operation: operation.clone(),
-            method: Method::GET,
-            project_id: Some(project_id.to_owned()),
-            body: None,
-            retry_on: RetryOn::Transient,
-        };
-        let answer = self.inner.transport.execute(&call, deadline).await?;
-        let parsed: ShowJobResponse =
-            decode(&answer).map_err(|reason| decode_error(&operation, &answer, &reason))?;
-        parsed
-            .job_detail
-            .ok_or_else(|| decode_error(&operation, &answer, "the answer has no job_detail"))
+        let args = Args::values(&[
+            ("project_id", project_id),
+            ("cluster_id", cluster_id),
+            ("job_id", job_id),
+        ]);
+        self.inner.api.call(&SHOW_JOB, args, deadline).await
     }
 
     /// Lists every job of a cluster that passes `filter` (`GET .../job-executions`), reading
-    /// every page: [`LIST_PAGE_SIZE`] jobs per page, `offset` being the page number from 1. The
-    /// first page tells `total_record`; the pages after it are read [`LIST_PAGES_AT_ONCE`] at a
-    /// time, then on one by one while pages come back full (jobs arrived meanwhile), until a
-    /// short page. MRS answers 202 (or 200). A job that moves from one page to the next while the
-    /// pages are read (a new job pushes the list down) is kept once.
-    ///
-    /// Bounds: at most [`MAX_LIST_PAGES`] pages, a `total_record` within them, and an answer
-    /// without `job_list` or `total_record`, or a later page identical to the first (a server
-    /// that ignores `offset`), is an unexpected-response error rather than a silent result.
+    /// every page within the bounds of `listing.rs`: at most `MAX_LIST_PAGES` pages and
+    /// [`MAX_LIST_BYTES`] of
+    /// answers; an answer without `job_list` or `total_record`, or a later page identical to the
+    /// first (a server that ignores `offset`), is an unexpected-response error rather than a
+    /// silent result. The jobs seen are handed to the poller, so later looks find them by
+    /// submission time.
     pub async fn list_jobs(
         &self,
         project_id: &str,
@@ -316,147 +212,10 @@ impl MrsClient {
         filter: &JobFilter,
         deadline: Instant,
     ) -> Result<Vec<JobDetail>, ApiError> {
-        let operation = format!("list jobs on cluster {cluster_id}");
-        if let Some(err) = invalid_id(
-            &operation,
-            &[("project_id", project_id), ("cluster_id", cluster_id)],
-        ) {
-            return Err(err);
-        }
-        let page_of = |page: usize| {
-            self.list_page(project_id, cluster_id, filter, page, &operation, deadline)
-        };
-        let (first, total) = page_of(1).await?;
-        let most = (MAX_LIST_PAGES * LIST_PAGE_SIZE) as u64;
-        if total > most {
-            return Err(ApiError::new(
-                ApiErrorKind::Decode,
-                &operation,
-                format!(
-                    "unexpected response: total_record is {total}, more than the {most} jobs a listing reads; narrow the filters"
-                ),
-            ));
-        }
-        let first_ids: Vec<Option<String>> = first.iter().map(|j| j.job_id.clone()).collect();
-        let mut jobs: Vec<JobDetail> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut keep = |page: Vec<JobDetail>, jobs: &mut Vec<JobDetail>| {
-            for job in page {
-                let fresh = match &job.job_id {
-                    Some(id) => seen.insert(id.clone()),
-                    None => true,
-                };
-                if fresh {
-                    jobs.push(job);
-                }
-            }
-        };
-        let repeats = |page: usize, listed: &[JobDetail]| {
-            let same = !listed.is_empty()
-                && listed.len() == first_ids.len()
-                && listed.iter().map(|j| &j.job_id).eq(first_ids.iter());
-            same.then(|| {
-                ApiError::new(
-                    ApiErrorKind::Decode,
-                    &operation,
-                    format!("unexpected response: page {page} of the listing repeats page 1 (is offset ignored?)"),
-                )
-            })
-        };
-        let mut last_count = first.len();
-        keep(first, &mut jobs);
-        let known_pages =
-            usize::try_from(total.div_ceil(LIST_PAGE_SIZE as u64)).unwrap_or(MAX_LIST_PAGES);
-        let mut next = 2;
-        if last_count == LIST_PAGE_SIZE && known_pages >= 2 {
-            let mut pages = futures::stream::iter(2..=known_pages.min(MAX_LIST_PAGES))
-                .map(|page| async move { (page, page_of(page).await) })
-                .buffered(LIST_PAGES_AT_ONCE);
-            while let Some((page, answer)) = pages.next().await {
-                let (listed, _) = answer?;
-                if let Some(err) = repeats(page, &listed) {
-                    return Err(err);
-                }
-                last_count = listed.len();
-                keep(listed, &mut jobs);
-                next = page + 1;
-                if last_count < LIST_PAGE_SIZE {
-                    break;
-                }
-            }
-        }
-        while last_count == LIST_PAGE_SIZE {
-            if next > MAX_LIST_PAGES {
-                return Err(ApiError::new(
-                    ApiErrorKind::Decode,
-                    operation,
-                    format!(
-                        "MRS kept returning full pages for {MAX_LIST_PAGES} pages ({} jobs); narrow the filters",
-                        jobs.len()
-                    ),
-                ));
-            }
-            let (listed, _) = page_of(next).await?;
-            if let Some(err) = repeats(next, &listed) {
-                return Err(err);
-            }
-            last_count = listed.len();
-            keep(listed, &mut jobs);
-            next += 1;
-        }
+        let jobs =
+            listing::list_jobs(&self.inner.api, project_id, cluster_id, filter, deadline).await?;
         self.inner.poller.remember(project_id, cluster_id, &jobs);
         Ok(jobs)
-    }
-
-    /// One page of a listing, and the `total_record` it states.
-    async fn list_page(
-        &self,
-        project_id: &str,
-        cluster_id: &str,
-        filter: &JobFilter,
-        page: usize,
-        operation: &str,
-        deadline: Instant,
-    ) -> Result<(Vec<JobDetail>, u64), ApiError> {
-        let filters = filter.query();
-        let limit = LIST_PAGE_SIZE.to_string();
-        let page_text = page.to_string();
-        let mut query: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        query.push(("limit", &limit));
-        query.push(("offset", &page_text));
-        let segments = ["v2", project_id, "clusters", cluster_id, "job-executions"];
-        let call = Call {
-            url: join_url(&self.inner.mrs_base, &segments, &query),
-            operation: operation.to_owned(),
-            method: Method::GET,
-            project_id: Some(project_id.to_owned()),
-            body: None,
-            retry_on: RetryOn::Transient,
-        };
-        let answer = self.inner.transport.execute(&call, deadline).await?;
-        let parsed: ListJobsResponse =
-            decode(&answer).map_err(|reason| decode_error(operation, &answer, &reason))?;
-        match (parsed.job_list, parsed.total_record) {
-            (Some(list), Some(total)) if list.len() <= LIST_PAGE_SIZE => Ok((list, total)),
-            (Some(list), Some(_)) => Err(decode_error(
-                operation,
-                &answer,
-                &format!(
-                    "unexpected response: a page of {} jobs, more than the {LIST_PAGE_SIZE} asked for",
-                    list.len()
-                ),
-            )),
-            (None, _) => Err(decode_error(
-                operation,
-                &answer,
-                "unexpected response: the answer has no job_list",
-            )),
-            (Some(_), None) => Err(decode_error(
-                operation,
-                &answer,
-                "unexpected response: the answer has no total_record",
-            )),
-        }
     }
 
     /// Each job's state as seen after this call, through the cluster's shared poll rounds (see
@@ -471,7 +230,7 @@ impl MrsClient {
     ) -> HashMap<String, Result<JobDetail, ApiError>> {
         self.inner
             .poller
-            .look(self, project_id, cluster_id, job_ids, deadline)
+            .look(&self.inner.api, project_id, cluster_id, job_ids, deadline)
             .await
     }
 
@@ -509,99 +268,18 @@ impl MrsClient {
         deadline: Instant,
     ) -> Result<SubmitJobResult, ApiError> {
         let operation = format!("submit job {} on cluster {cluster_id}", job.job_name);
-        if let Some(err) = invalid_id(
-            &operation,
-            &[("project_id", project_id), ("cluster_id", cluster_id)],
-        ) {
-            return Err(err);
-        }
         let body = serde_json::to_vec(job)
             .map_err(|e| ApiError::new(ApiErrorKind::Config, &operation, e.to_string()))?;
-        let call = Call {
-            url: self.job_url(project_id, cluster_id, &[]),
-            operation: operation.clone(),
-            method: Method::POST,
-            project_id: Some(project_id.to_owned()),
+        let args = Args {
             body: Some(body),
-            retry_on: RetryOn::Unprocessed,
+            ..Args::values(&[
+                ("project_id", project_id),
+                ("cluster_id", cluster_id),
+                ("job_name", &job.job_name),
+            ])
         };
-        let answer = self.inner.transport.execute(&call, deadline).await?;
-        let parsed: SubmitJobResponse =
-            decode(&answer).map_err(|reason| decode_error(&operation, &answer, &reason))?;
-        let result = parsed.job_submit_result.ok_or_else(|| {
-            decode_error(&operation, &answer, "the answer has no job_submit_result")
-        })?;
-        match result.job_id {
-            Some(job_id) if !job_id.is_empty() => Ok(SubmitJobResult {
-                job_id,
-                state: result.state.unwrap_or_default(),
-            }),
-            _ => Err(decode_error(
-                &operation,
-                &answer,
-                "job_submit_result has no job_id",
-            )),
-        }
+        self.inner.api.call(&SUBMIT_JOB, args, deadline).await
     }
-
-    fn job_url(&self, project_id: &str, cluster_id: &str, tail: &[&str]) -> Url {
-        let mut segments = vec!["v2", project_id, "clusters", cluster_id, "job-executions"];
-        segments.extend_from_slice(tail);
-        join_url(&self.inner.mrs_base, &segments, &[])
-    }
-}
-
-/// The error for the first unusable ID, if any. IDs must be non-empty and not `.`/`..`:
-/// those cannot be made to stay one path segment.
-fn invalid_id(operation: &str, ids: &[(&str, &str)]) -> Option<ApiError> {
-    for (name, value) in ids {
-        let problem = if value.is_empty() {
-            Some("is empty")
-        } else if matches!(*value, "." | "..") {
-            Some("cannot be \".\" or \"..\"")
-        } else if value.chars().any(char::is_control) {
-            Some("contains control characters")
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Some(ApiError::new(
-                ApiErrorKind::Config,
-                operation,
-                format!("{name} {value:?} {problem}"),
-            ));
-        }
-    }
-    None
-}
-
-/// `base` + percent-encoded `segments` + encoded `query`. Each segment is encoded whole, so a
-/// `/` in an ID becomes `%2F` and cannot change the path.
-fn join_url(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
-    let mut path = base.path().trim_end_matches('/').to_owned();
-    for segment in segments {
-        path.push('/');
-        path.push_str(&signer::encode_component(segment));
-    }
-    let mut url = base.clone();
-    url.set_path(&path);
-    if query.is_empty() {
-        url.set_query(None);
-    } else {
-        let q = query
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    signer::encode_component(k),
-                    signer::encode_component(v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        url.set_query(Some(&q));
-    }
-    url
 }
 
 #[cfg(test)]

@@ -826,3 +826,80 @@ async fn list_refuses_a_total_beyond_its_bound_and_a_page_that_repeats_the_first
         .expect_err("repeats");
     assert!(format!("{err:?}").contains("repeats page 1"), "{err:?}");
 }
+
+/// A list page of 100 jobs named `{prefix}{i}` with names of `name_len` bytes, stating `total`.
+fn list_page_with_long_names(prefix: &str, name_len: usize, total: usize) -> String {
+    let name = "n".repeat(name_len);
+    let jobs: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"job_id":"{prefix}{i}","job_name":"{name}","job_state":"RUNNING"}}"#))
+        .collect();
+    response(
+        200,
+        &[],
+        &format!(
+            r#"{{"total_record":{total},"job_list":[{}]}}"#,
+            jobs.join(",")
+        ),
+    )
+}
+
+#[tokio::test]
+async fn list_stops_at_its_byte_bound_and_names_the_cluster_the_bound_and_the_remedy() {
+    // Pages of 100 jobs with 60 KB names: ~6 MB each, so the third passes 16 MiB. Their size
+    // leaves room for one page on the way at a time, so exactly three are asked for.
+    let pages: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|prefix| list_page_with_long_names(prefix, 60 * 1024, 500))
+        .collect();
+    let stub = stub(pages).await;
+    let err = client(&stub.base)
+        .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+        .await
+        .expect_err("past the byte bound");
+    assert_eq!(err.kind, ApiErrorKind::Decode, "{err:?}");
+    let shown = format!("{} {}", err.summary(), err.detail());
+    for words in [
+        "unexpected response",
+        "cluster c1",
+        "16 MiB",
+        "narrow the selection",
+    ] {
+        assert!(shown.contains(words), "{words:?} missing from {shown}");
+    }
+    assert_eq!(
+        stub.requests().len(),
+        3,
+        "pages of 6 MB are read one at a time, and reading stops at the bound"
+    );
+}
+
+#[tokio::test]
+async fn list_of_small_pages_within_the_byte_bound_reads_them_all() {
+    // 1 200 jobs of 2 KB names: 12 pages, ~2.5 MB in all, well within the bound.
+    let pages: Vec<String> = (0..12)
+        .map(|page| list_page_with_long_names(&format!("p{page}-"), 2048, 1200))
+        .chain([list_page_of("z", 0, 1200)])
+        .collect();
+    let stub = stub(pages).await;
+    let jobs = client(&stub.base)
+        .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1200);
+}
+
+#[test]
+fn pages_in_flight_follow_the_first_pages_size() {
+    use crate::mrs::listing::{LIST_BYTES_IN_FLIGHT, LIST_PAGES_AT_ONCE, pages_at_once};
+    // Ordinary pages (100 jobs of ~1 KB): the most at once.
+    assert_eq!(pages_at_once(100 * 1024), LIST_PAGES_AT_ONCE);
+    assert_eq!(pages_at_once(0), LIST_PAGES_AT_ONCE);
+    // Pages of 1 MiB: as many as fit in the budget.
+    assert_eq!(
+        pages_at_once(1024 * 1024),
+        LIST_BYTES_IN_FLIGHT / (1024 * 1024)
+    );
+    // Pages of hostile 60–80 KB names (~7 MiB): one at a time, never none.
+    assert_eq!(pages_at_once(7 * 1024 * 1024), 1);
+    assert_eq!(pages_at_once(usize::MAX), 1);
+}

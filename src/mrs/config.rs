@@ -3,15 +3,24 @@
 //!
 //! It lives apart from the client so the provider can build and check it (and tests can inspect
 //! the endpoints) without any networking. Secrets never appear in `Debug` output.
+//!
+//! [`ClientConfig`] is the bundle the provider fills in, field by field. Nothing below the client
+//! takes it whole: it hands out the small values each part needs, [`ClientConfig::tls`],
+//! [`ClientConfig::retry`], [`ClientConfig::transport_settings`] and
+//! [`ClientConfig::identity_service`], and the endpoints one by one.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
-use super::credentials::TemporaryCredentials;
+pub use super::credentials::Credentials;
+use super::credentials::IdentityService;
+pub use super::error::ConfigError;
 use super::regions::{Service, sdk_endpoint};
+use super::retry::RetryPolicy;
 pub use super::signer::SigningAlgorithm;
+use super::tls::TlsSettings;
+use super::transport::{TransportSettings, user_agent};
 
 /// Domain suffix of Huawei Cloud's public partition.
 pub const DEFAULT_CLOUD: &str = "myhuaweicloud.com";
@@ -25,47 +34,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
 /// Default largest backoff ceiling.
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
-
-/// How requests are authenticated.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Credentials {
-    /// Access key pair, signed with `SDK-HMAC-SHA256`; `security_token` for temporary keys.
-    AkSk {
-        /// Access key ID (`HW_ACCESS_KEY`).
-        access_key: String,
-        /// Secret access key (`HW_SECRET_KEY`); never logged.
-        secret_key: String,
-        /// Security token of temporary credentials (`HW_SECURITY_TOKEN`); never logged.
-        security_token: Option<String>,
-    },
-    /// An IAM token sent as `X-Auth-Token`; never logged.
-    Token(String),
-    /// Keys that expire and are fetched again before they do (ECS instance metadata, an
-    /// assumed agency); every request signs with the current ones.
-    Temporary(TemporaryCredentials),
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Credentials::AkSk {
-                access_key,
-                security_token,
-                ..
-            } => f
-                .debug_struct("AkSk")
-                .field("access_key", access_key)
-                .field("secret_key", &"<redacted>")
-                .field(
-                    "security_token",
-                    &security_token.as_ref().map(|_| "<redacted>"),
-                )
-                .finish(),
-            Credentials::Token(_) => f.debug_tuple("Token").field(&"<redacted>").finish(),
-            Credentials::Temporary(source) => f.debug_tuple("Temporary").field(source).finish(),
-        }
-    }
-}
 
 /// Settings of one MRS client; build with [`ClientConfig::new`] and adjust fields.
 #[derive(Clone, Debug)]
@@ -104,51 +72,9 @@ pub struct ClientConfig {
     pub retry_max_delay: Duration,
     /// Terraform's version, appended to the User-Agent when known.
     pub terraform_version: Option<String>,
-}
-
-/// A configuration that cannot work, found before any request is made.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// Region is empty or has characters that cannot be part of a host name.
-    #[error(
-        "region {0:?} is not a valid region name: use the name shown in the console, e.g. \"cn-north-4\""
-    )]
-    InvalidRegion(String),
-    /// Cloud suffix is empty or not a host-name suffix.
-    #[error("cloud {0:?} is not a valid domain suffix, e.g. \"myhuaweicloud.com\"")]
-    InvalidCloud(String),
-    /// An explicit endpoint does not parse or is not an http(s) URL with a host.
-    #[error("{field} {value:?} is not usable: {reason}")]
-    InvalidEndpoint {
-        /// Which setting (`endpoint` or `iam_endpoint`).
-        field: &'static str,
-        /// The value as given.
-        value: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// Credentials are missing a part.
-    #[error("{0}")]
-    InvalidCredentials(&'static str),
-    /// The CA bundle could not be read.
-    #[error("cannot read ca_cert_file {path}: {source}")]
-    CaCertRead {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The CA bundle holds no usable PEM certificate.
-    #[error("ca_cert_file {path} holds no usable PEM certificate: {reason}")]
-    CaCertParse {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// The HTTP client could not be built (TLS set-up).
-    #[error("cannot set up the HTTPS client: {0}")]
-    HttpClient(String),
+    /// Whether every request of a client takes its turn in one pace set by the gateway's
+    /// throttling (on by default; the provider turns it off with `TF_PROVIDER_MRS_GOVERNOR=off`).
+    pub paced: bool,
 }
 
 impl ClientConfig {
@@ -172,7 +98,47 @@ impl ClientConfig {
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
             terraform_version: None,
+            paced: true,
         }
+    }
+
+    /// Which servers to trust.
+    pub fn tls(&self) -> TlsSettings {
+        TlsSettings {
+            insecure: self.insecure,
+            ca_cert_file: self.ca_cert_file.clone(),
+        }
+    }
+
+    /// When and how often a transient failure is tried again.
+    pub fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_retries: self.max_retries,
+            base_delay: self.retry_base_delay,
+            max_delay: self.retry_max_delay,
+        }
+    }
+
+    /// How requests travel: timeouts, TLS trust, retries, pacing and the `User-Agent`.
+    pub fn transport_settings(&self) -> TransportSettings {
+        TransportSettings {
+            tls: self.tls(),
+            retry: self.retry(),
+            request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
+            user_agent: user_agent(self.terraform_version.as_deref()),
+            paced: self.paced,
+        }
+    }
+
+    /// Where the credential sources that ask IAM or STS for keys go, and how.
+    pub fn identity_service(&self) -> Result<IdentityService, ConfigError> {
+        Ok(IdentityService {
+            iam: self.iam_endpoint()?,
+            sts: self.sts_endpoint()?,
+            transport: self.transport_settings(),
+            signing_algorithm: self.signing_algorithm,
+        })
     }
 
     /// Base URL of the MRS API: `endpoint` (trailing `/` dropped), else `https://mrs.{region}.{cloud}`

@@ -12,11 +12,18 @@
 //! share its result.
 //!
 //! [`shared_config`] reads KooCLI's file; the provider decides which source applies.
+//! [`RequestSigner`] (in `signing`) turns any [`Credentials`] into the headers of one request.
+//!
+//! One file per source, each behind [`CredentialSource`]. No source sees the client's whole
+//! configuration: the metadata source is handed a [`TlsSettings`], the IAM and STS ones an
+//! [`IdentityService`] (where IAM and STS are, and a [`TransportSettings`] to reach them). This
+//! room sits above the transport (it signs for it and uses it) and below the client.
 
 mod assume_role;
 mod metadata;
 mod oidc;
 pub mod shared_config;
+mod signing;
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -24,13 +31,71 @@ use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use tracing::{debug, warn};
+use url::Url;
 
 pub use assume_role::{AgencyDomain, AssumeRole, DEFAULT_ASSUME_ROLE_DURATION_S};
 pub use metadata::{DEFAULT_METADATA_ENDPOINT, METADATA_PATH, metadata_url};
 pub use oidc::{ID_TOKEN_PATH, IdToken, OidcRole};
+pub use signing::RequestSigner;
 
-use super::config::{ClientConfig, ConfigError, Credentials};
-use super::error::ApiError;
+use super::error::{ApiError, ConfigError};
+use super::signer::SigningAlgorithm;
+use super::tls::TlsSettings;
+use super::transport::TransportSettings;
+
+/// How requests are authenticated.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// Access key pair, signed with `SDK-HMAC-SHA256`; `security_token` for temporary keys.
+    AkSk {
+        /// Access key ID (`HW_ACCESS_KEY`).
+        access_key: String,
+        /// Secret access key (`HW_SECRET_KEY`); never logged.
+        secret_key: String,
+        /// Security token of temporary credentials (`HW_SECURITY_TOKEN`); never logged.
+        security_token: Option<String>,
+    },
+    /// An IAM token sent as `X-Auth-Token`; never logged.
+    Token(String),
+    /// Keys that expire and are fetched again before they do (ECS instance metadata, an
+    /// assumed agency); every request signs with the current ones.
+    Temporary(TemporaryCredentials),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::AkSk {
+                access_key,
+                security_token,
+                ..
+            } => f
+                .debug_struct("AkSk")
+                .field("access_key", access_key)
+                .field("secret_key", &"<redacted>")
+                .field(
+                    "security_token",
+                    &security_token.as_ref().map(|_| "<redacted>"),
+                )
+                .finish(),
+            Credentials::Token(_) => f.debug_tuple("Token").field(&"<redacted>").finish(),
+            Credentials::Temporary(source) => f.debug_tuple("Temporary").field(source).finish(),
+        }
+    }
+}
+
+/// Where the sources that ask IAM or STS for keys send their requests, and how.
+#[derive(Debug, Clone)]
+pub struct IdentityService {
+    /// IAM's base URL.
+    pub iam: Url,
+    /// STS's base URL (agencies named by account ID).
+    pub sts: Url,
+    /// Timeouts, TLS trust and retries of those requests.
+    pub transport: TransportSettings,
+    /// How requests signed with the base keys are signed.
+    pub signing_algorithm: SigningAlgorithm,
+}
 
 /// Temporary keys are fetched again when fewer than this many seconds remain (the huaweicloud
 /// provider's 600 s), so a request never goes out with keys about to expire.
@@ -143,24 +208,21 @@ impl TemporaryCredentials {
     }
 
     /// Keys from the ECS instance metadata service at `endpoint` (scheme, host and port; the
-    /// path `/openstack/latest/securitykey` is appended), with a short connect timeout;
-    /// `config`'s TLS settings apply should the endpoint be `https`.
-    pub fn from_ecs_metadata(
-        endpoint: &url::Url,
-        config: &ClientConfig,
-    ) -> Result<Self, ConfigError> {
-        Ok(Self::new(metadata::MetadataSource::new(endpoint, config)?))
+    /// path `/openstack/latest/securitykey` is appended), with a short connect timeout; `tls`
+    /// applies should the endpoint be `https`.
+    pub fn from_ecs_metadata(endpoint: &Url, tls: &TlsSettings) -> Result<Self, ConfigError> {
+        Ok(Self::new(metadata::MetadataSource::new(endpoint, tls)?))
     }
 
-    /// Keys of the agency `role`, asked from IAM (`config`'s IAM endpoint, TLS and retry
-    /// settings) with `base`, which may itself be temporary.
+    /// Keys of the agency `role`, asked from `identity` (IAM or STS, by how the agency is
+    /// named) with `base`, which may itself be temporary.
     pub fn assume_role(
         base: Credentials,
         role: AssumeRole,
-        config: &ClientConfig,
+        identity: &IdentityService,
     ) -> Result<Self, ConfigError> {
         Ok(Self::new(assume_role::AssumeRoleSource::new(
-            base, role, config,
+            base, role, identity,
         )?))
     }
 
@@ -168,9 +230,9 @@ impl TemporaryCredentials {
     /// provider (`assume_role_with_oidc`); every renewal reads the ID token again.
     pub fn assume_role_with_oidc(
         role: OidcRole,
-        config: &ClientConfig,
+        identity: &IdentityService,
     ) -> Result<Self, ConfigError> {
-        Ok(Self::new(oidc::OidcSource::new(role, config)?))
+        Ok(Self::new(oidc::OidcSource::new(role, identity)?))
     }
 
     /// Where the keys come from.

@@ -9,6 +9,7 @@
 
 use serde_json::Value;
 use std::fmt;
+use std::path::PathBuf;
 
 use super::sent_secrets::SentSecrets;
 use super::shown_text::one_line_bounded;
@@ -26,6 +27,51 @@ pub const CODE_JOB_NOT_RUNNING: &str = "0175";
 pub const CODE_JOB_NOT_FOUND: &str = "0176";
 /// MRS error code for "the cluster does not exist".
 pub const CODE_CLUSTER_NOT_FOUND: &str = "12000003";
+
+/// A configuration that cannot work, found before any request is made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Region is empty or has characters that cannot be part of a host name.
+    #[error(
+        "region {0:?} is not a valid region name: use the name shown in the console, e.g. \"cn-north-4\""
+    )]
+    InvalidRegion(String),
+    /// Cloud suffix is empty or not a host-name suffix.
+    #[error("cloud {0:?} is not a valid domain suffix, e.g. \"myhuaweicloud.com\"")]
+    InvalidCloud(String),
+    /// An explicit endpoint does not parse or is not an http(s) URL with a host.
+    #[error("{field} {value:?} is not usable: {reason}")]
+    InvalidEndpoint {
+        /// Which setting (`endpoint` or `iam_endpoint`).
+        field: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Credentials are missing a part.
+    #[error("{0}")]
+    InvalidCredentials(&'static str),
+    /// The CA bundle could not be read.
+    #[error("cannot read ca_cert_file {path}: {source}")]
+    CaCertRead {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The CA bundle holds no usable PEM certificate.
+    #[error("ca_cert_file {path} holds no usable PEM certificate: {reason}")]
+    CaCertParse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot set up the HTTPS client: {0}")]
+    HttpClient(String),
+}
 
 /// Which stage of a call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,9 @@
 //! second, since the 429s of requests already on the wire say nothing new). A `Retry-After`
 //! pauses everyone until it has passed.
 //!
-//! Setting `TF_PROVIDER_MRS_GOVERNOR=off` in the provider's environment turns it off (each request
-//! then only follows its own retry policy), which the benchmark uses to show the difference.
+//! The provider can turn it off (`TF_PROVIDER_MRS_GOVERNOR=off`, read where the provider builds its
+//! clients): each request then only follows its own retry policy, which the benchmark uses to show
+//! the difference. This module reads no environment; it is handed the choice.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -21,8 +22,6 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Requests one client has on the wire at once.
 pub const MAX_IN_FLIGHT: usize = 8;
-/// The environment variable that turns the governor off (`off`).
-pub const GOVERNOR_ENV: &str = "TF_PROVIDER_MRS_GOVERNOR";
 /// Slowest pace the rate can fall to, requests per second.
 const MIN_RATE: f64 = 1.0;
 /// The longest a `Retry-After` pauses every start. The header has no upper bound (a broken
@@ -48,13 +47,8 @@ pub(super) struct Turn<'a> {
 }
 
 impl Governor {
-    /// A governor, unless the environment turns it off.
-    pub(super) fn from_env() -> Self {
-        let off = std::env::var(GOVERNOR_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("off"));
-        Self::new(!off)
-    }
-
-    fn new(enabled: bool) -> Self {
+    /// A governor that paces and bounds attempts when `enabled`, or lets every attempt go at once.
+    pub(super) fn new(enabled: bool) -> Self {
         Self {
             in_flight: enabled.then(|| Semaphore::new(MAX_IN_FLIGHT)),
             pacing: Mutex::new(Pacing::new(enabled)),

@@ -233,6 +233,17 @@ pub(crate) struct ShowJobResponse {
     pub(crate) job_detail: Option<JobDetail>,
 }
 
+/// MRS accepted a kill request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KillAccepted {
+    /// `X-Request-Id` of the answer.
+    pub request_id: Option<String>,
+    /// HTTP status of the answer: 202, or another 2xx.
+    pub status: u16,
+    /// Set when the outcome is success with a caveat (see the text).
+    pub warning: Option<String>,
+}
+
 /// Answer of `list jobs`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListJobsResponse {

@@ -3,19 +3,25 @@
 //!
 //! Waiting for 400 kills with one GET per job per second would spend the API's allowance on
 //! polling, and the gateway throttles a project, not a request. So a look goes through the
-//! cluster's [`Poller`] entry: at most one *round* per [`ROUND_INTERVAL`] and cluster, and a round
+//! cluster's `Poller` entry: at most one *round* per [`ROUND_INTERVAL`] and cluster, and a round
 //! answers every job asked about since the last one. A round lists the cluster's jobs submitted in
 //! the window that holds the wanted jobs (their submission times are learnt from listings and
 //! earlier looks), so it costs one call per 100 jobs whatever their state; a job whose submission
 //! time is not known yet is shown individually, once.
+//!
+//! The poller sits above the API and below [`MrsClient`](super::MrsClient): it calls the API
+//! itself and remembers what its rounds see, and the client, which owns it, tells it what every
+//! other listing saw (`Poller::remember`). The API knows nothing of it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::client::MrsClient;
+use super::api::{Api, Args};
 use super::error::ApiError;
+use super::listing::list_jobs;
 use super::model::{JobDetail, JobFilter};
+use super::operations::SHOW_JOB;
 
 /// Shortest time between two rounds for one cluster.
 pub const ROUND_INTERVAL: Duration = Duration::from_secs(1);
@@ -76,9 +82,9 @@ impl Poller {
 
     /// Each job's state as seen by a round that started after this call, sharing rounds with
     /// everyone else looking at the same cluster.
-    pub(crate) async fn look(
+    pub(super) async fn look(
         &self,
-        client: &MrsClient,
+        api: &Api,
         project_id: &str,
         cluster_id: &str,
         job_ids: &[String],
@@ -135,7 +141,7 @@ impl Poller {
             }
         }
         let round = self
-            .run_round(client, project_id, cluster_id, &cluster, deadline)
+            .run_round(api, project_id, cluster_id, &cluster, deadline)
             .await;
         take(&round, &mut missing, &mut answers);
         cluster
@@ -150,7 +156,7 @@ impl Poller {
     /// submission time is known, a `show job` for the others.
     async fn run_round(
         &self,
-        client: &MrsClient,
+        api: &Api,
         project_id: &str,
         cluster_id: &str,
         cluster: &ClusterPoll,
@@ -179,11 +185,9 @@ impl Poller {
                 submitted_time_end: Some(*end),
                 ..JobFilter::default()
             };
-            match client
-                .list_jobs(project_id, cluster_id, &filter, deadline)
-                .await
-            {
+            match list_jobs(api, project_id, cluster_id, &filter, deadline).await {
                 Ok(jobs) => {
+                    self.remember(project_id, cluster_id, &jobs);
                     let mut listed: HashMap<String, JobDetail> = jobs
                         .into_iter()
                         .filter_map(|job| job.job_id.clone().map(|id| (id, job)))
@@ -205,11 +209,14 @@ impl Poller {
                 }
             }
         }
-        let shown = futures::future::join_all(
-            individually
-                .iter()
-                .map(|id| client.show_job(project_id, cluster_id, id, deadline)),
-        )
+        let shown = futures::future::join_all(individually.iter().map(|id| {
+            let args = Args::values(&[
+                ("project_id", project_id),
+                ("cluster_id", cluster_id),
+                ("job_id", id),
+            ]);
+            api.call(&SHOW_JOB, args, deadline)
+        }))
         .await;
         let mut learnt = Vec::new();
         for (id, result) in individually.into_iter().zip(shown) {

@@ -472,7 +472,7 @@ mod tests {
     }
 
     /// tests/data/signing_vectors_sm3.json: the same requests signed by the official SDK's
-    /// `SM3Signer` (tests/data/gen_sm3_signing_vectors.py).
+    /// `SM3Signer` (tests/data/gen_signing_vectors.py sm3).
     #[test]
     fn sm3_signatures_match_the_official_sdk_for_every_vector() {
         let text = include_str!("../../tests/data/signing_vectors_sm3.json");

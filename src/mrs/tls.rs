@@ -11,23 +11,36 @@
 //! or the system's vouch for it (the system's are then loaded only when the file's do not), so a
 //! corporate CA can be trusted without losing the public ones. `insecure` skips the certificate
 //! check (handshake signatures are still verified).
+//!
+//! It is handed a [`TlsSettings`] (two values), never the whole client configuration, so the
+//! credential sources and the transport can each ask for a TLS set-up without knowing the rest.
 
-use super::config::{ClientConfig, ConfigError};
+use super::error::ConfigError;
 use super::local_file::{CA_BUNDLE_CAP, read_capped};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once, OnceLock};
 use std::time::Instant;
 use tracing::{debug, warn};
 
-/// The rustls settings for a client of `config`'s endpoints. `uses_https`: whether any of them is
-/// an `https` URL, so that the system's roots are worth loading ahead of the first handshake.
+/// Which servers to trust: the provider's `insecure` and `ca_cert_file`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// Accept any server certificate. For test rigs only.
+    pub insecure: bool,
+    /// PEM bundle of CAs to trust in addition to the system's roots.
+    pub ca_cert_file: Option<PathBuf>,
+}
+
+/// The rustls settings for a client that trusts as `config` says. `uses_https`: whether any of
+/// its endpoints is an `https` URL, so that the system's roots are worth loading ahead of the
+/// first handshake.
 pub(super) fn client_tls_config(
-    config: &ClientConfig,
+    config: &TlsSettings,
     uses_https: bool,
 ) -> Result<rustls::ClientConfig, ConfigError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -3,27 +3,32 @@
 //! never past the caller's deadline. The API operations in [`client`] describe a call; this
 //! module carries it out and turns failures into [`ApiError`]s ready for a user.
 //!
+//! It is built from a [`TransportSettings`] (timeouts, TLS, retries, pacing: the HTTP part of the
+//! configuration only) and an [`Authenticate`]r that adds the headers proving who is asking.
+//! It knows no credential type: the credentials room implements [`Authenticate`] and may itself
+//! hold a transport (an agency is assumed over HTTP), so the arrow runs from credentials to here.
+//!
 //! [`retry`]: super::retry
 //! [`client`]: super::client
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use async_trait::async_trait;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use tracing::debug;
 use url::Url;
 
-use super::config::{ClientConfig, ConfigError, Credentials};
-use super::error::{ApiError, ApiErrorKind};
+use super::error::{ApiError, ApiErrorKind, ConfigError};
 use super::governor::Governor;
 use super::retry::{
     GiveUpReason, RetryDecision, RetryPolicy, is_retryable_status, parse_retry_after,
 };
 use super::sent_secrets::SentSecrets;
 use super::shown_text::one_line_bounded;
-use super::signer::{self, AccessKey, SigningInput};
-use super::tls::client_tls_config;
+use super::tls::{TlsSettings, client_tls_config};
 
 /// Largest error body read; the rest is dropped (only an excerpt is kept anyway).
 pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
@@ -35,10 +40,52 @@ const REQUEST_ID_HEADER: &str = "x-request-id";
 const MAX_HEADER_SHOWN: usize = 256;
 const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
-/// The connection pool, credentials and retry policy every call of one client shares.
+/// How requests travel, whoever sends them: the HTTP part of the provider's settings.
+#[derive(Debug, Clone)]
+pub struct TransportSettings {
+    /// Which servers to trust.
+    pub tls: TlsSettings,
+    /// When and how often a transient failure is tried again.
+    pub retry: RetryPolicy,
+    /// Limit for one HTTP attempt; the call's deadline may cut it shorter.
+    pub request_timeout: Duration,
+    /// Limit for connecting.
+    pub connect_timeout: Duration,
+    /// The `User-Agent` header (see `user_agent`).
+    pub user_agent: String,
+    /// Whether attempts share one pace set by the gateway's throttling (see `governor`).
+    pub paced: bool,
+}
+
+/// A request about to be sent, as an [`Authenticate`]r sees it.
+pub struct Unsigned<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// The full URL, query included.
+    pub url: &'a Url,
+    /// The headers set so far (`User-Agent`, `X-Project-Id`, `Content-Type`).
+    pub headers: Vec<(String, String)>,
+    /// The body; empty when there is none.
+    pub body: &'a [u8],
+}
+
+/// Proves who is asking: adds the headers that authenticate one attempt (a signature, a token).
+#[async_trait]
+pub trait Authenticate: Send + Sync {
+    /// `request`'s headers with the authenticating ones added, for an attempt that must start
+    /// before `deadline`. Every secret the request will carry beyond its headers' values (keys
+    /// used to sign) goes into `sent`, so an echo of it in an answer can be blotted out.
+    async fn authenticate(
+        &self,
+        request: Unsigned<'_>,
+        deadline: Instant,
+        sent: &mut SentSecrets,
+    ) -> Result<Vec<(String, String)>, ApiError>;
+}
+
+/// The connection pool, authentication and retry policy every call of one client shares.
 pub(super) struct Transport {
-    credentials: Credentials,
-    signing_algorithm: signer::SigningAlgorithm,
+    auth: Arc<dyn Authenticate>,
     http: reqwest::Client,
     user_agent: String,
     retry: RetryPolicy,
@@ -87,20 +134,20 @@ enum AttemptError {
 }
 
 impl Transport {
-    /// Builds the connection pool (kept alive across calls) for `config`'s endpoints.
-    pub(super) fn new(config: &ClientConfig, uses_https: bool) -> Result<Self, ConfigError> {
+    /// Builds the connection pool (kept alive across calls); `uses_https`: whether any endpoint
+    /// it will reach is `https`, so that the system's CA roots are worth loading now.
+    pub(super) fn new(
+        settings: &TransportSettings,
+        auth: Arc<dyn Authenticate>,
+        uses_https: bool,
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
-            http: build_http_client(config, uses_https)?,
-            user_agent: user_agent(config.terraform_version.as_deref()),
-            retry: RetryPolicy {
-                max_retries: config.max_retries,
-                base_delay: config.retry_base_delay,
-                max_delay: config.retry_max_delay,
-            },
-            request_timeout: config.request_timeout,
-            credentials: config.credentials.clone(),
-            signing_algorithm: config.signing_algorithm,
-            governor: Governor::from_env(),
+            http: build_http_client(settings, uses_https)?,
+            user_agent: settings.user_agent.clone(),
+            retry: settings.retry,
+            request_timeout: settings.request_timeout,
+            auth,
+            governor: Governor::new(settings.paced),
         })
     }
 
@@ -254,62 +301,24 @@ impl Transport {
         if call.body.is_some() {
             headers.push(("Content-Type".to_owned(), JSON_CONTENT_TYPE.to_owned()));
         }
-        let headers = match &self.credentials {
-            Credentials::AkSk {
-                access_key,
-                secret_key,
-                security_token,
-            } => sign(
-                self.signing_algorithm,
-                call,
-                headers,
-                body,
-                access_key,
-                secret_key,
-                security_token.as_deref(),
-            ),
-            Credentials::Token(token) => {
-                headers.push(("X-Auth-Token".to_owned(), token.clone()));
-                headers
-            }
-            Credentials::Temporary(source) => {
-                // Asked before each attempt: a retry after a long wait gets renewed keys.
-                let keys = source
-                    .current(
-                        Instant::now()
-                            .checked_add(timeout)
-                            .unwrap_or_else(Instant::now),
-                    )
-                    .await
-                    .map_err(AttemptError::Credentials)?;
-                let token = keys.security_token.as_deref();
-                sign(
-                    self.signing_algorithm,
-                    call,
-                    headers,
-                    body,
-                    &keys.access_key,
-                    &keys.secret_key,
-                    token,
-                )
-            }
-        };
-
         let mut sent = SentSecrets::new();
+        let unsigned = Unsigned {
+            method: call.method.as_str(),
+            url: &call.url,
+            headers,
+            body,
+        };
+        // Asked before each attempt: a retry after a long wait gets renewed temporary keys.
+        let auth_deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(Instant::now);
+        let headers = self
+            .auth
+            .authenticate(unsigned, auth_deadline, &mut sent)
+            .await
+            .map_err(AttemptError::Credentials)?;
         for (name, value) in &headers {
             sent.add_header(name, value);
-        }
-        match &self.credentials {
-            Credentials::AkSk {
-                access_key,
-                secret_key,
-                ..
-            } => {
-                sent.add(access_key);
-                sent.add(secret_key);
-            }
-            Credentials::Token(token) => sent.add(token),
-            Credentials::Temporary(_) => {}
         }
 
         let mut request = self
@@ -353,7 +362,13 @@ impl Transport {
         } else {
             MAX_ERROR_BODY_BYTES
         };
-        let mut body = Vec::new();
+        // Sized once from Content-Length (within the cap), so a large listing page is not
+        // copied through doubling buffers; a lying length costs at most the cap.
+        let expected = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body = Vec::with_capacity(expected.min(cap));
         let mut truncated = false;
         while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
             let room = cap - body.len();
@@ -374,32 +389,6 @@ impl Transport {
             sent,
         })
     }
-}
-
-/// `headers` plus `X-Security-Token` (when given), `X-Sdk-Date`, `Host` and `Authorization`.
-fn sign(
-    algorithm: signer::SigningAlgorithm,
-    call: &Call,
-    mut headers: Vec<(String, String)>,
-    body: &[u8],
-    access_key: &str,
-    secret_key: &str,
-    security_token: Option<&str>,
-) -> Vec<(String, String)> {
-    if let Some(token) = security_token {
-        headers.push(("X-Security-Token".to_owned(), token.to_owned()));
-    }
-    let input = SigningInput {
-        method: call.method.as_str(),
-        url: &call.url,
-        headers: &headers,
-        body,
-    };
-    let key = AccessKey {
-        access_key,
-        secret_key,
-    };
-    signer::sign_with(algorithm, &input, key, &signer::sdk_date(SystemTime::now())).headers
 }
 
 fn deadline_error(
@@ -469,7 +458,7 @@ fn redirect_cause(location: Option<&str>) -> String {
 
 /// `terraform-provider-mrs/<version>`, plus ` terraform/<v>` when Terraform's version is known
 /// and fit for a header.
-pub(super) fn user_agent(terraform_version: Option<&str>) -> String {
+pub fn user_agent(terraform_version: Option<&str>) -> String {
     let mut ua = format!("terraform-provider-mrs/{}", env!("CARGO_PKG_VERSION"));
     if let Some(v) = terraform_version
         .map(str::trim)
@@ -481,7 +470,7 @@ pub(super) fn user_agent(terraform_version: Option<&str>) -> String {
 }
 
 fn build_http_client(
-    config: &ClientConfig,
+    config: &TransportSettings,
     uses_https: bool,
 ) -> Result<reqwest::Client, ConfigError> {
     reqwest::Client::builder()
@@ -490,7 +479,7 @@ fn build_http_client(
         .tcp_keepalive(Duration::from_secs(30))
         // A redirect would be sent unsigned for its new URL; surface it instead.
         .redirect(reqwest::redirect::Policy::none())
-        .tls_backend_preconfigured(client_tls_config(config, uses_https)?)
+        .tls_backend_preconfigured(client_tls_config(&config.tls, uses_https)?)
         .build()
         .map_err(|e| ConfigError::HttpClient(error_chain(&e)))
 }

@@ -1,5 +1,8 @@
 //! The configured provider's MRS clients: one per region, built on first use and shared by every
 //! resource, so an apply of many kills reuses the same connections.
+//!
+//! The one environment variable about how the client behaves rather than what it reaches,
+//! [`GOVERNOR_ENV`], is read here, where the clients are built; `src/mrs` reads no environment.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,6 +10,20 @@ use std::sync::{Arc, Mutex};
 use crate::framework::{Attr, PlanEdit};
 use crate::mrs::{ClientConfig, ConfigError, MrsClient};
 use crate::tfvalue::AttributePath;
+
+/// The environment variable that turns the client's shared pace off (`off`), for the benchmark
+/// that shows what the pace is worth.
+pub const GOVERNOR_ENV: &str = "TF_PROVIDER_MRS_GOVERNOR";
+
+/// Whether the environment leaves the shared pace on.
+fn paced_by_environment() -> bool {
+    paced(std::env::var(GOVERNOR_ENV).ok().as_deref())
+}
+
+/// Whether [`GOVERNOR_ENV`] set to `value` leaves the shared pace on: anything but `off` does.
+fn paced(value: Option<&str>) -> bool {
+    !value.is_some_and(|v| v.eq_ignore_ascii_case("off"))
+}
 
 /// What the `mrs` provider's configure step builds; cheap to clone.
 #[derive(Clone)]
@@ -31,8 +48,9 @@ impl std::fmt::Debug for Clients {
 }
 
 impl Clients {
-    /// Builds the client for the provider's region.
-    pub fn new(base: ClientConfig) -> Result<Self, ConfigError> {
+    /// Builds the client for the provider's region; `GOVERNOR_ENV` may turn its pace off.
+    pub fn new(mut base: ClientConfig) -> Result<Self, ConfigError> {
+        base.paced = base.paced && paced_by_environment();
         let default = MrsClient::new(base.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -190,6 +208,19 @@ mod tests {
         }
         assert!(clients.check_region(Some("cn-north-4")).is_ok());
         assert!(clients.check_region(None).is_ok());
+    }
+
+    #[test]
+    fn only_off_turns_the_shared_pace_off() {
+        for (value, expected) in [
+            (None, true),
+            (Some("on"), true),
+            (Some(""), true),
+            (Some("off"), false),
+            (Some("OFF"), false),
+        ] {
+            assert_eq!(paced(value), expected, "{value:?}");
+        }
     }
 
     #[test]

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Generate tests/data/signing_vectors.json from the official Huawei Cloud SDK signer.
+"""Generate the signing vectors from the official Huawei Cloud SDK signers:
+tests/data/signing_vectors.json (SDK-HMAC-SHA256) and
+tests/data/signing_vectors_sm3.json (SDK-HMAC-SM3).
 
-The Rust signer in src/mrs/signer.rs must agree byte for byte with
-`huaweicloudsdkcore.signer.signer.Signer`. This script drives that class at a
-fixed X-Sdk-Date over requests chosen to hit the awkward corners (encoded path
-segments, unicode, repeated and empty query parameters, bodies, temporary
-credentials) and records every intermediate the Rust tests compare against.
+The Rust signer in src/mrs/signer.rs and the emulator's verifier must agree byte
+for byte with `huaweicloudsdkcore.signer.signer.Signer` and `SM3Signer` (SM3 for
+every hash and the HMAC, `X-Sdk-Content-Sm3` as the content header, the SM3 hash
+of "" for empty bodies). This script drives them at a fixed X-Sdk-Date over
+requests chosen to hit the awkward corners (encoded path segments, unicode,
+repeated and empty query parameters, bodies, temporary credentials) and records
+every intermediate the Rust tests compare against. Both algorithms sign the same
+requests; SM3 has one more, whose non-JSON body brings in X-Sdk-Content-Sm3.
 
-The SDK is only needed to regenerate the file, never to build or test:
+The SDK is only needed to regenerate the files, never to build or test:
 
     python3 -m venv /tmp/hwsdk && /tmp/hwsdk/bin/pip install huaweicloudsdkcore
-    /tmp/hwsdk/bin/python tests/data/gen_signing_vectors.py
+    /tmp/hwsdk/bin/python tests/data/gen_signing_vectors.py [sha256|sm3 ...]
+
+With no argument, both files are written.
 
 Each record's "url" is what the Rust client would put on the wire: path segments
 and query parameters percent-encoded with only A-Za-z0-9-_.~ left bare, query
@@ -26,7 +33,7 @@ from urllib.parse import quote
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
-from huaweicloudsdkcore.signer.signer import Signer
+from huaweicloudsdkcore.signer.signer import SM3Signer, Signer
 
 SDK_DATE = "20260101T000000Z"
 AK = "HPUAEXAMPLEACCESSKEY"
@@ -236,17 +243,17 @@ def sdk_request(c):
     )
 
 
-def vector(c):
-    signer = Signer(BasicCredentials(ak=c["ak"], sk=c["sk"]))
+def vector(c, signer_class):
+    signer = signer_class(BasicCredentials(ak=c["ak"], sk=c["sk"]))
 
     # Step through the signer's own stages to record the intermediates.
     staged = sdk_request(c)
     if isinstance(staged.body, str):
         staged.body = staged.body.encode("utf-8")
-    Signer._process_content_header(staged)
-    when = Signer._process_header_time(staged)
-    Signer._process_header_host(staged)
-    signed = Signer._process_signed_headers(staged)
+    signer_class._process_content_header(staged)
+    when = signer_class._process_header_time(staged)
+    signer_class._process_header_host(staged)
+    signed = signer_class._process_signed_headers(staged)
     canonical = signer._process_canonical_request(staged, signed)
     to_sign = signer._process_string_to_sign(canonical, when)
 
@@ -257,7 +264,7 @@ def vector(c):
         signer._sign_string_to_sign(to_sign, c["sk"]), c["ak"], signed
     )
     if authorization != expected:
-        sys.exit("staged signing disagrees with Signer.sign for %s" % c["name"])
+        sys.exit("staged signing disagrees with %s.sign for %s" % (signer_class.__name__, c["name"]))
 
     url = c["base"] + c["path"]
     if c["query"]:
@@ -278,9 +285,31 @@ def vector(c):
     }
 
 
-def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "signing_vectors.json")
-    vectors = [vector(c) for c in CASES]
+# Per algorithm: the SDK's signer class, the file written, and the requests signed.
+ALGORITHMS = {
+    "sha256": (Signer, "signing_vectors.json", CASES),
+    "sm3": (
+        SM3Signer,
+        "signing_vectors_sm3.json",
+        CASES
+        + [
+            case(
+                "sm3_octet_stream_body_is_unsigned_payload",
+                "POST",
+                MRS,
+                job_path(),
+                headers=mrs_headers(**{"Content-Type": "application/octet-stream"}),
+                body="raw bytes",
+            ),
+        ],
+    ),
+}
+
+
+def write(algorithm):
+    signer_class, file_name, cases = ALGORITHMS[algorithm]
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), file_name)
+    vectors = [vector(c, signer_class) for c in cases]
     names = [v["name"] for v in vectors]
     if len(set(names)) != len(names):
         sys.exit("duplicate case names")
@@ -290,5 +319,14 @@ def main():
     print("wrote %d vectors to %s" % (len(vectors), out))
 
 
+def main(argv):
+    chosen = argv or list(ALGORITHMS)
+    unknown = [a for a in chosen if a not in ALGORITHMS]
+    if unknown:
+        sys.exit("unknown algorithm %s; choose from %s" % (", ".join(unknown), ", ".join(ALGORITHMS)))
+    for algorithm in chosen:
+        write(algorithm)
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

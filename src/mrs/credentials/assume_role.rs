@@ -20,9 +20,13 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{CredentialSource, SessionKeys, parse_credential_answer};
-use crate::mrs::config::{ClientConfig, ConfigError, Credentials};
-use crate::mrs::error::{ApiError, ApiErrorKind};
+use std::sync::Arc;
+
+use super::{
+    CredentialSource, Credentials, IdentityService, RequestSigner, SessionKeys,
+    parse_credential_answer,
+};
+use crate::mrs::error::{ApiError, ApiErrorKind, ConfigError};
 use crate::mrs::transport::{Call, RetryOn, Transport};
 
 /// Lifetime asked for when `duration` is not set; keys are renewed 10 minutes before it ends.
@@ -105,15 +109,13 @@ impl AssumeRoleSource {
     pub(super) fn new(
         base: Credentials,
         role: AssumeRole,
-        config: &ClientConfig,
+        identity: &IdentityService,
     ) -> Result<Self, ConfigError> {
         let url = match role.domain {
-            AgencyDomain::Name(_) => join(&config.iam_endpoint()?, SECURITY_TOKENS_PATH),
-            AgencyDomain::Id(_) => join(&config.sts_endpoint()?, STS_ASSUME_PATH),
+            AgencyDomain::Name(_) => join(&identity.iam, SECURITY_TOKENS_PATH),
+            AgencyDomain::Id(_) => join(&identity.sts, STS_ASSUME_PATH),
         };
-        let mut base_config = config.clone();
-        base_config.credentials = base;
-        let transport = Transport::new(&base_config, url.scheme() == "https")?;
+        let transport = transport_signing_with(identity, base, &url)?;
         Ok(Self {
             role,
             url,
@@ -136,6 +138,23 @@ impl CredentialSource for AssumeRoleSource {
     async fn fetch(&self, deadline: Instant) -> Result<SessionKeys, ApiError> {
         assume(&self.transport, &self.role, &self.url, deadline).await
     }
+}
+
+/// A transport to `url` (IAM or STS) that signs with `credentials`.
+pub(super) fn transport_signing_with(
+    identity: &IdentityService,
+    credentials: Credentials,
+    url: &url::Url,
+) -> Result<Transport, ConfigError> {
+    let signer = RequestSigner {
+        credentials,
+        algorithm: identity.signing_algorithm,
+    };
+    Transport::new(
+        &identity.transport,
+        Arc::new(signer),
+        url.scheme() == "https",
+    )
 }
 
 /// Asks for the keys of `role` at `url` (IAM's or STS's route, by how the agency is named)

@@ -12,9 +12,8 @@ use async_trait::async_trait;
 use url::Url;
 
 use super::{CredentialSource, SessionKeys, parse_credential_answer};
-use crate::mrs::config::{ClientConfig, ConfigError};
-use crate::mrs::error::{ApiError, ApiErrorKind};
-use crate::mrs::tls::client_tls_config;
+use crate::mrs::error::{ApiError, ApiErrorKind, ConfigError};
+use crate::mrs::tls::{TlsSettings, client_tls_config};
 
 /// Where the metadata service lives on every ECS instance.
 pub const DEFAULT_METADATA_ENDPOINT: &str = "http://169.254.169.254";
@@ -44,9 +43,9 @@ pub(super) struct MetadataSource {
 }
 
 impl MetadataSource {
-    /// A client of `endpoint`; `config` says which servers to trust should it be `https`.
-    pub(super) fn new(endpoint: &Url, config: &ClientConfig) -> Result<Self, ConfigError> {
-        let tls = client_tls_config(config, endpoint.scheme() == "https")?;
+    /// A client of `endpoint`; `tls` says which servers to trust should it be `https`.
+    pub(super) fn new(endpoint: &Url, tls: &TlsSettings) -> Result<Self, ConfigError> {
+        let tls = client_tls_config(tls, endpoint.scheme() == "https")?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(CONNECT_TIMEOUT)
@@ -185,12 +184,8 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let config = ClientConfig::new(
-            "cn-north-4",
-            crate::mrs::Credentials::Token("unused".into()),
-        );
         let endpoint = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
-        let source = MetadataSource::new(&endpoint, &config).unwrap();
+        let source = MetadataSource::new(&endpoint, &TlsSettings::default()).unwrap();
         let err = source
             .fetch(Instant::now() + Duration::from_secs(5))
             .await

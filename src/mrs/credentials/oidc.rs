@@ -21,12 +21,16 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::json;
 
-use super::assume_role::{SECURITY_TOKENS_PATH, STS_ASSUME_PATH, assume, join};
-use super::{AssumeRole, CredentialSource, SessionKeys, parse_credential_answer};
-use crate::mrs::config::{ClientConfig, ConfigError, Credentials};
-use crate::mrs::error::{ApiError, ApiErrorKind};
+use super::assume_role::{
+    SECURITY_TOKENS_PATH, STS_ASSUME_PATH, assume, join, transport_signing_with,
+};
+use super::{
+    AssumeRole, CredentialSource, Credentials, IdentityService, SessionKeys,
+    parse_credential_answer,
+};
+use crate::mrs::error::{ApiError, ApiErrorKind, ConfigError};
 use crate::mrs::local_file::{ID_TOKEN_CAP, read_capped_text};
-use crate::mrs::transport::{Call, MAX_ERROR_BODY_BYTES, RetryOn, Transport, user_agent};
+use crate::mrs::transport::{Call, MAX_ERROR_BODY_BYTES, RetryOn, Transport};
 
 /// IAM's route that trades an OIDC ID token for a federated token.
 pub const ID_TOKEN_PATH: &str = "/v3.0/OS-AUTH/id-token/tokens";
@@ -87,30 +91,32 @@ pub(super) struct OidcSource {
     id_token_url: url::Url,
     security_tokens_url: url::Url,
     sts_url: url::Url,
-    /// Settings for the step 2 and 3 transports, whose credentials change per fetch.
-    config: ClientConfig,
+    /// Where IAM and STS are, and how to reach them; the step 2 and 3 transports are built
+    /// from it with credentials that change per fetch.
+    identity: IdentityService,
     http: reqwest::Client,
-    user_agent: String,
 }
 
 impl OidcSource {
-    pub(super) fn new(role: OidcRole, config: &ClientConfig) -> Result<Self, ConfigError> {
-        let iam = config.iam_endpoint()?;
-        let sts_url = join(&config.sts_endpoint()?, STS_ASSUME_PATH);
+    pub(super) fn new(role: OidcRole, identity: &IdentityService) -> Result<Self, ConfigError> {
+        let iam = &identity.iam;
+        let sts_url = join(&identity.sts, STS_ASSUME_PATH);
         let uses_https = iam.scheme() == "https" || sts_url.scheme() == "https";
         let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
+            .connect_timeout(identity.transport.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .tls_backend_preconfigured(crate::mrs::tls::client_tls_config(config, uses_https)?)
+            .tls_backend_preconfigured(crate::mrs::tls::client_tls_config(
+                &identity.transport.tls,
+                uses_https,
+            )?)
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         Ok(Self {
-            id_token_url: join(&iam, ID_TOKEN_PATH),
-            security_tokens_url: join(&iam, SECURITY_TOKENS_PATH),
+            id_token_url: join(iam, ID_TOKEN_PATH),
+            security_tokens_url: join(iam, SECURITY_TOKENS_PATH),
             sts_url,
-            config: config.clone(),
+            identity: identity.clone(),
             http,
-            user_agent: user_agent(config.terraform_version.as_deref()),
             role,
         })
     }
@@ -120,9 +126,7 @@ impl OidcSource {
         credentials: Credentials,
         url: &url::Url,
     ) -> Result<Transport, ConfigError> {
-        let mut config = self.config.clone();
-        config.credentials = credentials;
-        Transport::new(&config, url.scheme() == "https")
+        transport_signing_with(&self.identity, credentials, url)
     }
 
     /// Step 1, with retries for failures that did not reach IAM's decision (connection, 429, 5xx).
@@ -144,9 +148,9 @@ impl OidcSource {
             let sent = self
                 .http
                 .request(Method::POST, self.id_token_url.clone())
-                .timeout(remaining.min(self.config.request_timeout))
+                .timeout(remaining.min(self.identity.transport.request_timeout))
                 .header("Content-Type", "application/json;charset=UTF-8")
-                .header("User-Agent", &self.user_agent)
+                .header("User-Agent", &self.identity.transport.user_agent)
                 .header("X-Idp-Id", &self.role.idp_id)
                 .body(body.clone())
                 .send()
@@ -202,14 +206,14 @@ impl OidcSource {
                 }
             };
             err.attempts = attempt;
-            if !retryable || attempt > self.config.max_retries {
+            let retry = &self.identity.transport.retry;
+            if !retryable || attempt > retry.max_retries {
                 return Err(scrub(err, &[id_token]));
             }
-            let wait = self
-                .config
-                .retry_base_delay
+            let wait = retry
+                .base_delay
                 .saturating_mul(1 << (attempt - 1).min(10))
-                .min(self.config.retry_max_delay);
+                .min(retry.max_delay);
             if Instant::now() + wait >= deadline {
                 return Err(scrub(err, &[id_token]));
             }

@@ -34,7 +34,7 @@ pub(super) async fn fetch(
     let mut current = match temporary.base {
         Base::Configured(credentials) => credentials,
         Base::Metadata { endpoint } => {
-            let metadata = match TemporaryCredentials::from_ecs_metadata(&endpoint, config) {
+            let metadata = match TemporaryCredentials::from_ecs_metadata(&endpoint, &config.tls()) {
                 Ok(metadata) => metadata,
                 Err(e) => {
                     diags.add_error("Unable to set up the ECS metadata client", e.to_string());
@@ -58,7 +58,10 @@ pub(super) async fn fetch(
             Credentials::Temporary(metadata)
         }
         Base::Oidc(role) => {
-            let oidc = match TemporaryCredentials::assume_role_with_oidc(role, config) {
+            let oidc = match config
+                .identity_service()
+                .and_then(|identity| TemporaryCredentials::assume_role_with_oidc(role, &identity))
+            {
                 Ok(oidc) => oidc,
                 Err(e) => {
                     diags.add_error(
@@ -76,7 +79,10 @@ pub(super) async fn fetch(
         }
     };
     for link in temporary.chain {
-        let assumed = match TemporaryCredentials::assume_role(current, link.role, config) {
+        let assumed = match config
+            .identity_service()
+            .and_then(|identity| TemporaryCredentials::assume_role(current, link.role, &identity))
+        {
             Ok(assumed) => assumed,
             Err(e) => {
                 diags.add_error(
