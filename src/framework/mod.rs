@@ -26,6 +26,7 @@ mod provider;
 mod resource;
 mod schema;
 mod server;
+mod upgrade;
 mod validate;
 
 pub use attr::Attr;
@@ -42,4 +43,5 @@ pub use resource::{
 };
 pub use schema::{Attribute, Block, Nesting, Rule, Schema, StringValidator};
 pub use server::ProviderService;
+pub use upgrade::{JsonObject, StateUpgrader, StoredState, UpgradeFn, upgrade_stored_state};
 pub use validate::validate_against_schema;

@@ -113,6 +113,13 @@ impl Schema {
         }
     }
 
+    /// Sets the schema version, which a resource bumps whenever the shape of its stored state
+    /// changes (and then declares a state upgrader from the version before).
+    pub fn with_version(mut self, version: i64) -> Self {
+        self.version = version;
+        self
+    }
+
     /// Adds an attribute.
     pub fn attribute(mut self, attribute: Attribute) -> Self {
         self.attributes.push(attribute);
