@@ -28,6 +28,7 @@ mod schema;
 mod server;
 mod upgrade;
 mod validate;
+pub mod validator;
 
 pub use attr::Attr;
 pub use config::Config;
@@ -45,3 +46,4 @@ pub use schema::{Attribute, Block, Nesting, Rule, Schema, StringValidator};
 pub use server::ProviderService;
 pub use upgrade::{JsonObject, StateUpgrader, StoredState, UpgradeFn, upgrade_stored_state};
 pub use validate::validate_against_schema;
+pub use validator::{TypedValidator, Validator};
