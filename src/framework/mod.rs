@@ -25,6 +25,7 @@ mod plan_edit;
 mod provider;
 mod resource;
 mod schema;
+mod schema_fit;
 mod server;
 mod upgrade;
 mod validate;
@@ -43,6 +44,7 @@ pub use resource::{
     action, data_source, resource,
 };
 pub use schema::{Attribute, Block, Nesting, Rule, Schema, StringValidator};
+pub use schema_fit::model_fits_schema;
 pub use server::ProviderService;
 pub use upgrade::{JsonObject, StateUpgrader, StoredState, UpgradeFn, upgrade_stored_state};
 pub use validate::validate_against_schema;

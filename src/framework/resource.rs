@@ -8,6 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::mpsc;
 
 use super::model::{from_model, to_model};
+use super::schema_fit::model_fits_schema;
 use super::upgrade::StateUpgrader;
 use super::{Config, Ctx, Diagnostics, PlanEdit, Schema};
 use crate::tfvalue::{Type, Value};
@@ -165,6 +166,9 @@ pub trait Described {
     fn value_type(&self) -> &Type;
     /// Extra validation.
     fn validate(&self, config: &Config, diags: &mut Diagnostics);
+    /// Whether the model struct names exactly the schema's attributes
+    /// ([`super::model_fits_schema`]); a test runs it for every type a provider offers.
+    fn check_model(&self) -> Result<(), String>;
 }
 
 /// A resource with its model type erased; build one with [`resource`].
@@ -267,6 +271,9 @@ macro_rules! forward_described {
             }
             fn validate(&self, config: &Config, diags: &mut Diagnostics) {
                 self.inner.0.validate(config, diags)
+            }
+            fn check_model(&self) -> Result<(), String> {
+                model_fits_schema::<<T as $trait<C>>::Model>(&self.schema)
             }
         }
     };

@@ -9,6 +9,8 @@ mod credential_settings;
 mod data_sources;
 mod kill;
 mod location;
+#[cfg(test)]
+mod models_tests;
 mod operation;
 mod plan_check;
 mod quiet;
