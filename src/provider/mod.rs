@@ -16,6 +16,7 @@ mod plan_check;
 mod quiet;
 mod records;
 mod resources;
+mod selection;
 mod settings;
 pub mod validators;
 
