@@ -5,8 +5,11 @@
 //! [`Resource`] with a plain serde model struct, and so on for [`DataSource`] and [`Action`].
 //! A model field is an `Option<T>` (unknown reads as null) or an [`Attr<T>`] (null, unknown or
 //! known); `model.rs` reads and writes models straight from Terraform values. Schemas are built
-//! with [`Schema`] and [`Attribute`]; plans follow `plan.rs`, refined by a resource through
-//! [`PlanEdit`] (values, diagnostics, replacements); problems are reported as [`Diagnostics`].
+//! with [`Schema`] and [`Attribute`], checked by typed [`Validator`]s (`validator.rs`) and tied
+//! to their models by [`model_fits_schema`] (`schema_fit.rs`); plans follow `plan.rs`, refined by
+//! a resource through [`PlanEdit`] (values, diagnostics, replacements); stored states of an
+//! earlier schema version go through the resource's [`StateUpgrader`]s (`upgrade.rs`); problems
+//! are reported as [`Diagnostics`], on the attribute they concern.
 //!
 //! [`ProviderService`] turns all of it into the tfplugin6 gRPC service, in `server/`: one file
 //! per kind of RPC (provider, resources, data sources, actions, the unsupported ones), routed

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::Clients;
 use super::kill::DEFAULT_TIMEOUT;
 use super::location::{PROJECT_ID, REGION};
-use crate::framework::duration::{parse_duration, validate_duration};
+use crate::framework::duration::parse_duration;
+use crate::framework::validator::duration;
 use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Schema};
 use crate::mrs::MrsClient;
 use crate::tfvalue::Value;
@@ -75,11 +76,12 @@ pub fn fill_planned_location(clients: &Clients, plan: &mut PlanEdit<'_>) {
     }
 }
 
-/// An optional duration such as `"10m"`, refused at validate when it is not one.
+/// An optional duration such as `"10m"`, refused at validate when it is not one (a typed
+/// duration validator, which waits while the value is unknown).
 pub fn duration_attribute(name: &str, plain: &str, markdown: &str) -> Attribute {
     Attribute::string(name)
         .optional()
-        .validate_string(validate_duration)
+        .validate(duration::any())
         .describe(plain, markdown)
 }
 
