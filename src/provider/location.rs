@@ -19,7 +19,9 @@ pub(crate) const PROJECT_ID: &str = "project_id";
 pub(crate) const REGION: &str = "region";
 
 /// Where a job is: the model part of [`job_location_attributes`], flattened into the models of
-/// the types that act on one job.
+/// the types that act on one job. serde buffers a flattened part, which turns an unknown value
+/// into null on the way: so every field of a shared part is an `Option` (unknown and null both
+/// mean "not known to the provider yet") or an attribute the configuration must set.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobLocation {
     /// Cluster ID.
