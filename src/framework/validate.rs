@@ -90,48 +90,20 @@ fn run_validator(
             }
         }
         Validator::Int64(check) => {
-            let number = match presence_of(value) {
-                Attr::Known(value) => match value.as_number() {
-                    Some(number) => number,
-                    None => return,
-                },
-                Attr::Null => {
-                    return check_or_add(check.validate(Attr::Null), diags, path, summary);
-                }
-                Attr::Unknown => {
-                    return check_or_add(check.validate(Attr::Unknown), diags, path, summary);
-                }
-            };
-            let result = match number.as_i64() {
-                Some(n) => check.validate(Attr::Known(&n)),
-                None => {
-                    let wanted = check.description();
-                    Err(if wanted.is_empty() {
-                        "it must be a whole number.".to_owned()
-                    } else {
-                        format!("it must be {wanted}.")
-                    })
-                }
-            };
-            if let Err(message) = result {
-                diags.add_attribute_error(
-                    path.clone(),
-                    summary(),
-                    format!("{name} is {number}; {message}"),
-                );
-            }
-        }
-        Validator::Duration(check) => {
             let result = match presence_of(value) {
-                Attr::Known(value) => match value.as_str() {
-                    Some(text) => match parse_duration(text) {
-                        Ok(duration) => check
-                            .validate(Attr::Known(&duration))
-                            .map_err(|message| format!("{name} is {text:?}; {message}")),
-                        Err(message) => Err(message),
-                    },
-                    None => return,
-                },
+                Attr::Known(Value::Number(number)) => match number.as_i64() {
+                    Some(n) => check.validate(Attr::Known(&n)),
+                    None => {
+                        let wanted = check.description();
+                        Err(if wanted.is_empty() {
+                            "it must be a whole number.".to_owned()
+                        } else {
+                            format!("it must be {wanted}.")
+                        })
+                    }
+                }
+                .map_err(|message| format!("{name} is {number}; {message}")),
+                Attr::Known(_) => return,
                 Attr::Null => check.validate(Attr::Null),
                 Attr::Unknown => check.validate(Attr::Unknown),
             };
@@ -139,17 +111,22 @@ fn run_validator(
                 diags.add_attribute_error(path.clone(), summary(), message);
             }
         }
-    }
-}
-
-fn check_or_add(
-    result: Result<(), String>,
-    diags: &mut Diagnostics,
-    path: &AttributePath,
-    summary: impl Fn() -> String,
-) {
-    if let Err(message) = result {
-        diags.add_attribute_error(path.clone(), summary(), message);
+        Validator::Duration(check) => {
+            let result = match presence_of(value) {
+                Attr::Known(Value::String(text)) => match parse_duration(text) {
+                    Ok(duration) => check
+                        .validate(Attr::Known(&duration))
+                        .map_err(|message| format!("{name} is {text:?}; {message}")),
+                    Err(message) => Err(message),
+                },
+                Attr::Known(_) => return,
+                Attr::Null => check.validate(Attr::Null),
+                Attr::Unknown => check.validate(Attr::Unknown),
+            };
+            if let Err(message) = result {
+                diags.add_attribute_error(path.clone(), summary(), message);
+            }
+        }
     }
 }
 
