@@ -93,8 +93,8 @@ pub fn upgrade_stored_state(
         );
         return None;
     }
-    let decoded = if stored.version == current {
-        decode(stored.json, stored.flatmap, ty)
+    if stored.version == current {
+        decode(stored.json, stored.flatmap, ty, type_name, diags)
     } else {
         let Some(upgrader) = upgraders.iter().find(|u| u.prior_version == stored.version) else {
             diags.add_error(
@@ -136,32 +136,41 @@ pub fn upgrade_stored_state(
                 return None;
             }
         };
-        serde_json::to_vec(&upgraded)
-            .map_err(|e| e.to_string())
-            .and_then(|json| tfvalue::decode_json(&json, ty).map_err(|e| e.to_string()))
+        // Strict here: an upgrader that leaves an old attribute behind is told so.
+        tfvalue::from_json_value(&serde_json::Value::Object(upgraded), ty)
             .map_err(|e| {
-                format!("the upgrade to schema version {current} does not fit the schema: {e}")
+                diags.add_error_at(
+                    e.path(),
+                    "Unable to upgrade stored state",
+                    format!(
+                        "The upgrade of the stored {type_name} state to schema version {current} does not fit the schema: {e}"
+                    ),
+                );
             })
-    };
-    match decoded {
-        Ok(value) => Some(value),
-        Err(e) => {
-            diags.add_error(
-                "Unable to read stored state",
-                format!("The stored {type_name} state could not be decoded: {e}"),
-            );
-            None
-        }
+            .ok()
     }
 }
 
-fn decode(json: &[u8], flatmap: &HashMap<String, String>, ty: &Type) -> Result<Value, String> {
+fn decode(
+    json: &[u8],
+    flatmap: &HashMap<String, String>,
+    ty: &Type,
+    type_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
     if json.is_empty() {
         tfvalue::decode_flatmap(flatmap, ty)
     } else {
         tfvalue::decode_json(json, ty)
     }
-    .map_err(|e| e.to_string())
+    .map_err(|e| {
+        diags.add_error_at(
+            e.path(),
+            "Unable to read stored state",
+            format!("The stored {type_name} state could not be decoded: {e}"),
+        );
+    })
+    .ok()
 }
 
 /// The stored state as the JSON object its upgrader reads.
@@ -290,6 +299,35 @@ mod tests {
         assert_eq!(d.summary, "Unable to upgrade stored state");
         assert!(d.detail.contains("from schema version 0 to 2"), "{d:?}");
         assert!(d.detail.contains("\"three\""), "{d:?}");
+    }
+
+    #[test]
+    fn an_upgrader_that_leaves_an_old_attribute_behind_is_told_so() {
+        fn forgetful(mut state: JsonObject) -> Result<JsonObject, String> {
+            let name = state.get("name").cloned().unwrap_or_default();
+            state.insert("title".into(), name);
+            Ok(state)
+        }
+        let schema = schema_v2();
+        let flatmap = HashMap::new();
+        let stored = StoredState {
+            version: 1,
+            json: br#"{"name":"a","size":1}"#,
+            flatmap: &flatmap,
+        };
+        let mut diags = Diagnostics::new();
+        let value = upgrade_stored_state(
+            "test_thing",
+            &schema,
+            &schema.value_type(),
+            &[StateUpgrader::new(1, forgetful)],
+            stored,
+            &mut diags,
+        );
+        assert!(value.is_none());
+        let d = diags.iter().next().expect("an error");
+        assert_eq!(d.summary, "Unable to upgrade stored state");
+        assert!(d.detail.contains("\"name\""), "{d:?}");
     }
 
     #[test]
