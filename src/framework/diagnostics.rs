@@ -67,6 +67,19 @@ impl Diagnostics {
         self.push(Severity::Warning, summary, detail, Some(path));
     }
 
+    /// Adds an error at `path`, the place a decoder or encoder stopped (its
+    /// [`crate::tfvalue::ValueError::path`]): an attribute error Terraform underlines, or an
+    /// error about the whole request when the path is the root.
+    pub fn add_error_at(
+        &mut self,
+        path: &AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        let attribute = (!path.is_root()).then(|| path.clone());
+        self.push(Severity::Error, summary, detail, attribute);
+    }
+
     /// Appends a ready-made diagnostic.
     pub fn push_diagnostic(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);

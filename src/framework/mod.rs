@@ -5,8 +5,11 @@
 //! [`Resource`] with a plain serde model struct, and so on for [`DataSource`] and [`Action`].
 //! A model field is an `Option<T>` (unknown reads as null) or an [`Attr<T>`] (null, unknown or
 //! known); `model.rs` reads and writes models straight from Terraform values. Schemas are built
-//! with [`Schema`] and [`Attribute`]; plans follow `plan.rs`, refined by a resource through
-//! [`PlanEdit`] (values, diagnostics, replacements); problems are reported as [`Diagnostics`].
+//! with [`Schema`] and [`Attribute`], checked by typed [`Validator`]s (`validator.rs`) and tied
+//! to their models by [`model_fits_schema`] (`schema_fit.rs`); plans follow `plan.rs`, refined by
+//! a resource through [`PlanEdit`] (values, diagnostics, replacements); stored states of an
+//! earlier schema version go through the resource's [`StateUpgrader`]s (`upgrade.rs`); problems
+//! are reported as [`Diagnostics`], on the attribute they concern.
 //!
 //! [`ProviderService`] turns all of it into the tfplugin6 gRPC service, in `server/`: one file
 //! per kind of RPC (provider, resources, data sources, actions, the unsupported ones), routed
@@ -25,8 +28,11 @@ mod plan_edit;
 mod provider;
 mod resource;
 mod schema;
+mod schema_fit;
 mod server;
+mod upgrade;
 mod validate;
+pub mod validator;
 
 pub use attr::Attr;
 pub use config::Config;
@@ -41,5 +47,8 @@ pub use resource::{
     action, data_source, resource,
 };
 pub use schema::{Attribute, Block, Nesting, Rule, Schema, StringValidator};
+pub use schema_fit::model_fits_schema;
 pub use server::ProviderService;
+pub use upgrade::{JsonObject, StateUpgrader, StoredState, UpgradeFn, upgrade_stored_state};
 pub use validate::validate_against_schema;
+pub use validator::{TypedValidator, Validator};

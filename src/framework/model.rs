@@ -10,12 +10,14 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::Diagnostics;
 use crate::tfvalue::{self, Type, Value};
 
-/// Decodes an object value into the model struct; a mismatch is a provider bug, reported as such.
+/// Decodes an object value into the model struct; a mismatch is a provider bug, reported as such
+/// on the attribute where decoding stopped.
 pub(crate) fn to_model<T: DeserializeOwned>(value: &Value, diags: &mut Diagnostics) -> Option<T> {
     match tfvalue::from_value(value) {
         Ok(model) => Some(model),
         Err(e) => {
-            diags.add_error(
+            diags.add_error_at(
+                &e.path,
                 "Provider bug: value does not fit the resource model",
                 format!("{e}. Please report this to the provider's maintainers."),
             );
@@ -24,7 +26,8 @@ pub(crate) fn to_model<T: DeserializeOwned>(value: &Value, diags: &mut Diagnosti
     }
 }
 
-/// Encodes a model struct as an object value of the schema's type.
+/// Encodes a model struct as an object value of the schema's type; a mismatch is reported on
+/// the attribute where encoding stopped.
 pub(crate) fn from_model<T: Serialize>(
     model: &T,
     ty: &Type,
@@ -33,7 +36,8 @@ pub(crate) fn from_model<T: Serialize>(
     match tfvalue::to_value(model, ty) {
         Ok(value) => Some(value),
         Err(e) => {
-            diags.add_error(
+            diags.add_error_at(
+                &e.path,
                 "Provider bug: model does not fit the schema",
                 format!("{e}. Please report this to the provider's maintainers."),
             );
@@ -50,6 +54,7 @@ mod tests {
 
     use super::*;
     use crate::framework::Attr;
+    use crate::tfvalue::AttributePath;
 
     /// A planned resource whose computed parts are not known yet.
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -218,5 +223,33 @@ mod tests {
             "{diagnostic:?}"
         );
         assert!(diagnostic.detail.contains("`name`"), "{diagnostic:?}");
+        assert_eq!(
+            diagnostic.attribute,
+            Some(AttributePath::attr("name")),
+            "the error lands on the attribute that did not fit"
+        );
+    }
+
+    #[test]
+    fn a_nested_field_that_does_not_fit_keeps_its_whole_path() {
+        #[derive(Debug, Serialize)]
+        struct Outer {
+            timeouts: Inner,
+        }
+        #[derive(Debug, Serialize)]
+        struct Inner {
+            create: bool,
+        }
+        let ty = Type::object([("timeouts", Type::object([("create", Type::String)]))]);
+        let mut diags = Diagnostics::new();
+        let model = Outer {
+            timeouts: Inner { create: true },
+        };
+        assert!(from_model(&model, &ty, &mut diags).is_none());
+        let diagnostic = diags.iter().next().expect("one diagnostic");
+        assert_eq!(
+            diagnostic.attribute,
+            Some(AttributePath::attr("timeouts").push_attr("create"))
+        );
     }
 }

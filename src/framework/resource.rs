@@ -8,6 +8,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::mpsc;
 
 use super::model::{from_model, to_model};
+use super::schema_fit::model_fits_schema;
+use super::upgrade::StateUpgrader;
 use super::{Config, Ctx, Diagnostics, PlanEdit, Schema};
 use crate::tfvalue::{Type, Value};
 
@@ -25,6 +27,13 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
 
     /// Extra checks beyond the schema's validators; values may be unknown.
     fn validate(&self, _config: &Config, _diags: &mut Diagnostics) {}
+
+    /// How to read states stored with an earlier schema version: one upgrader per prior
+    /// version, each going straight to the schema's current version (terraform-plugin-framework's
+    /// `ResourceWithUpgradeState`). None while the schema has never changed.
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        Vec::new()
+    }
 
     /// Fills in computed values that are already known at plan time (the framework has applied
     /// defaults and marked the rest unknown), and may add diagnostics or require a replacement
@@ -157,11 +166,16 @@ pub trait Described {
     fn value_type(&self) -> &Type;
     /// Extra validation.
     fn validate(&self, config: &Config, diags: &mut Diagnostics);
+    /// Whether the model struct names exactly the schema's attributes
+    /// ([`super::model_fits_schema`]); a test runs it for every type a provider offers.
+    fn check_model(&self) -> Result<(), String>;
 }
 
 /// A resource with its model type erased; build one with [`resource`].
 #[async_trait]
 pub trait AnyResource<C>: Described + Send + Sync {
+    /// See [`Resource::state_upgraders`].
+    fn state_upgraders(&self) -> Vec<StateUpgrader>;
     /// See [`Resource::modify_plan`].
     async fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>);
     /// See [`Resource::create`]; null when nothing was created.
@@ -258,6 +272,9 @@ macro_rules! forward_described {
             fn validate(&self, config: &Config, diags: &mut Diagnostics) {
                 self.inner.0.validate(config, diags)
             }
+            fn check_model(&self) -> Result<(), String> {
+                model_fits_schema::<<T as $trait<C>>::Model>(&self.schema)
+            }
         }
     };
 }
@@ -268,6 +285,10 @@ forward_described!(ActionTag, Action);
 
 #[async_trait]
 impl<R: Resource<C>, C: Send + Sync + 'static> AnyResource<C> for Erased<ResourceTag<R>, C> {
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        self.inner.0.state_upgraders()
+    }
+
     async fn modify_plan(&self, ctx: &Ctx<C>, plan: &mut PlanEdit<'_>) {
         self.inner.0.modify_plan(ctx, plan).await;
     }

@@ -4,9 +4,11 @@
 //! its owner: the value type used to decode Terraform's messages, validation of known values,
 //! defaults and replacement in plans, and the documentation Terraform shows in editors.
 
+use super::validator::{self, Validator};
 use crate::tfvalue::{Type, Value};
 
-/// Checks one known string value; `Err` carries the sentence shown to the user.
+/// Checks one known string value; `Err` carries the sentence shown to the user. One kind of
+/// [`Validator`]: see [`Attribute::validate_string`].
 pub type StringValidator = fn(&str) -> Result<(), String>;
 
 /// A check across attributes of one object, declared on its schema and run by the framework
@@ -76,11 +78,9 @@ pub struct Attribute {
     pub requires_replace: bool,
     /// Value planned when the configuration leaves it null (the attribute must be computed).
     pub default: Option<Value>,
-    /// Checks run at validate and plan time on a known string value, or on each known element
-    /// of a list, set or map of strings.
-    pub string_validators: Vec<StringValidator>,
-    /// The whole numbers a known number attribute may hold.
-    pub integer_range: Option<(i64, i64)>,
+    /// Typed checks run at validate and plan time (a string validator on each element of a
+    /// list, set or map of strings).
+    pub validators: Vec<Validator>,
 }
 
 /// How many instances of a nested block the configuration may write.
@@ -111,6 +111,13 @@ impl Schema {
             markdown_description: markdown_description.to_owned(),
             ..Self::default()
         }
+    }
+
+    /// Sets the schema version, which a resource bumps whenever the shape of its stored state
+    /// changes (and then declares a state upgrader from the version before).
+    pub fn with_version(mut self, version: i64) -> Self {
+        self.version = version;
+        self
     }
 
     /// Adds an attribute.
@@ -185,8 +192,7 @@ impl Attribute {
             sensitive: false,
             requires_replace: false,
             default: None,
-            string_validators: Vec::new(),
-            integer_range: None,
+            validators: Vec::new(),
         }
     }
 
@@ -247,16 +253,20 @@ impl Attribute {
         self
     }
 
-    /// Adds a check on known string values (each element's, for a collection of strings).
-    pub fn validate_string(mut self, validator: StringValidator) -> Self {
-        self.string_validators.push(validator);
+    /// Adds a typed check, such as [`validator::int64::between`].
+    pub fn validate(mut self, validator: Validator) -> Self {
+        self.validators.push(validator);
         self
     }
 
+    /// Adds a check on known string values (each element's, for a collection of strings).
+    pub fn validate_string(self, check: StringValidator) -> Self {
+        self.validate(validator::string::from_fn(check))
+    }
+
     /// Accepts only whole numbers from `min` to `max` (both included), once known.
-    pub fn integer_between(mut self, min: i64, max: i64) -> Self {
-        self.integer_range = Some((min, max));
-        self
+    pub fn integer_between(self, min: i64, max: i64) -> Self {
+        self.validate(validator::int64::between(min, max))
     }
 
     /// Sets both descriptions; the markdown one may use backticks and links.

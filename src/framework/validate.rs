@@ -8,7 +8,8 @@
 //! values it learns (ValidateResourceConfig at plan, PlanResourceChange at plan and apply, which
 //! runs these checks too), so a check that waited runs once its inputs are known.
 
-use super::{Diagnostics, Nesting, Rule, Schema};
+use super::duration::parse_duration;
+use super::{Attr, Diagnostics, Nesting, Rule, Schema, Validator};
 use crate::tfvalue::{AttributePath, Value};
 
 /// Applies each attribute's validators and each rule of the schema to the known values,
@@ -43,31 +44,8 @@ fn validate_object(schema: &Schema, value: &Value, path: &AttributePath, diags: 
             continue;
         };
         let at = path.push_attr(&attribute.name);
-        if !attribute.string_validators.is_empty() {
-            for (text, element_path) in known_strings(inner, &at) {
-                for check in &attribute.string_validators {
-                    if let Err(message) = check(text) {
-                        diags.add_attribute_error(
-                            element_path.clone(),
-                            format!("Invalid value for {}", attribute.name),
-                            message,
-                        );
-                    }
-                }
-            }
-        }
-        if let (Some((min, max)), Some(number)) = (attribute.integer_range, inner.as_number()) {
-            let within = number.as_i64().is_some_and(|n| (min..=max).contains(&n));
-            if !within {
-                diags.add_attribute_error(
-                    at,
-                    format!("Invalid value for {}", attribute.name),
-                    format!(
-                        "{} is {number}; it must be a whole number from {min} to {max}.",
-                        attribute.name
-                    ),
-                );
-            }
+        for validator in &attribute.validators {
+            run_validator(validator, &attribute.name, inner, &at, diags);
         }
     }
     for rule in &schema.rules {
@@ -93,29 +71,106 @@ fn validate_object(schema: &Schema, value: &Value, path: &AttributePath, diags: 
     }
 }
 
-/// The known strings of a string attribute, or of the elements of a collection of strings, each
-/// with the path its error lands on. A set's elements have no path of their own that this
-/// framework sends, so their errors land on the set.
-fn known_strings<'v>(value: &'v Value, path: &AttributePath) -> Vec<(&'v str, AttributePath)> {
+/// Runs one typed validator over an attribute's value (each element's, for a string validator
+/// on a collection of strings), adding its errors on the path they concern.
+fn run_validator(
+    validator: &Validator,
+    name: &str,
+    value: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    let summary = || format!("Invalid value for {name}");
+    match validator {
+        Validator::String(check) => {
+            for (text, element_path) in strings(value, path) {
+                if let Err(message) = check.validate(text) {
+                    diags.add_attribute_error(element_path, summary(), message);
+                }
+            }
+        }
+        Validator::Int64(check) => {
+            let result = match presence_of(value) {
+                Attr::Known(Value::Number(number)) => match number.as_i64() {
+                    Some(n) => check.validate(Attr::Known(&n)),
+                    None => {
+                        let wanted = check.description();
+                        Err(if wanted.is_empty() {
+                            "it must be a whole number.".to_owned()
+                        } else {
+                            format!("it must be {wanted}.")
+                        })
+                    }
+                }
+                .map_err(|message| format!("{name} is {number}; {message}")),
+                Attr::Known(_) => return,
+                Attr::Null => check.validate(Attr::Null),
+                Attr::Unknown => check.validate(Attr::Unknown),
+            };
+            if let Err(message) = result {
+                diags.add_attribute_error(path.clone(), summary(), message);
+            }
+        }
+        Validator::Duration(check) => {
+            let result = match presence_of(value) {
+                Attr::Known(Value::String(text)) => match parse_duration(text) {
+                    Ok(duration) => check
+                        .validate(Attr::Known(&duration))
+                        .map_err(|message| format!("{name} is {text:?}; {message}")),
+                    Err(message) => Err(message),
+                },
+                Attr::Known(_) => return,
+                Attr::Null => check.validate(Attr::Null),
+                Attr::Unknown => check.validate(Attr::Unknown),
+            };
+            if let Err(message) = result {
+                diags.add_attribute_error(path.clone(), summary(), message);
+            }
+        }
+    }
+}
+
+/// A value as null, unknown or known.
+fn presence_of(value: &Value) -> Attr<&Value> {
     match value {
-        Value::String(text) => vec![(text.as_str(), path.clone())],
+        Value::Null => Attr::Null,
+        Value::Unknown => Attr::Unknown,
+        other => Attr::Known(other),
+    }
+}
+
+/// The strings of a string attribute, or the elements of a collection of strings, each as null,
+/// unknown or known, with the path its error lands on. A set's elements have no path of their
+/// own that this framework sends, so their errors land on the set. A collection still unknown
+/// as a whole is one unknown.
+fn strings<'v>(value: &'v Value, path: &AttributePath) -> Vec<(Attr<&'v str>, AttributePath)> {
+    let element = |item: &'v Value| match item {
+        Value::String(text) => Some(Attr::Known(text.as_str())),
+        Value::Unknown => Some(Attr::Unknown),
+        Value::Null => Some(Attr::Null),
+        _ => None,
+    };
+    match value {
         Value::List(items) => items
             .iter()
             .enumerate()
             .filter_map(|(index, item)| {
                 let index = i64::try_from(index).unwrap_or(i64::MAX);
-                item.as_str().map(|text| (text, path.push_index(index)))
+                element(item).map(|text| (text, path.push_index(index)))
             })
             .collect(),
         Value::Set(items) => items
             .iter()
-            .filter_map(|item| item.as_str().map(|text| (text, path.clone())))
+            .filter_map(|item| element(item).map(|text| (text, path.clone())))
             .collect(),
         Value::Map(entries) => entries
             .iter()
-            .filter_map(|(key, item)| item.as_str().map(|text| (text, path.push_key(key))))
+            .filter_map(|(key, item)| element(item).map(|text| (text, path.push_key(key))))
             .collect(),
-        _ => Vec::new(),
+        other => element(other)
+            .map(|text| (text, path.clone()))
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -371,6 +426,98 @@ mod tests {
             [(
                 "Invalid value for names".to_owned(),
                 Some(AttributePath::attr("names").push_index(1))
+            )]
+        );
+    }
+
+    /// A validator that insists on knowing its value: it shows that unknowns reach a typed
+    /// validator, which decides itself whether to wait.
+    struct MustBeKnown;
+
+    impl crate::framework::TypedValidator<i64> for MustBeKnown {
+        fn validate(&self, value: Attr<&i64>) -> Result<(), String> {
+            match value {
+                Attr::Unknown => Err("must be known at plan time.".to_owned()),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    fn typed_schema() -> Schema {
+        use crate::framework::validator::{duration, int64, string};
+        use std::time::Duration;
+        Schema::default()
+            .attribute(Attribute::string("timeout").validate(duration::between(
+                Duration::from_secs(60),
+                Duration::from_secs(3600),
+            )))
+            .attribute(Attribute::number("count").validate(int64::between(1, 3)))
+            .attribute(
+                Attribute::number("shards")
+                    .validate(Validator::Int64(std::sync::Arc::new(MustBeKnown))),
+            )
+            .attribute(Attribute::string("mode").validate(string::one_of(&["fast", "safe"])))
+    }
+
+    fn typed_errors(pairs: &[(&str, Value)]) -> Vec<(Option<AttributePath>, String)> {
+        let mut diags = Diagnostics::new();
+        validate_against_schema(&typed_schema(), &object(pairs), &mut diags);
+        diags
+            .iter()
+            .map(|d| (d.attribute.clone(), d.detail.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn typed_validators_judge_their_own_type_and_wait_for_unknowns() {
+        let n = |i: i64| Value::Number(crate::tfvalue::Number::from_i64(i));
+        assert!(
+            typed_errors(&[
+                ("timeout", Value::from("10m")),
+                ("count", n(2)),
+                ("shards", n(4)),
+                ("mode", Value::from("safe")),
+            ])
+            .is_empty()
+        );
+        // The built-in validators wait for unknown values.
+        assert!(
+            typed_errors(&[
+                ("timeout", Value::Unknown),
+                ("count", Value::Unknown),
+                ("mode", Value::Unknown),
+            ])
+            .is_empty()
+        );
+        // A validator that must know its value sees the unknown and says so.
+        assert_eq!(
+            typed_errors(&[("shards", Value::Unknown)]),
+            [(
+                Some(AttributePath::attr("shards")),
+                "must be known at plan time.".to_owned()
+            )]
+        );
+        assert_eq!(
+            typed_errors(&[("timeout", Value::from("30s"))]),
+            [(
+                Some(AttributePath::attr("timeout")),
+                "timeout is \"30s\"; it must be a duration from 60s to 3600s.".to_owned()
+            )]
+        );
+        let not_a_duration = typed_errors(&[("timeout", Value::from("soon"))]);
+        assert_eq!(not_a_duration.len(), 1, "{not_a_duration:?}");
+        assert_eq!(
+            typed_errors(&[("count", n(4))]),
+            [(
+                Some(AttributePath::attr("count")),
+                "count is 4; it must be a whole number from 1 to 3.".to_owned()
+            )]
+        );
+        assert_eq!(
+            typed_errors(&[("mode", Value::from("quick"))]),
+            [(
+                Some(AttributePath::attr("mode")),
+                "\"quick\" is not one of \"fast\", \"safe\".".to_owned()
             )]
         );
     }

@@ -7,12 +7,13 @@
 //! | `0176` (no such job) | the attribute naming the job: `job_execution_id`, or `job_ids` ([`for_job_ids`]) |
 //! | anything else | the whole block |
 
+use super::location::{CLUSTER_ID, JOB_EXECUTION_ID};
 use crate::framework::{Diagnostic, Diagnostics};
 use crate::mrs::ApiError;
 use crate::tfvalue::AttributePath;
 
 /// The attribute of `mrs_job_kill` and `mrs_job_execution` that names the job.
-const JOB_ATTRIBUTE: &str = "job_execution_id";
+const JOB_ATTRIBUTE: &str = JOB_EXECUTION_ID;
 /// The attribute of `mrs_jobs_kill` that names its jobs.
 const JOB_IDS_ATTRIBUTE: &str = "job_ids";
 
@@ -32,7 +33,7 @@ pub fn add_job_error(error: &ApiError, cluster_id: &str, job_id: &str, diags: &m
         );
     } else if error.is_cluster_not_found() {
         diags.add_attribute_error(
-            AttributePath::attr("cluster_id"),
+            AttributePath::attr(CLUSTER_ID),
             format!("No cluster {cluster_id}"),
             detail_beyond(error, "", Some(NO_SUCH_CLUSTER)),
         );
@@ -47,7 +48,7 @@ pub fn add_api_error(error: &ApiError, diags: &mut Diagnostics) {
     let summary = error.summary();
     if error.is_cluster_not_found() {
         diags.add_attribute_error(
-            AttributePath::attr("cluster_id"),
+            AttributePath::attr(CLUSTER_ID),
             summary.clone(),
             detail_beyond(error, &summary, Some(NO_SUCH_CLUSTER)),
         );

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::location::REGION;
 use crate::framework::{Attr, PlanEdit};
 use crate::mrs::{ClientConfig, ConfigError, MrsClient};
 use crate::tfvalue::AttributePath;
@@ -109,11 +110,11 @@ impl Clients {
 
     /// Refuses a plan whose `region` [`check_region`](Self::check_region) rejects, on that attribute.
     pub fn check_planned_region(&self, plan: &mut PlanEdit<'_>) {
-        if let Attr::Known(region) = plan.string("region")
+        if let Attr::Known(region) = plan.string(REGION)
             && let Err(detail) = self.check_region(Some(&region))
         {
             plan.add_attribute_error(
-                AttributePath::attr("region"),
+                AttributePath::attr(REGION),
                 "Region differs from the provider's fixed endpoint",
                 detail,
             );

@@ -1,14 +1,56 @@
-//! Where a job or a cluster is: the attributes that locate it, shared by the resources, the data
-//! sources and the actions.
+//! Where a job or a cluster is: the attributes that locate it and the model parts that hold
+//! them, shared by the resources, the data sources and the actions. The attribute names are
+//! constants here, used by the schema builders below and by every place that reads a planned or
+//! configured value or points a diagnostic at one, so the name is written once; the model parts'
+//! field names are checked against these schemas by `models_tests.rs`.
+
+use serde::{Deserialize, Serialize};
 
 use crate::framework::{Attribute, Schema};
 use crate::provider::validators;
+
+/// `cluster_id`: the MRS cluster.
+pub(crate) const CLUSTER_ID: &str = "cluster_id";
+/// `job_execution_id`: one job execution on the cluster.
+pub(crate) const JOB_EXECUTION_ID: &str = "job_execution_id";
+/// `project_id`: the project, the provider's unless set.
+pub(crate) const PROJECT_ID: &str = "project_id";
+/// `region`: the cluster's region, the provider's unless set.
+pub(crate) const REGION: &str = "region";
+
+/// Where a job is: the model part of [`job_location_attributes`], flattened into the models of
+/// the types that act on one job. serde buffers a flattened part, which turns an unknown value
+/// into null on the way: so every field of a shared part is an `Option` (unknown and null both
+/// mean "not known to the provider yet") or an attribute the configuration must set.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobLocation {
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Job execution ID.
+    pub job_execution_id: String,
+    /// Project ID (the provider's when not set).
+    pub project_id: Option<String>,
+    /// Region (the provider's when not set).
+    pub region: Option<String>,
+}
+
+/// Where a cluster is: the model part of [`cluster_location_attributes`], flattened into the
+/// models of the types that act on a whole cluster.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClusterLocation {
+    /// Cluster ID.
+    pub cluster_id: String,
+    /// Project ID (the provider's when not set).
+    pub project_id: Option<String>,
+    /// Region (the provider's when not set).
+    pub region: Option<String>,
+}
 
 /// Attributes that locate a job, shared by the resource, the data source and the action.
 pub(super) fn job_location_attributes(schema: Schema) -> Schema {
     schema
         .attribute(
-            Attribute::string("cluster_id")
+            Attribute::string(CLUSTER_ID)
                 .required()
                 .requires_replace()
                 .validate_string(validators::validate_id)
@@ -18,7 +60,7 @@ pub(super) fn job_location_attributes(schema: Schema) -> Schema {
                 ),
         )
         .attribute(
-            Attribute::string("job_execution_id")
+            Attribute::string(JOB_EXECUTION_ID)
                 .required()
                 .requires_replace()
                 .validate_string(validators::validate_id)
@@ -33,7 +75,7 @@ pub(super) fn job_location_attributes(schema: Schema) -> Schema {
 
 /// `project_id` of a job or cluster: the provider's unless set.
 pub(super) fn project_id_attribute() -> Attribute {
-    Attribute::string("project_id")
+    Attribute::string(PROJECT_ID)
         .optional()
         .computed()
         .validate_string(validators::validate_id)
@@ -45,7 +87,7 @@ pub(super) fn project_id_attribute() -> Attribute {
 
 /// `region` of the cluster a job runs on, or of a cluster: the provider's unless set.
 pub(super) fn region_attribute() -> Attribute {
-    Attribute::string("region")
+    Attribute::string(REGION)
         .optional()
         .computed()
         .validate_string(validators::validate_region)
@@ -58,7 +100,7 @@ pub(super) fn region_attribute() -> Attribute {
 /// `cluster_id`, `region` and `project_id`: where a cluster is, for the types that act on a
 /// whole cluster.
 pub(super) fn cluster_location_attributes(schema: Schema, replace: bool) -> Schema {
-    let cluster = Attribute::string("cluster_id")
+    let cluster = Attribute::string(CLUSTER_ID)
         .required()
         .validate_string(validators::validate_id)
         .describe(

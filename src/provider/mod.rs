@@ -8,11 +8,14 @@ mod clients;
 mod data_sources;
 mod kill;
 mod location;
+#[cfg(test)]
+mod models_tests;
 mod operation;
 mod plan_check;
 mod quiet;
 mod records;
 mod resources;
+mod selection;
 mod settings;
 pub mod validators;
 

@@ -2,6 +2,8 @@
 //! resource or an action asked, for one job or a whole cluster: its time budget (`timeouts {
 //! create }` or `timeout`), the client and project for its region, and the schema pieces that
 //! carry them. One place, so the resource and the action cannot drift apart on any of them.
+//! The names of the attributes they share are constants here, written once for the schema, the
+//! model and every plan or diagnostic that names them.
 
 use std::time::Duration;
 
@@ -9,10 +11,23 @@ use serde::{Deserialize, Serialize};
 
 use super::Clients;
 use super::kill::DEFAULT_TIMEOUT;
-use crate::framework::duration::{parse_duration, validate_duration};
+use super::location::{PROJECT_ID, REGION};
+use crate::framework::duration::parse_duration;
+use crate::framework::validator::duration;
 use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Schema};
 use crate::mrs::MrsClient;
 use crate::tfvalue::Value;
+
+/// `timeouts`: a resource's block of operation timeouts.
+pub(crate) const TIMEOUTS: &str = "timeouts";
+/// `create`, in `timeouts`: the time allowed for a create.
+pub(crate) const CREATE: &str = "create";
+/// `timeout`: an action's time allowed.
+pub(crate) const TIMEOUT: &str = "timeout";
+/// `wait_for_termination`: wait for the killed jobs to end.
+pub(crate) const WAIT_FOR_TERMINATION: &str = "wait_for_termination";
+/// `triggers`: arbitrary values whose change replaces a record and kills again.
+pub(crate) const TRIGGERS: &str = "triggers";
 
 /// The `timeouts` block of a resource whose create calls MRS.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -53,19 +68,20 @@ pub async fn locate(
 /// Fills a planned `region`, and then `project_id`, from the provider's configuration when it
 /// already says them, so the plan shows them instead of "(known after apply)".
 pub fn fill_planned_location(clients: &Clients, plan: &mut PlanEdit<'_>) {
-    plan.fill_unknown("region", Value::String(clients.default_region().to_owned()));
-    if let Attr::Known(region) = plan.string("region")
+    plan.fill_unknown(REGION, Value::String(clients.default_region().to_owned()));
+    if let Attr::Known(region) = plan.string(REGION)
         && let Some(project_id) = clients.known_project_id(&region)
     {
-        plan.fill_unknown("project_id", Value::String(project_id.to_owned()));
+        plan.fill_unknown(PROJECT_ID, Value::String(project_id.to_owned()));
     }
 }
 
-/// An optional duration such as `"10m"`, refused at validate when it is not one.
+/// An optional duration such as `"10m"`, refused at validate when it is not one (a typed
+/// duration validator, which waits while the value is unknown).
 pub fn duration_attribute(name: &str, plain: &str, markdown: &str) -> Attribute {
     Attribute::string(name)
         .optional()
-        .validate_string(validate_duration)
+        .validate(duration::any())
         .describe(plain, markdown)
 }
 
@@ -73,10 +89,10 @@ pub fn duration_attribute(name: &str, plain: &str, markdown: &str) -> Attribute 
 /// `markdown`.
 pub fn with_timeouts_block(schema: Schema, plain: &str, markdown: &str) -> Schema {
     schema.block(
-        "timeouts",
+        TIMEOUTS,
         Nesting::Single,
         Schema::new("Operation timeouts.", "Operation timeouts.")
-            .attribute(duration_attribute("create", plain, markdown)),
+            .attribute(duration_attribute(CREATE, plain, markdown)),
     )
 }
 

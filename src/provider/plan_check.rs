@@ -31,6 +31,7 @@ use tokio::time::Instant;
 
 use super::Clients;
 use super::api_errors::{add_api_error, add_job_error, for_job_ids};
+use super::location::{CLUSTER_ID, JOB_EXECUTION_ID, PROJECT_ID, REGION};
 use super::quiet::{Selection, Target};
 use crate::framework::{Attr, Ctx, Diagnostics, PlanEdit};
 use crate::mrs::{ApiError, ApiErrorKind, JobDetail, JobFilter, JobState, MrsClient};
@@ -61,17 +62,16 @@ pub async fn check_new_kill(ctx: &Ctx<Clients>, plan: &mut PlanEdit<'_>) {
         return;
     };
     let planned = plan.config();
-    let (Attr::Known(cluster_id), Attr::Known(job_id)) = (
-        planned.string("cluster_id"),
-        planned.string("job_execution_id"),
-    ) else {
+    let (Attr::Known(cluster_id), Attr::Known(job_id)) =
+        (planned.string(CLUSTER_ID), planned.string(JOB_EXECUTION_ID))
+    else {
         return;
     };
     // The planned region is the provider's when the configuration leaves it unset; the
     // project is looked up when the configuration leaves it unset.
     let (Some(region), Some(project_id)) = (
-        settled(planned.string("region")),
-        settled(plan.configured().string("project_id")),
+        settled(planned.string(REGION)),
+        settled(plan.configured().string(PROJECT_ID)),
     ) else {
         return;
     };
@@ -154,7 +154,7 @@ pub async fn locate(
             }
         },
     };
-    plan.fill_unknown("project_id", Value::String(project_id.clone()));
+    plan.fill_unknown(PROJECT_ID, Value::String(project_id.clone()));
     Some((client, project_id))
 }
 

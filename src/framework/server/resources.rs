@@ -11,10 +11,10 @@ use super::respond::{
 };
 use super::{Inner, pb};
 use crate::framework::{
-    AnyResource, Described, Diagnostics, PlanEdit, Provider, RecordedState, plan_resource,
-    validate_against_schema,
+    AnyResource, Described, Diagnostics, PlanEdit, Provider, RecordedState, StoredState,
+    plan_resource, upgrade_stored_state, validate_against_schema,
 };
-use crate::tfvalue::{self, Value};
+use crate::tfvalue::Value;
 
 /// The resource Terraform named, or the diagnostic saying there is none.
 fn find<'a, P: Provider>(
@@ -46,7 +46,8 @@ pub(super) async fn validate<P: Provider>(
     ))
 }
 
-/// UpgradeResourceState: stored JSON (or very old flatmap) state read with today's schema.
+/// UpgradeResourceState: stored JSON (or very old flatmap) state, run through the resource's
+/// upgrader for its version when older, then read with today's schema.
 pub(super) async fn upgrade_state<P: Provider>(
     inner: &Inner<P>,
     req: pb::upgrade_resource_state::Request,
@@ -58,38 +59,22 @@ pub(super) async fn upgrade_state<P: Provider>(
         }
     };
     let mut diags = Diagnostics::new();
-    let current = resource.schema().version;
-    if req.version > current {
-        diags.add_error(
-            "State written by a newer provider",
-            format!(
-                "The stored {} state has schema version {}, but this provider knows version {current}. \
-                 Upgrade the provider, or restore a state written by this version.",
-                req.type_name, req.version
-            ),
-        );
-        return pb::upgrade_resource_state::Response::from_diagnostics(diagnostics_to_proto(diags));
-    }
     let ty = resource.value_type();
     let raw = req.raw_state.unwrap_or_default();
-    let decoded = if !raw.json.is_empty() {
-        tfvalue::decode_json(&raw.json, ty)
-    } else {
-        tfvalue::decode_flatmap(&raw.flatmap, ty)
+    let stored = StoredState {
+        version: req.version,
+        json: &raw.json,
+        flatmap: &raw.flatmap,
     };
-    let upgraded_state = match decoded {
-        Ok(value) => encode(&value, ty, &mut diags),
-        Err(e) => {
-            diags.add_error(
-                "Unable to read stored state",
-                format!(
-                    "The stored {} state could not be decoded: {e}",
-                    req.type_name
-                ),
-            );
-            None
-        }
-    };
+    let upgraded = upgrade_stored_state(
+        &req.type_name,
+        resource.schema(),
+        ty,
+        &resource.state_upgraders(),
+        stored,
+        &mut diags,
+    );
+    let upgraded_state = upgraded.and_then(|value| encode(&value, ty, &mut diags));
     pb::upgrade_resource_state::Response {
         upgraded_state,
         diagnostics: diagnostics_to_proto(diags),

@@ -150,7 +150,8 @@ pub(super) fn decode(
     match decode_dynamic(value, ty) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.add_error(
+            diags.add_error_at(
+                e.path(),
                 format!("Unable to read {what}"),
                 format!("Terraform sent a {what} the provider could not decode: {e}"),
             );
@@ -167,7 +168,8 @@ pub(super) fn encode(
     match encode_dynamic(value, ty) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.add_error(
+            diags.add_error_at(
+                e.path(),
                 "Provider bug: unable to encode a value",
                 format!("{e}. Please report this to the provider's maintainers."),
             );

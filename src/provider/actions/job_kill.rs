@@ -11,24 +11,21 @@ use tokio::time::Instant;
 use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
 use crate::provider::Clients;
 use crate::provider::kill::{Caller, KillJob, kill_job};
-use crate::provider::location::job_location_attributes;
-use crate::provider::operation::{self, duration_attribute, stateless};
+use crate::provider::location::{JobLocation, job_location_attributes};
+use crate::provider::operation::{
+    self, TIMEOUT, WAIT_FOR_TERMINATION, duration_attribute, stateless,
+};
 
 /// The `mrs_job_kill` action.
 #[derive(Debug, Default)]
 pub struct JobKillAction;
 
-/// The action's configuration.
+/// The action's configuration; it shares its location part with the resource's model.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobKillActionModel {
-    /// Cluster ID.
-    pub cluster_id: String,
-    /// Job execution ID.
-    pub job_execution_id: String,
-    /// Project ID (the provider's when not set).
-    pub project_id: Option<String>,
-    /// Region (the provider's when not set).
-    pub region: Option<String>,
+    /// Where the job is: `cluster_id`, `job_execution_id`, `project_id`, `region`.
+    #[serde(flatten)]
+    pub location: JobLocation,
     /// Wait for a terminal state.
     pub wait_for_termination: Option<bool>,
     /// Time allowed, e.g. `10m`.
@@ -48,12 +45,12 @@ impl Action<Clients> for JobKillAction {
             "Kills a job on an MRS cluster; keeps nothing in state.",
             "Kills a job on an MRS cluster when invoked, reporting progress; keeps nothing in state. Needs Terraform 1.14 or later.",
         ))
-        .attribute(Attribute::bool("wait_for_termination").optional().describe(
+        .attribute(Attribute::bool(WAIT_FOR_TERMINATION).optional().describe(
             "Wait until the job is KILLED, FAILED or FINISHED. Default false.",
             "Wait until the job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
         ))
         .attribute(duration_attribute(
-            "timeout",
+            TIMEOUT,
             "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
             "Time allowed for the kill and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
         )))
@@ -69,8 +66,8 @@ impl Action<Clients> for JobKillAction {
         let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
         let Some((client, project_id)) = operation::locate(
             ctx,
-            config.region.as_deref(),
-            config.project_id.as_deref(),
+            config.location.region.as_deref(),
+            config.location.project_id.as_deref(),
             deadline,
             diags,
         )
@@ -81,8 +78,8 @@ impl Action<Clients> for JobKillAction {
         let job = KillJob {
             client: &client,
             project_id: &project_id,
-            cluster_id: &config.cluster_id,
-            job_id: &config.job_execution_id,
+            cluster_id: &config.location.cluster_id,
+            job_id: &config.location.job_execution_id,
             wait: config.wait_for_termination.unwrap_or(false),
             deadline,
             stop: ctx.stop_token(),

@@ -5,40 +5,32 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use tokio::time::Instant;
 
 use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
 use crate::provider::Clients;
 use crate::provider::kill::Caller;
-use crate::provider::location::cluster_location_attributes;
-use crate::provider::operation::{self, duration_attribute, stateless};
-use crate::provider::quiet::{Quiet, Selection, describe_targets, list_targets, quiet_cluster};
-use crate::provider::resources::jobs_kill::selection_attributes;
+use crate::provider::location::{ClusterLocation, cluster_location_attributes};
+use crate::provider::operation::{
+    self, TIMEOUT, WAIT_FOR_TERMINATION, duration_attribute, stateless,
+};
+use crate::provider::quiet::{Quiet, describe_targets, list_targets, quiet_cluster};
+use crate::provider::selection::{JobSelection, selection_attributes};
 
 /// The `mrs_jobs_kill` action.
 #[derive(Debug, Default)]
 pub struct JobsKillAction;
 
-/// The action's configuration.
+/// The action's configuration; it shares its location and selection parts with the
+/// resource's model.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobsKillActionModel {
-    /// Cluster ID.
-    pub cluster_id: String,
-    /// Project ID (the provider's when not set).
-    pub project_id: Option<String>,
-    /// Region (the provider's when not set).
-    pub region: Option<String>,
-    /// Only jobs whose name contains this.
-    pub job_name: Option<String>,
-    /// Only jobs of this user.
-    pub user: Option<String>,
-    /// Only jobs of this type.
-    pub job_type: Option<String>,
-    /// Only jobs in this queue.
-    pub queue: Option<String>,
-    /// Exactly these jobs.
-    pub job_ids: Option<BTreeSet<String>>,
+    /// Where the cluster is: `cluster_id`, `project_id`, `region`.
+    #[serde(flatten)]
+    pub location: ClusterLocation,
+    /// Which jobs: the filters or `job_ids`.
+    #[serde(flatten)]
+    pub selection: JobSelection,
     /// Wait for every killed job to end.
     pub wait_for_termination: Option<bool>,
     /// Time allowed, e.g. `10m`.
@@ -65,12 +57,12 @@ impl Action<Clients> for JobsKillAction {
         );
         stateless(
             selection_attributes(schema)
-            .attribute(Attribute::bool("wait_for_termination").optional().describe(
+            .attribute(Attribute::bool(WAIT_FOR_TERMINATION).optional().describe(
                 "Wait until every killed job has ended. Default false.",
                 "Wait until every killed job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
             ))
             .attribute(duration_attribute(
-                "timeout",
+                TIMEOUT,
                 "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
                 "Time allowed for the listing, the kills and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
             )),
@@ -87,8 +79,8 @@ impl Action<Clients> for JobsKillAction {
         let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
         let Some((client, project_id)) = operation::locate(
             ctx,
-            config.region.as_deref(),
-            config.project_id.as_deref(),
+            config.location.region.as_deref(),
+            config.location.project_id.as_deref(),
             deadline,
             diags,
         )
@@ -96,14 +88,7 @@ impl Action<Clients> for JobsKillAction {
         else {
             return;
         };
-        let selection = Selection {
-            cluster_id: config.cluster_id.clone(),
-            job_name: config.job_name,
-            user: config.user,
-            job_type: config.job_type,
-            queue: config.queue,
-            job_ids: config.job_ids,
-        };
+        let selection = config.selection.on_cluster(&config.location.cluster_id);
         let Some(targets) = list_targets(
             &client,
             &project_id,
@@ -120,19 +105,20 @@ impl Action<Clients> for JobsKillAction {
             diags.add_warning(
                 format!(
                     "mrs_jobs_kill found nothing to kill on cluster {}",
-                    config.cluster_id
+                    config.location.cluster_id
                 ),
                 "No job matched the selection.",
             );
         } else {
-            let (summary, _) = describe_targets(&config.cluster_id, &targets, "is killing");
+            let (summary, _) =
+                describe_targets(&config.location.cluster_id, &targets, "is killing");
             progress.report(summary);
         }
         let quiet = Quiet {
             client: &client,
             project_id: &project_id,
             targets,
-            cluster_id: &config.cluster_id,
+            cluster_id: &config.location.cluster_id,
             wait: config.wait_for_termination.unwrap_or(false),
             deadline,
             stop: ctx.stop_token(),

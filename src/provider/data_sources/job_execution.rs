@@ -8,54 +8,29 @@ use tokio::time::Instant;
 
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
 use crate::provider::Clients;
-use crate::provider::data_sources::job_executions::JobEntry;
+use crate::provider::data_sources::job_entry::{JobDetails, JobEntry, detail_attributes};
 use crate::provider::kill::add_job_error;
-use crate::provider::location::job_location_attributes;
+use crate::provider::location::{JobLocation, job_location_attributes};
 use crate::provider::operation;
 
 /// The `mrs_job_execution` data source.
 #[derive(Debug, Default)]
 pub struct JobExecutionDataSource;
 
+/// `id`: `{project_id}/{cluster_id}/{job_execution_id}`.
+const ID: &str = "id";
+
 /// `mrs_job_execution`'s values.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobExecutionModel {
     /// `{project_id}/{cluster_id}/{job_execution_id}`.
     pub id: Option<String>,
-    /// Cluster ID.
-    pub cluster_id: String,
-    /// Job execution ID.
-    pub job_execution_id: String,
-    /// Project ID.
-    pub project_id: Option<String>,
-    /// Region.
-    pub region: Option<String>,
-    /// NEW, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED, ...
-    pub job_state: Option<String>,
-    /// SUCCEEDED, FAILED, KILLED, UNDEFINED.
-    pub job_result: Option<String>,
-    /// Job name.
-    pub job_name: Option<String>,
-    /// Job type, e.g. SparkSubmit.
-    pub job_type: Option<String>,
-    /// Progress, 0–100.
-    pub job_progress: Option<f64>,
-    /// Submitting user.
-    pub user: Option<String>,
-    /// YARN queue.
-    pub queue: Option<String>,
-    /// YARN application ID.
-    pub app_id: Option<String>,
-    /// RFC 3339.
-    pub submitted_time: Option<String>,
-    /// RFC 3339.
-    pub started_time: Option<String>,
-    /// RFC 3339.
-    pub finished_time: Option<String>,
-}
-
-fn computed(name: &str, plain: &str) -> Attribute {
-    Attribute::string(name).computed().describe(plain, plain)
+    /// Where the job is: `cluster_id`, `job_execution_id`, `project_id`, `region`.
+    #[serde(flatten)]
+    pub location: JobLocation,
+    /// What MRS says of the job, as each of `mrs_job_executions`' jobs shows it.
+    #[serde(flatten)]
+    pub job: JobDetails,
 }
 
 #[async_trait]
@@ -67,22 +42,16 @@ impl DataSource<Clients> for JobExecutionDataSource {
     }
 
     fn schema(&self) -> Schema {
-        job_location_attributes(Schema::new(
+        let schema = job_location_attributes(Schema::new(
             "Reads one MRS job execution.",
             "Reads one MRS job execution (`GET …/job-executions/{job_execution_id}`), so a configuration can check a job before killing it.",
         ))
-        .attribute(computed("id", "project_id/cluster_id/job_execution_id."))
-        .attribute(computed("job_state", "Job state: NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED or KILLED."))
-        .attribute(computed("job_result", "Job result: SUCCEEDED, FAILED, KILLED or UNDEFINED."))
-        .attribute(computed("job_name", "Job name."))
-        .attribute(computed("job_type", "Job type, e.g. SparkSubmit, Flink, HiveScript."))
-        .attribute(Attribute::number("job_progress").computed().describe("Progress, 0 to 100.", "Progress, 0 to 100."))
-        .attribute(computed("user", "User who submitted the job."))
-        .attribute(computed("queue", "YARN queue."))
-        .attribute(computed("app_id", "YARN application ID."))
-        .attribute(computed("submitted_time", "When the job was submitted (RFC 3339, UTC)."))
-        .attribute(computed("started_time", "When the job started (RFC 3339, UTC); null before it starts."))
-        .attribute(computed("finished_time", "When the job ended (RFC 3339, UTC); null while it runs."))
+        .attribute(
+            Attribute::string(ID)
+                .computed()
+                .describe("project_id/cluster_id/job_execution_id.", "project_id/cluster_id/job_execution_id."),
+        );
+        detail_attributes(schema)
     }
 
     async fn read(
@@ -94,45 +63,39 @@ impl DataSource<Clients> for JobExecutionDataSource {
         let deadline = Instant::now() + crate::provider::kill::DEFAULT_TIMEOUT;
         let (client, project_id) = operation::locate(
             ctx,
-            model.region.as_deref(),
-            model.project_id.as_deref(),
+            model.location.region.as_deref(),
+            model.location.project_id.as_deref(),
             deadline,
             diags,
         )
         .await?;
         let request = client.show_job(
             &project_id,
-            &model.cluster_id,
-            &model.job_execution_id,
+            &model.location.cluster_id,
+            &model.location.job_execution_id,
             deadline.into_std(),
         );
         let detail = operation::read_unless_stopped(ctx, request, diags).await?;
         let detail = match detail {
             Ok(detail) => detail,
             Err(e) => {
-                add_job_error(&e, &model.cluster_id, &model.job_execution_id, diags);
+                add_job_error(
+                    &e,
+                    &model.location.cluster_id,
+                    &model.location.job_execution_id,
+                    diags,
+                );
                 return None;
             }
         };
         model.id = Some(format!(
             "{project_id}/{}/{}",
-            model.cluster_id, model.job_execution_id
+            model.location.cluster_id, model.location.job_execution_id
         ));
-        model.project_id = Some(project_id);
-        model.region = Some(client.region().to_owned());
+        model.location.project_id = Some(project_id);
+        model.location.region = Some(client.region().to_owned());
         // The same conversion and the same names as each of `mrs_job_executions`' jobs.
-        let entry = JobEntry::from_detail(detail);
-        model.job_state = entry.job_state;
-        model.job_result = entry.job_result;
-        model.job_name = entry.job_name;
-        model.job_type = entry.job_type;
-        model.job_progress = entry.job_progress;
-        model.user = entry.user;
-        model.queue = entry.queue;
-        model.app_id = entry.app_id;
-        model.submitted_time = entry.submitted_time;
-        model.started_time = entry.started_time;
-        model.finished_time = entry.finished_time;
+        model.job = JobEntry::from_detail(detail).details;
         Some(model)
     }
 }

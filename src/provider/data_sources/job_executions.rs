@@ -11,13 +11,30 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Schema};
-use crate::mrs::{JobDetail, JobFilter, JobState};
+use crate::mrs::{JobFilter, JobState};
 use crate::provider::Clients;
+use crate::provider::data_sources::job_entry::{JobEntry, job_entry_type};
 use crate::provider::kill::add_api_error;
-use crate::provider::location::cluster_location_attributes;
+use crate::provider::location::{ClusterLocation, cluster_location_attributes};
 use crate::provider::operation;
+use crate::provider::selection::{JOB_NAME, JOB_TYPE, QUEUE, USER};
 use crate::provider::validators;
 use crate::tfvalue::Type;
+
+/// `id`: `{project_id}/{cluster_id}`.
+const ID: &str = "id";
+/// `job_id`: only the job with this ID.
+const JOB_ID: &str = "job_id";
+/// `job_state`: only jobs in this state.
+const JOB_STATE: &str = "job_state";
+/// `job_result`: only jobs with this result.
+const JOB_RESULT: &str = "job_result";
+/// `submitted_time_begin`: only jobs submitted at or after this time.
+const SUBMITTED_TIME_BEGIN: &str = "submitted_time_begin";
+/// `submitted_time_end`: only jobs submitted at or before this time.
+const SUBMITTED_TIME_END: &str = "submitted_time_end";
+/// `jobs`: the matching jobs.
+const JOBS: &str = "jobs";
 
 /// The `mrs_job_executions` data source.
 #[derive(Debug, Default)]
@@ -28,12 +45,9 @@ pub struct JobExecutionsDataSource;
 pub struct JobExecutionsModel {
     /// `{project_id}/{cluster_id}`.
     pub id: Option<String>,
-    /// Cluster ID.
-    pub cluster_id: String,
-    /// Region.
-    pub region: Option<String>,
-    /// Project ID.
-    pub project_id: Option<String>,
+    /// Where the cluster is: `cluster_id`, `project_id`, `region`.
+    #[serde(flatten)]
+    pub location: ClusterLocation,
     /// Exactly this job.
     pub job_id: Option<String>,
     /// Part of the job name.
@@ -54,78 +68,6 @@ pub struct JobExecutionsModel {
     pub submitted_time_end: Option<String>,
     /// The matching jobs.
     pub jobs: Option<Vec<JobEntry>>,
-}
-
-/// One element of `jobs`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JobEntry {
-    /// Job ID.
-    pub job_id: Option<String>,
-    /// Job name.
-    pub job_name: Option<String>,
-    /// Submitting user.
-    pub user: Option<String>,
-    /// Job type.
-    pub job_type: Option<String>,
-    /// Job state.
-    pub job_state: Option<String>,
-    /// Job result.
-    pub job_result: Option<String>,
-    /// Progress, 0–100.
-    pub job_progress: Option<f64>,
-    /// YARN queue.
-    pub queue: Option<String>,
-    /// YARN application ID.
-    pub app_id: Option<String>,
-    /// YARN tracking URL.
-    pub tracking_url: Option<String>,
-    /// RFC 3339.
-    pub submitted_time: Option<String>,
-    /// RFC 3339.
-    pub started_time: Option<String>,
-    /// RFC 3339.
-    pub finished_time: Option<String>,
-    /// Run time in ms.
-    pub elapsed_time: Option<i64>,
-    /// Arguments as MRS renders them.
-    pub arguments: Option<String>,
-    /// Launcher job ID.
-    pub launcher_id: Option<String>,
-    /// Properties as MRS renders them.
-    pub properties: Option<String>,
-}
-
-impl JobEntry {
-    /// The entry for one listed job.
-    pub fn from_detail(job: JobDetail) -> Self {
-        Self {
-            job_id: job.job_id,
-            job_name: job.job_name,
-            user: job.user,
-            job_type: job.job_type,
-            job_state: job.job_state.map(|s| s.as_str().to_owned()),
-            job_result: job.job_result,
-            job_progress: job.job_progress,
-            queue: job.queue,
-            app_id: job.app_id,
-            tracking_url: job.tracking_url,
-            submitted_time: epoch_millis_to_rfc3339(job.submitted_time),
-            started_time: epoch_millis_to_rfc3339(job.started_time),
-            finished_time: epoch_millis_to_rfc3339(job.finished_time),
-            elapsed_time: job.elapsed_time,
-            arguments: job.arguments,
-            launcher_id: job.launcher_id,
-            properties: job.properties,
-        }
-    }
-}
-
-/// Milliseconds since the epoch as RFC 3339 UTC; MRS uses 0 or absence for "not yet".
-pub(crate) fn epoch_millis_to_rfc3339(ms: Option<i64>) -> Option<String> {
-    let ms = ms.filter(|ms| *ms > 0)?;
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339)
-        .ok()
 }
 
 /// The job states MRS knows, as the list API's `job_state` filter takes them.
@@ -186,7 +128,7 @@ pub fn rfc3339_to_epoch_millis(text: &str) -> Result<i64, String> {
 }
 
 fn filter(name: &str, plain: &str, markdown: &str) -> Attribute {
-    let check = if name == "job_id" {
+    let check = if name == JOB_ID {
         validators::validate_id
     } else {
         validators::validate_filter
@@ -195,31 +137,6 @@ fn filter(name: &str, plain: &str, markdown: &str) -> Attribute {
         .optional()
         .validate_string(check)
         .describe(plain, markdown)
-}
-
-/// The type of one element of `jobs`.
-fn job_entry_type() -> Type {
-    let text = [
-        "job_id",
-        "job_name",
-        "user",
-        "job_type",
-        "job_state",
-        "job_result",
-        "queue",
-        "app_id",
-        "tracking_url",
-        "submitted_time",
-        "started_time",
-        "finished_time",
-        "arguments",
-        "launcher_id",
-        "properties",
-    ];
-    Type::object(text.into_iter().map(|name| (name, Type::String)).chain([
-        ("job_progress", Type::Number),
-        ("elapsed_time", Type::Number),
-    ]))
 }
 
 /// Builds the API filter from the model; the times were checked at validate.
@@ -238,8 +155,8 @@ fn job_filter(model: &JobExecutionsModel, diags: &mut Diagnostics) -> Option<Job
             }
         },
     };
-    let begin = time("submitted_time_begin", &model.submitted_time_begin, diags)?;
-    let end = time("submitted_time_end", &model.submitted_time_end, diags)?;
+    let begin = time(SUBMITTED_TIME_BEGIN, &model.submitted_time_begin, diags)?;
+    let end = time(SUBMITTED_TIME_END, &model.submitted_time_end, diags)?;
     Some(JobFilter {
         job_name: model.job_name.clone(),
         job_id: model.job_id.clone(),
@@ -271,21 +188,21 @@ impl DataSource<Clients> for JobExecutionsDataSource {
             ),
             false,
         )
-        .attribute(filter("job_id", "Only the job with this ID.", "Only the job with this ID."))
+        .attribute(filter(JOB_ID, "Only the job with this ID.", "Only the job with this ID."))
         .attribute(filter(
-            "job_name",
+            JOB_NAME,
             "Only jobs whose name contains this text (the API's fuzzy match).",
             "Only jobs whose name contains this text (the API's fuzzy match).",
         ))
-        .attribute(filter("user", "Only jobs submitted by this user.", "Only jobs submitted by this user."))
+        .attribute(filter(USER, "Only jobs submitted by this user.", "Only jobs submitted by this user."))
         .attribute(filter(
-            "job_type",
+            JOB_TYPE,
             "Only jobs of this type, e.g. SparkSubmit.",
             "Only jobs of this type, e.g. `SparkSubmit`, `Flink`, `HiveScript`.",
         ))
         .attribute(
             filter(
-                "job_state",
+                JOB_STATE,
                 "Only jobs in this state: NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED or KILLED.",
                 "Only jobs in this state: `NEW`, `NEW_SAVING`, `SUBMITTED`, `ACCEPTED`, `RUNNING`, `FINISHED`, `FAILED` or `KILLED`.",
             )
@@ -293,16 +210,16 @@ impl DataSource<Clients> for JobExecutionsDataSource {
         )
         .attribute(
             filter(
-                "job_result",
+                JOB_RESULT,
                 "Only jobs with this result: SUCCEEDED, FAILED, KILLED or UNDEFINED.",
                 "Only jobs with this result: `SUCCEEDED`, `FAILED`, `KILLED` or `UNDEFINED` (not ended).",
             )
             .validate_string(validate_job_result),
         )
-        .attribute(filter("queue", "Only jobs in this YARN queue.", "Only jobs in this YARN queue."))
+        .attribute(filter(QUEUE, "Only jobs in this YARN queue.", "Only jobs in this YARN queue."))
         .attribute(
             filter(
-                "submitted_time_begin",
+                SUBMITTED_TIME_BEGIN,
                 "Only jobs submitted at or after this time (RFC 3339).",
                 "Only jobs submitted at or after this time, RFC 3339 (e.g. `2026-11-28T14:00:00Z`); sent to MRS in epoch milliseconds.",
             )
@@ -310,19 +227,19 @@ impl DataSource<Clients> for JobExecutionsDataSource {
         )
         .attribute(
             filter(
-                "submitted_time_end",
+                SUBMITTED_TIME_END,
                 "Only jobs submitted at or before this time (RFC 3339).",
                 "Only jobs submitted at or before this time, RFC 3339; sent to MRS in epoch milliseconds.",
             )
             .validate_string(validate_rfc3339),
         )
         .attribute(
-            Attribute::string("id")
+            Attribute::string(ID)
                 .computed()
                 .describe("project_id/cluster_id.", "`project_id/cluster_id`."),
         )
         .attribute(
-            Attribute::new("jobs", Type::list(job_entry_type()))
+            Attribute::new(JOBS, Type::list(job_entry_type()))
                 .computed()
                 .describe(
                     "The matching jobs, newest first.",
@@ -344,14 +261,18 @@ impl DataSource<Clients> for JobExecutionsDataSource {
         let deadline = Instant::now() + crate::provider::kill::DEFAULT_TIMEOUT;
         let (client, project_id) = operation::locate(
             ctx,
-            model.region.as_deref(),
-            model.project_id.as_deref(),
+            model.location.region.as_deref(),
+            model.location.project_id.as_deref(),
             deadline,
             diags,
         )
         .await?;
-        let request =
-            client.list_jobs(&project_id, &model.cluster_id, &filter, deadline.into_std());
+        let request = client.list_jobs(
+            &project_id,
+            &model.location.cluster_id,
+            &filter,
+            deadline.into_std(),
+        );
         let listed = operation::read_unless_stopped(ctx, request, diags).await?;
         let jobs = match listed {
             Ok(jobs) => jobs,
@@ -360,9 +281,9 @@ impl DataSource<Clients> for JobExecutionsDataSource {
                 return None;
             }
         };
-        model.id = Some(format!("{project_id}/{}", model.cluster_id));
-        model.project_id = Some(project_id);
-        model.region = Some(client.region().to_owned());
+        model.id = Some(format!("{project_id}/{}", model.location.cluster_id));
+        model.location.project_id = Some(project_id);
+        model.location.region = Some(client.region().to_owned());
         model.jobs = Some(jobs.into_iter().map(JobEntry::from_detail).collect());
         Some(model)
     }
@@ -371,16 +292,6 @@ impl DataSource<Clients> for JobExecutionsDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn epoch_millis_become_rfc3339_and_zero_is_absent() {
-        assert_eq!(
-            epoch_millis_to_rfc3339(Some(1_700_000_000_000)).as_deref(),
-            Some("2023-11-14T22:13:20Z")
-        );
-        assert_eq!(epoch_millis_to_rfc3339(Some(0)), None);
-        assert_eq!(epoch_millis_to_rfc3339(None), None);
-    }
 
     #[test]
     fn states_and_results_are_the_apis_words_in_capitals() {

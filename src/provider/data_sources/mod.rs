@@ -1,7 +1,9 @@
-//! The provider's data sources: read-only looks at one job execution or a cluster's list.
+//! The provider's data sources: read-only looks at one job execution or a cluster's list. Both
+//! show a job the same way (`job_entry.rs`).
 
+mod job_entry;
 mod job_execution;
-pub(super) mod job_executions;
+mod job_executions;
 
 pub use job_execution::JobExecutionDataSource;
 pub use job_executions::JobExecutionsDataSource;

@@ -25,8 +25,10 @@ use tokio::time::Instant;
 use crate::framework::{Attribute, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::provider::Clients;
 use crate::provider::kill::{Caller, KillJob, kill_job};
-use crate::provider::location::job_location_attributes;
-use crate::provider::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use crate::provider::location::{JobLocation, job_location_attributes};
+use crate::provider::operation::{
+    self, TRIGGERS, Timeouts, WAIT_FOR_TERMINATION, fill_planned_location, with_timeouts_block,
+};
 use crate::provider::records::{self, EarlierKill};
 use crate::tfvalue::Value;
 
@@ -34,17 +36,23 @@ use crate::tfvalue::Value;
 #[derive(Debug, Default)]
 pub struct JobKillResource;
 
+/// The version of the state this schema writes. Bump it when the stored shape changes, and
+/// declare a [`crate::framework::StateUpgrader`] from the version before in `state_upgraders`.
+pub(crate) const SCHEMA_VERSION: i64 = 0;
+
+/// `request_id`: `X-Request-Id` of the accepted kill.
+const REQUEST_ID: &str = "request_id";
+/// `killed_at`: when MRS accepted the kill.
+const KILLED_AT: &str = "killed_at";
+/// `final_job_state`: the terminal state the provider saw.
+const FINAL_JOB_STATE: &str = "final_job_state";
+
 /// `mrs_job_kill`'s values; field names are attribute names.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobKillModel {
-    /// Cluster ID.
-    pub cluster_id: String,
-    /// Job execution ID.
-    pub job_execution_id: String,
-    /// Project ID (the provider's when not set).
-    pub project_id: Option<String>,
-    /// Region (the provider's when not set).
-    pub region: Option<String>,
+    /// Where the job is: `cluster_id`, `job_execution_id`, `project_id`, `region`.
+    #[serde(flatten)]
+    pub location: JobLocation,
     /// Arbitrary values whose change sends the kill again.
     pub triggers: Option<BTreeMap<String, String>>,
     /// Wait for a terminal job state after the kill.
@@ -74,18 +82,18 @@ impl Resource<Clients> for JobKillResource {
             "Kills a job on an MRS cluster when created (`POST …/job-executions/{job_execution_id}/kill`; \
              HTTP 202 means MRS accepted the kill). Reading makes no request; destroying only forgets the record. \
              Change `triggers` to send the kill again.",
-        ))
-        .attribute(Attribute::string_map("triggers").optional().requires_replace().describe(
+        ).with_version(SCHEMA_VERSION))
+        .attribute(Attribute::string_map(TRIGGERS).optional().requires_replace().describe(
             "Arbitrary values; changing any replaces the resource and sends the kill again.",
             "Arbitrary string values; changing any of them replaces the resource, which sends the kill again.",
         ))
-        .attribute(Attribute::bool("wait_for_termination").optional().default_value(Value::Bool(false)).describe(
+        .attribute(Attribute::bool(WAIT_FOR_TERMINATION).optional().default_value(Value::Bool(false)).describe(
             "After the kill is accepted, wait until the job is KILLED, FAILED or FINISHED. Default false.",
             "After MRS accepts the kill, poll the job (every 1 s, backing off to 10 s) until it is `KILLED`, \
              `FAILED` or `FINISHED`, within the create timeout. Default `false`.",
         ))
         .attribute(
-            Attribute::string("request_id")
+            Attribute::string(REQUEST_ID)
                 .computed()
                 .describe(
                     "X-Request-Id of the accepted kill (or of the 0175 answer when the job had already ended).",
@@ -94,14 +102,14 @@ impl Resource<Clients> for JobKillResource {
                 ),
         )
         .attribute(
-            Attribute::string("killed_at")
+            Attribute::string(KILLED_AT)
                 .computed()
                 .describe(
                     "When MRS accepted the kill, or the job was found already ended (RFC 3339, UTC).",
                     "When MRS accepted the kill, or when the provider found the job already ended; RFC 3339 in UTC.",
                 ),
         )
-        .attribute(Attribute::string("final_job_state").computed().describe(
+        .attribute(Attribute::string(FINAL_JOB_STATE).computed().describe(
             "The terminal job state the provider saw (KILLED, FAILED or FINISHED): after waiting, or when the job had already ended. Null otherwise.",
             "The terminal `job_state` the provider saw: `KILLED`, `FAILED` or `FINISHED`. Set when \
              `wait_for_termination` is true and the wait ended, and whenever MRS refused the kill (error `0175`) \
@@ -136,8 +144,8 @@ impl Resource<Clients> for JobKillResource {
         let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
         let (client, project_id) = operation::locate(
             ctx,
-            planned.region.as_deref(),
-            planned.project_id.as_deref(),
+            planned.location.region.as_deref(),
+            planned.location.project_id.as_deref(),
             deadline,
             diags,
         )
@@ -146,14 +154,14 @@ impl Resource<Clients> for JobKillResource {
         let earlier = records::take_kill(&records::job_key(
             client.region(),
             &project_id,
-            &planned.cluster_id,
-            &planned.job_execution_id,
+            &planned.location.cluster_id,
+            &planned.location.job_execution_id,
         ));
         let job = KillJob {
             client: &client,
             project_id: &project_id,
-            cluster_id: &planned.cluster_id,
-            job_id: &planned.job_execution_id,
+            cluster_id: &planned.location.cluster_id,
+            job_id: &planned.location.job_execution_id,
             wait,
             deadline,
             stop: ctx.stop_token(),
@@ -167,8 +175,8 @@ impl Resource<Clients> for JobKillResource {
         )
         .await?;
 
-        planned.region = Some(client.region().to_owned());
-        planned.project_id = Some(project_id);
+        planned.location.region = Some(client.region().to_owned());
+        planned.location.project_id = Some(project_id);
         planned.request_id = report.request_id;
         planned.killed_at = Some(report.killed_at);
         planned.final_job_state = report.final_state.map(|s| s.as_str().to_owned());
@@ -203,16 +211,16 @@ impl Resource<Clients> for JobKillResource {
             prior.wait_for_termination == Some(true) && prior.final_job_state.is_none();
         if let (true, Some(region), Some(project_id), Some(killed_at)) = (
             unconfirmed,
-            &prior.region,
-            &prior.project_id,
+            &prior.location.region,
+            &prior.location.project_id,
             &prior.killed_at,
         ) {
             records::shelve_kill(
                 records::job_key(
                     region,
                     project_id,
-                    &prior.cluster_id,
-                    &prior.job_execution_id,
+                    &prior.location.cluster_id,
+                    &prior.location.job_execution_id,
                 ),
                 EarlierKill {
                     request_id: prior.request_id.clone(),
@@ -225,7 +233,7 @@ impl Resource<Clients> for JobKillResource {
             format!(
                 "Destroying mrs_job_kill sends nothing to MRS: job {} on cluster {} stays as it is. \
                  The resource only recorded that the kill was sent.",
-                prior.job_execution_id, prior.cluster_id
+                prior.location.job_execution_id, prior.location.cluster_id
             ),
         );
     }

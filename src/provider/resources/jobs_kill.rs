@@ -13,7 +13,7 @@
 //! `jobs` ([`crate::provider::records`]) and the create that follows keeps them, kills none of them twice and watches
 //! those not yet confirmed, so `jobs` never shrinks from one apply to the next.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -22,18 +22,28 @@ use tokio::time::Instant;
 use crate::framework::{Attribute, Config, Ctx, Diagnostics, PlanEdit, Resource, Schema};
 use crate::provider::Clients;
 use crate::provider::kill::Caller;
-use crate::provider::location::cluster_location_attributes;
-use crate::provider::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
+use crate::provider::location::{
+    CLUSTER_ID, ClusterLocation, PROJECT_ID, REGION, cluster_location_attributes,
+};
+use crate::provider::operation::{
+    self, TRIGGERS, Timeouts, WAIT_FOR_TERMINATION, fill_planned_location, with_timeouts_block,
+};
 use crate::provider::plan_check;
 use crate::provider::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
 use crate::provider::records;
-use crate::provider::validators::validate_id;
+use crate::provider::selection::{
+    FILTERS, JOB_IDS, JOB_NAME, JOB_TYPE, JobSelection, QUEUE, USER, selection_attributes,
+};
 use crate::tfvalue::{Type, Value};
 
-/// The filters that narrow the selection; none may be set together with `job_ids`.
-const FILTERS: [&str; 4] = ["job_name", "user", "job_type", "queue"];
+/// The version of the state this schema writes. Bump it when the stored shape changes, and
+/// declare a [`crate::framework::StateUpgrader`] from the version before in `state_upgraders`.
+pub(crate) const SCHEMA_VERSION: i64 = 0;
+
+/// `jobs`: the jobs whose kill MRS accepted.
+const JOBS: &str = "jobs";
 
 /// The `mrs_jobs_kill` resource.
 #[derive(Debug, Default)]
@@ -42,22 +52,12 @@ pub struct JobsKillResource;
 /// `mrs_jobs_kill`'s values; field names are attribute names.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobsKillModel {
-    /// Cluster ID.
-    pub cluster_id: String,
-    /// Project ID (the provider's when not set).
-    pub project_id: Option<String>,
-    /// Region (the provider's when not set).
-    pub region: Option<String>,
-    /// Only jobs whose name contains this.
-    pub job_name: Option<String>,
-    /// Only jobs of this user.
-    pub user: Option<String>,
-    /// Only jobs of this type.
-    pub job_type: Option<String>,
-    /// Only jobs in this queue.
-    pub queue: Option<String>,
-    /// Exactly these jobs.
-    pub job_ids: Option<BTreeSet<String>>,
+    /// Where the cluster is: `cluster_id`, `project_id`, `region`.
+    #[serde(flatten)]
+    pub location: ClusterLocation,
+    /// Which jobs: the filters or `job_ids`.
+    #[serde(flatten)]
+    pub selection: JobSelection,
     /// Wait for every killed job to end.
     pub wait_for_termination: Option<bool>,
     /// Arbitrary values whose change kills again.
@@ -68,87 +68,25 @@ pub struct JobsKillModel {
     pub timeouts: Option<Timeouts>,
 }
 
-/// The attributes both the resource and the action have besides the location.
-pub(crate) fn selection_attributes(schema: Schema) -> Schema {
-    let filter = |name: &str, plain: &str, markdown: &str| {
-        Attribute::string(name)
-            .optional()
-            .requires_replace()
-            .validate_string(crate::provider::validators::validate_filter)
-            .describe(plain, markdown)
-    };
-    schema
-        .attribute(filter(
-            "job_name",
-            "Only jobs whose name contains this text (the MRS API's fuzzy match).",
-            "Only jobs whose name contains this text (the MRS API's fuzzy match). Not with `job_ids`.",
-        ))
-        .attribute(filter(
-            "user",
-            "Only jobs submitted by this user.",
-            "Only jobs submitted by this user. Not with `job_ids`.",
-        ))
-        .attribute(filter(
-            "job_type",
-            "Only jobs of this type, e.g. SparkSubmit.",
-            "Only jobs of this type, e.g. `SparkSubmit`, `Flink`. Not with `job_ids`.",
-        ))
-        .attribute(filter(
-            "queue",
-            "Only jobs in this YARN queue.",
-            "Only jobs in this YARN queue. Not with `job_ids`.",
-        ))
-        .attribute(
-            Attribute::new("job_ids", Type::set(Type::String))
-                .optional()
-                .requires_replace()
-                .validate_string(validate_id)
-                .describe(
-                    "Exactly these jobs instead of every job that has not ended.",
-                    "Exactly these job IDs, instead of every job that has not ended (`NEW`, `NEW_SAVING`, \
-                     `SUBMITTED`, `ACCEPTED`, `RUNNING`). Cannot be combined with the filters.",
-                ),
-        )
-        .conflicts("job_ids", &FILTERS, SELECTION_ADVICE)
-}
-
-/// Why `job_ids` and the filters exclude each other, and what each choice does. The framework
-/// judges the conflict only once the values are known, so a module passing `job_ids` and `user`
-/// through variables that default to null validates.
-const SELECTION_ADVICE: &str = "job_ids names exactly the jobs to kill; the filters narrow every job that has not ended. \
-     Keep job_ids to kill exactly those jobs, or the filters to kill the jobs that match them.";
-
 impl JobsKillModel {
     fn selection(&self) -> Selection {
-        Selection {
-            cluster_id: self.cluster_id.clone(),
-            job_name: self.job_name.clone(),
-            user: self.user.clone(),
-            job_type: self.job_type.clone(),
-            queue: self.queue.clone(),
-            job_ids: self.job_ids.clone(),
-        }
+        self.selection.on_cluster(&self.location.cluster_id)
     }
 
     /// The key under which a replaced record's jobs wait for its replacement.
     fn shelf_key(&self, region: &str, project_id: &str) -> String {
-        let selection = format!(
-            "{:?}",
-            (
-                &self.job_name,
-                &self.user,
-                &self.job_type,
-                &self.queue,
-                &self.job_ids
-            )
-        );
-        records::selection_key(region, project_id, &self.cluster_id, &selection)
+        records::selection_key(
+            region,
+            project_id,
+            &self.location.cluster_id,
+            &self.selection.key_text(),
+        )
     }
 }
 
 /// The selection from a planned value, when every part of it is known.
 fn known_selection(planned: &Config) -> Option<(Selection, Option<String>, Option<String>)> {
-    let selection_known = ["cluster_id", "region", "job_ids"]
+    let selection_known = [CLUSTER_ID, REGION, JOB_IDS]
         .into_iter()
         .chain(FILTERS)
         .all(|name| planned.value().attr(name).is_none_or(Value::is_fully_known));
@@ -156,7 +94,7 @@ fn known_selection(planned: &Config) -> Option<(Selection, Option<String>, Optio
         return None;
     }
     let text = |name: &str| planned.string(name).known();
-    let job_ids = match planned.value().attr("job_ids") {
+    let job_ids = match planned.value().attr(JOB_IDS) {
         Some(Value::Set(items) | Value::List(items)) => Some(
             items
                 .iter()
@@ -167,14 +105,14 @@ fn known_selection(planned: &Config) -> Option<(Selection, Option<String>, Optio
         _ => None,
     };
     let selection = Selection {
-        cluster_id: text("cluster_id")?,
-        job_name: text("job_name"),
-        user: text("user"),
-        job_type: text("job_type"),
-        queue: text("queue"),
+        cluster_id: text(CLUSTER_ID)?,
+        job_name: text(JOB_NAME),
+        user: text(USER),
+        job_type: text(JOB_TYPE),
+        queue: text(QUEUE),
         job_ids,
     };
-    Some((selection, text("region"), text("project_id")))
+    Some((selection, text(REGION), text(PROJECT_ID)))
 }
 
 #[async_trait]
@@ -195,20 +133,21 @@ impl Resource<Clients> for JobsKillResource {
                  at once. Reading makes no request; destroying only forgets the record. Change `triggers` to kill again.",
             ),
             true,
-        );
+        )
+        .with_version(SCHEMA_VERSION);
         let schema = selection_attributes(schema)
-            .attribute(Attribute::string_map("triggers").optional().requires_replace().describe(
+            .attribute(Attribute::string_map(TRIGGERS).optional().requires_replace().describe(
                 "Arbitrary values; changing any replaces the resource and kills again.",
                 "Arbitrary string values; changing any of them replaces the resource, which lists and kills again.",
             ))
-            .attribute(Attribute::bool("wait_for_termination").optional().default_value(Value::Bool(false)).describe(
+            .attribute(Attribute::bool(WAIT_FOR_TERMINATION).optional().default_value(Value::Bool(false)).describe(
                 "After the kills are accepted, wait until every killed job has ended. Default false.",
                 "After MRS accepts the kills, poll the cluster (once a second, one listing for all the jobs) until every \
                  killed job is `KILLED`, `FAILED` or `FINISHED`, within the create timeout. Default `false`.",
             ))
             .attribute(
                 Attribute::new(
-                    "jobs",
+                    JOBS,
                     Type::list(Type::object([
                         ("job_id", Type::String),
                         ("job_name", Type::String),
@@ -240,7 +179,7 @@ impl Resource<Clients> for JobsKillResource {
         fill_planned_location(clients, plan);
         clients.check_planned_region(plan);
         let planned = plan.config();
-        if plan.has_errors() || !planned.value().attr("jobs").is_some_and(Value::is_unknown) {
+        if plan.has_errors() || !planned.value().attr(JOBS).is_some_and(Value::is_unknown) {
             return;
         }
         let Some((selection, region, project_id)) = known_selection(&planned) else {
@@ -293,8 +232,8 @@ impl Resource<Clients> for JobsKillResource {
         let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
         let (client, project_id) = operation::locate(
             ctx,
-            planned.region.as_deref(),
-            planned.project_id.as_deref(),
+            planned.location.region.as_deref(),
+            planned.location.project_id.as_deref(),
             deadline,
             diags,
         )
@@ -313,7 +252,7 @@ impl Resource<Clients> for JobsKillResource {
             diags.add_warning(
                 format!(
                     "mrs_jobs_kill found nothing to kill on cluster {}",
-                    planned.cluster_id
+                    planned.location.cluster_id
                 ),
                 "No job matched the selection at apply time; `jobs` is recorded as an empty list.",
             );
@@ -324,7 +263,7 @@ impl Resource<Clients> for JobsKillResource {
             client: &client,
             project_id: &project_id,
             targets,
-            cluster_id: &planned.cluster_id,
+            cluster_id: &planned.location.cluster_id,
             wait,
             deadline,
             stop: ctx.stop_token(),
@@ -342,8 +281,8 @@ impl Resource<Clients> for JobsKillResource {
             // Nothing happened in MRS: nothing to record.
             return None;
         }
-        planned.region = Some(client.region().to_owned());
-        planned.project_id = Some(project_id);
+        planned.location.region = Some(client.region().to_owned());
+        planned.location.project_id = Some(project_id);
         planned.wait_for_termination = Some(wait);
         planned.jobs = Some(report.killed);
         Some(planned)
@@ -371,9 +310,11 @@ impl Resource<Clients> for JobsKillResource {
     /// Forgets the record, shelving its `jobs` for the create that replaces it (a tainted
     /// record's replacement), so no accepted kill leaves the state.
     async fn delete(&self, _ctx: &Ctx<Clients>, prior: JobsKillModel, diags: &mut Diagnostics) {
-        if let (Some(region), Some(project_id), Some(jobs)) =
-            (&prior.region, &prior.project_id, &prior.jobs)
-            && !jobs.is_empty()
+        if let (Some(region), Some(project_id), Some(jobs)) = (
+            &prior.location.region,
+            &prior.location.project_id,
+            &prior.jobs,
+        ) && !jobs.is_empty()
         {
             records::shelve_jobs(prior.shelf_key(region, project_id), jobs.clone());
         }
@@ -382,7 +323,7 @@ impl Resource<Clients> for JobsKillResource {
             format!(
                 "Destroying mrs_jobs_kill sends nothing to MRS: the jobs on cluster {} stay as they are. \
                  The resource only recorded which kills were sent.",
-                prior.cluster_id
+                prior.location.cluster_id
             ),
         );
     }

@@ -2,7 +2,7 @@
 //! apply does not send it again.
 
 mod job_kill;
-pub(super) mod jobs_kill;
+mod jobs_kill;
 
 pub use job_kill::JobKillResource;
 pub use jobs_kill::JobsKillResource;

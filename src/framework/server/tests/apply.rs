@@ -28,12 +28,7 @@ async fn apply(
 
 #[tokio::test]
 async fn create_returning_state_and_an_error_answers_with_both() {
-    let script = Script {
-        create: Ending::StateWithError,
-        ..Script::default()
-    };
-    let service = TestProvider::serve(script, CancellationToken::new());
-    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    let (state, diagnostics) = create(Ending::StateWithError).await;
     assert_eq!(
         state,
         Some(thing(Value::from("thing-1"), "a")),
@@ -44,25 +39,14 @@ async fn create_returning_state_and_an_error_answers_with_both() {
 
 #[tokio::test]
 async fn create_returning_nothing_answers_with_a_null_state_and_the_error() {
-    let script = Script {
-        create: Ending::NothingWithError,
-        ..Script::default()
-    };
-    let service = TestProvider::serve(script, CancellationToken::new());
-    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    let (state, diagnostics) = create(Ending::NothingWithError).await;
     assert_eq!(state, Some(Value::Null), "nothing is saved");
     assert_eq!(error_summaries(&diagnostics), ["Create refused"]);
 }
 
 #[tokio::test]
 async fn update_returning_a_value_and_an_error_saves_that_value() {
-    let script = Script {
-        update: Ending::StateWithError,
-        ..Script::default()
-    };
-    let service = TestProvider::serve(script, CancellationToken::new());
-    let prior = thing(Value::from("thing-1"), "a");
-    let (state, diagnostics) = apply(&service, &prior, &thing(Value::from("thing-1"), "b")).await;
+    let (state, diagnostics) = update(Ending::StateWithError).await;
     assert_eq!(
         state,
         Some(thing(Value::from("thing-1-renamed"), "b")),
@@ -73,10 +57,41 @@ async fn update_returning_a_value_and_an_error_saves_that_value() {
 
 #[tokio::test]
 async fn a_clean_create_answers_with_its_state_and_no_diagnostics() {
-    let service = TestProvider::serve(Script::default(), CancellationToken::new());
-    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    let (state, diagnostics) = create(Ending::Clean).await;
     assert_eq!(state, Some(thing(Value::from("thing-1"), "a")));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}
+
+/// A fresh provider whose create and update end as told.
+fn serve(create: Ending, update: Ending) -> ProviderService<TestProvider> {
+    Script {
+        create,
+        update,
+        ..Script::default()
+    }
+    .serve()
+}
+
+/// A create of `test_thing` named "a" by a provider whose create ends with `ending`.
+async fn create(ending: Ending) -> (Option<Value>, Vec<pb::Diagnostic>) {
+    let service = serve(ending, Ending::Clean);
+    apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await
+}
+
+/// A rename of `thing-1` from "a" to "b" by a provider whose update ends with `ending`.
+async fn update(ending: Ending) -> (Option<Value>, Vec<pb::Diagnostic>) {
+    let service = serve(Ending::Clean, ending);
+    apply(
+        &service,
+        &renamed_from(),
+        &thing(Value::from("thing-1"), "b"),
+    )
+    .await
+}
+
+/// The prior state of [`update`].
+fn renamed_from() -> Value {
+    thing(Value::from("thing-1"), "a")
 }
 
 fn panic_detail(diagnostics: &[pb::Diagnostic]) -> &str {
@@ -89,12 +104,7 @@ fn panic_detail(diagnostics: &[pb::Diagnostic]) -> &str {
 
 #[tokio::test]
 async fn a_create_that_panics_after_recording_progress_answers_with_what_it_recorded() {
-    let script = Script {
-        create: Ending::PanicAfterRecording,
-        ..Script::default()
-    };
-    let service = TestProvider::serve(script, CancellationToken::new());
-    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    let (state, diagnostics) = create(Ending::PanicAfterRecording).await;
     assert_eq!(
         state,
         Some(thing(Value::from("thing-1"), "a")),
@@ -110,12 +120,7 @@ async fn a_create_that_panics_after_recording_progress_answers_with_what_it_reco
 
 #[tokio::test]
 async fn a_create_that_panics_before_recording_anything_saves_nothing() {
-    let script = Script {
-        create: Ending::Panic,
-        ..Script::default()
-    };
-    let service = TestProvider::serve(script, CancellationToken::new());
-    let (state, diagnostics) = apply(&service, &Value::Null, &thing(Value::Unknown, "a")).await;
+    let (state, diagnostics) = create(Ending::Panic).await;
     assert_eq!(state, Some(Value::Null));
     let detail = panic_detail(&diagnostics);
     assert!(detail.contains("may or may not have been made"), "{detail}");
@@ -123,27 +128,11 @@ async fn a_create_that_panics_before_recording_anything_saves_nothing() {
 
 #[tokio::test]
 async fn an_update_that_panics_keeps_the_recorded_state_or_else_the_prior_one() {
-    let prior = thing(Value::from("thing-1"), "a");
-    let planned = thing(Value::from("thing-1"), "b");
-    let service = TestProvider::serve(
-        Script {
-            update: Ending::PanicAfterRecording,
-            ..Script::default()
-        },
-        CancellationToken::new(),
-    );
-    let (state, diagnostics) = apply(&service, &prior, &planned).await;
+    let (state, diagnostics) = update(Ending::PanicAfterRecording).await;
     assert_eq!(state, Some(thing(Value::from("thing-1-renamed"), "b")));
     panic_detail(&diagnostics);
 
-    let service = TestProvider::serve(
-        Script {
-            update: Ending::Panic,
-            ..Script::default()
-        },
-        CancellationToken::new(),
-    );
-    let (state, diagnostics) = apply(&service, &prior, &planned).await;
-    assert_eq!(state, Some(prior), "the prior state is kept");
+    let (state, diagnostics) = update(Ending::Panic).await;
+    assert_eq!(state, Some(renamed_from()), "the prior state is kept");
     panic_detail(&diagnostics);
 }

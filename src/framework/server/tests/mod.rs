@@ -5,6 +5,7 @@ mod actions;
 mod apply;
 mod plan;
 mod thing;
+mod upgrade;
 mod validate;
 
 use std::sync::Arc;
@@ -61,6 +62,13 @@ pub(super) struct Script {
     pub(super) actions: Vec<Box<dyn AnyAction<()>>>,
 }
 
+impl Script {
+    /// A fresh provider service that follows this script: the one set-up every test shares.
+    pub(super) fn serve(self) -> ProviderService<TestProvider> {
+        TestProvider::serve(self, CancellationToken::new())
+    }
+}
+
 /// Offers `test_thing` and the script's actions.
 pub(super) struct TestProvider {
     create: Ending,
@@ -103,6 +111,7 @@ impl Provider for TestProvider {
                 update: self.update,
             }),
             resource(validate::Selection),
+            resource(upgrade::Renamed),
         ]
     }
 

@@ -37,7 +37,7 @@ fn attribute_names(paths: &[pb::AttributePath]) -> Vec<String> {
 
 #[tokio::test]
 async fn modify_plan_warnings_and_replacements_reach_the_plan() {
-    let service = TestProvider::serve(Script::default(), CancellationToken::new());
+    let service = Script::default().serve();
     let prior = thing(Value::from("thing-1"), "a");
     let response = plan(&service, &prior, "replace me").await;
     assert_eq!(attribute_names(&response.requires_replace), ["name"]);
@@ -59,7 +59,7 @@ async fn modify_plan_warnings_and_replacements_reach_the_plan() {
 
 #[tokio::test]
 async fn a_create_keeps_modify_plan_warnings_but_replaces_nothing() {
-    let service = TestProvider::serve(Script::default(), CancellationToken::new());
+    let service = Script::default().serve();
     let response = plan(&service, &Value::Null, "replace me").await;
     assert!(response.requires_replace.is_empty());
     assert_eq!(response.diagnostics.len(), 1, "{:?}", response.diagnostics);
@@ -68,7 +68,7 @@ async fn a_create_keeps_modify_plan_warnings_but_replaces_nothing() {
 
 #[tokio::test]
 async fn a_modify_plan_error_lands_on_its_attribute() {
-    let service = TestProvider::serve(Script::default(), CancellationToken::new());
+    let service = Script::default().serve();
     let response = plan(&service, &Value::Null, "refuse me").await;
     assert_eq!(error_summaries(&response.diagnostics), ["Name refused"]);
     let attribute = response.diagnostics[0].attribute.clone();

@@ -102,7 +102,7 @@ async fn plan(service: &ProviderService<TestProvider>, config: &Value) -> Vec<pb
 
 #[tokio::test]
 async fn a_rule_waits_for_unknown_values_and_runs_again_once_they_are_known() {
-    let service = TestProvider::serve(Script::default(), CancellationToken::new());
+    let service = Script::default().serve();
     let ids = Value::Set(vec![Value::from("j1")]);
 
     // `terraform validate` of a module: both variables unknown, or one known and one not.
