@@ -10,7 +10,7 @@ use mrs_emulator::{
 
 use super::*;
 use crate::framework::Severity;
-use crate::mrs::{ClientConfig, Credentials};
+use crate::mrs::{ClientConfig, Credentials, MrsClient};
 use crate::tfvalue::AttributePath;
 
 const CLUSTER: &str = "c0ffee00-0000-4000-8000-00000000c111";

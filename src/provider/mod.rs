@@ -5,6 +5,7 @@
 mod actions;
 mod api_errors;
 mod clients;
+mod cluster_jobs;
 mod credential_settings;
 mod data_sources;
 mod kill;

@@ -7,14 +7,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::cluster_jobs::ClusterJobs;
 use super::kill::{Caller, KillJob, add_api_error, kill_job};
+pub use super::records::KilledJob;
 use crate::framework::Diagnostics;
 use crate::mrs::shown_text::one_line_bounded;
-use crate::mrs::{ApiError, ApiErrorKind, JobDetail, JobFilter, JobState, MrsClient};
+use crate::mrs::{ApiError, ApiErrorKind, JobDetail, JobFilter, JobState};
 
 /// The states of a job that has not ended: what `mrs_jobs_kill` selects.
 pub const PENDING_STATES: [JobState; 5] = [
@@ -28,19 +29,6 @@ pub const PENDING_STATES: [JobState; 5] = [
 const NAMED_IN_PLAN: usize = 100;
 /// Pause between two looks at the jobs being waited for.
 const WAIT_TICK: Duration = Duration::from_secs(1);
-/// One element of `jobs`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct KilledJob {
-    /// Job ID.
-    pub job_id: String,
-    /// Job name, as listed.
-    pub job_name: Option<String>,
-    /// `X-Request-Id` of the accepted kill.
-    pub request_id: Option<String>,
-    /// Terminal state seen when waiting.
-    pub final_job_state: Option<String>,
-}
-
 /// Which jobs to kill: the part of the configuration the resource and the action share.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
@@ -82,7 +70,7 @@ pub struct QuietReport {
 /// a cluster's long history of ended jobs is never read), or looked up for `job_ids`; a
 /// `job_ids` entry that is not pending comes with no state.
 pub async fn select(
-    client: &MrsClient,
+    client: &dyn ClusterJobs,
     project_id: &str,
     selection: &Selection,
     deadline: Instant,
@@ -103,12 +91,7 @@ pub async fn select(
         };
         pending.extend(
             client
-                .list_jobs(
-                    project_id,
-                    &selection.cluster_id,
-                    &filter,
-                    deadline.into_std(),
-                )
+                .list_jobs(project_id, &selection.cluster_id, &filter, deadline)
                 .await?,
         );
     }
@@ -157,7 +140,7 @@ pub async fn select(
 /// The jobs `selection` names at apply, or `None` after an error in `diags`: the listing failed,
 /// or Terraform stopped the provider before it was answered (then nothing was killed).
 pub async fn list_targets(
-    client: &MrsClient,
+    client: &dyn ClusterJobs,
     project_id: &str,
     selection: &Selection,
     deadline: Instant,
@@ -218,8 +201,8 @@ pub fn describe_targets(cluster_id: &str, targets: &[Target], at_apply: &str) ->
 
 /// What is needed to kill one cluster's jobs, shared by the resource and the action.
 pub struct Quiet<'a> {
-    /// Client for the cluster's region.
-    pub client: &'a MrsClient,
+    /// The cluster's MRS endpoint (the client for its region, or a test's scripted cluster).
+    pub client: &'a dyn ClusterJobs,
     /// Project ID.
     pub project_id: &'a str,
     /// The jobs to kill.
@@ -497,7 +480,7 @@ async fn wait_for_all(
                 quiet.project_id,
                 quiet.cluster_id,
                 &pending,
-                quiet.deadline.into_std(),
+                quiet.deadline,
             ) => looks,
             () = quiet.stop.cancelled() => {
                 diags.add_error("Stopped waiting for the jobs", stopped_detail(quiet, &pending));
