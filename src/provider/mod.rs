@@ -15,6 +15,8 @@ mod plan_check;
 mod quiet;
 mod records;
 mod resources;
+#[cfg(test)]
+mod scripted_cluster;
 mod settings;
 pub mod validators;
 

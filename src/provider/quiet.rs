@@ -7,6 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use std::time::Duration;
 
+use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
+
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -222,6 +225,10 @@ pub struct Quiet<'a> {
     pub already: Vec<KilledJob>,
     /// Which jobs to look for again after the wait (the quiet contract).
     pub selection: &'a Selection,
+    /// Called with every kill on record so far, each time MRS accepts one more and after each
+    /// wait: the resource hands it to the framework's panic guard (`Ctx::record_progress`), so
+    /// even a panic later in the apply keeps the accepted kills in state.
+    pub on_record: &'a (dyn Fn(&[KilledJob]) + Send + Sync),
 }
 
 /// Kills every target at once (each through [`kill_job`]), then, if asked, waits until the
@@ -239,6 +246,9 @@ pub async fn quiet_cluster(
         killed: quiet.already.clone(),
         failed: 0,
     };
+    if !report.killed.is_empty() {
+        (quiet.on_record)(&report.killed);
+    }
     let mut touched: BTreeSet<String> = report.killed.iter().map(|j| j.job_id.clone()).collect();
     let mut targets: Vec<Target> = quiet
         .targets
@@ -249,7 +259,12 @@ pub async fn quiet_cluster(
     loop {
         touched.extend(targets.iter().map(|t| t.job_id.clone()));
         kill_all(&quiet, &targets, &mut report, progress, diags).await;
-        if !quiet.wait || !wait_for_all(&quiet, &mut report.killed, progress, diags).await {
+        if !quiet.wait {
+            break;
+        }
+        let quiet_so_far = wait_for_all(&quiet, &mut report.killed, progress, diags).await;
+        (quiet.on_record)(&report.killed);
+        if !quiet_so_far {
             break;
         }
         // The quiet check: a listing taken after every kill was confirmed.
@@ -338,7 +353,8 @@ pub async fn quiet_cluster(
     report
 }
 
-/// Kills `targets` at once, adding the accepted ones to `report`.
+/// Kills `targets` at once, adding the accepted ones to `report` in target order; each
+/// accepted kill is put on record ([`Quiet::on_record`]) as soon as MRS accepts it.
 async fn kill_all(
     quiet: &Quiet<'_>,
     targets: &[Target],
@@ -346,34 +362,50 @@ async fn kill_all(
     progress: &(dyn Fn(String) + Send + Sync),
     diags: &mut Diagnostics,
 ) {
-    let kills = targets.iter().map(|target| async move {
-        let mut job_diags = Diagnostics::new();
-        let job = KillJob {
-            client: quiet.client,
-            project_id: quiet.project_id,
-            cluster_id: quiet.cluster_id,
-            job_id: &target.job_id,
-            wait: false,
-            deadline: quiet.deadline,
-            stop: quiet.stop,
-            caller: quiet.caller,
-            earlier: None,
-        };
-        let report = kill_job(job, progress, &mut job_diags).await;
-        (report, job_diags)
-    });
-    let outcomes = futures::future::join_all(kills).await;
-    for (target, (outcome, job_diags)) in targets.iter().zip(outcomes) {
-        let failed = job_diags.has_errors() || outcome.is_none();
-        diags.extend(super::api_errors::for_job_ids(job_diags));
-        match outcome {
-            Some(kill) if !failed => report.killed.push(KilledJob {
-                job_id: target.job_id.clone(),
-                job_name: target.job_name.clone(),
-                request_id: kill.request_id,
-                final_job_state: kill.final_state.map(|s| s.as_str().to_owned()),
+    let mut kills: FuturesUnordered<_> = targets
+        .iter()
+        .enumerate()
+        .map(|(index, target)| async move {
+            let mut job_diags = Diagnostics::new();
+            let job = KillJob {
+                client: quiet.client,
+                project_id: quiet.project_id,
+                cluster_id: quiet.cluster_id,
+                job_id: &target.job_id,
+                wait: false,
+                deadline: quiet.deadline,
+                stop: quiet.stop,
+                caller: quiet.caller,
+                earlier: None,
+            };
+            let outcome = kill_job(job, progress, &mut job_diags).await;
+            (index, outcome, job_diags)
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(targets.len());
+    let mut on_record = report.killed.clone();
+    while let Some((index, outcome, job_diags)) = kills.next().await {
+        let accepted = match &outcome {
+            Some(kill) if !job_diags.has_errors() => Some(KilledJob {
+                job_id: targets[index].job_id.clone(),
+                job_name: targets[index].job_name.clone(),
+                request_id: kill.request_id.clone(),
+                final_job_state: kill.final_state.as_ref().map(|s| s.as_str().to_owned()),
             }),
-            _ => report.failed += 1,
+            _ => None,
+        };
+        if let Some(job) = &accepted {
+            on_record.push(job.clone());
+            (quiet.on_record)(&on_record);
+        }
+        outcomes.push((index, accepted, job_diags));
+    }
+    outcomes.sort_by_key(|(index, _, _)| *index);
+    for (_, accepted, job_diags) in outcomes {
+        diags.extend(super::api_errors::for_job_ids(job_diags));
+        match accepted {
+            Some(job) => report.killed.push(job),
+            None => report.failed += 1,
         }
     }
 }
@@ -590,3 +622,7 @@ mod tests {
         assert_eq!(one, "mrs_jobs_kill would kill 1 job on cluster c1");
     }
 }
+
+#[cfg(test)]
+#[path = "quiet_clock_tests.rs"]
+mod clock_tests;

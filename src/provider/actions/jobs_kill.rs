@@ -139,6 +139,7 @@ impl Action<Clients> for JobsKillAction {
             caller: Caller::Action,
             already: Vec::new(),
             selection: &selection,
+            on_record: &|_| {},
         };
         let report_line = |line: String| progress.report(line);
         quiet_cluster(quiet, &report_line, diags).await;

@@ -320,6 +320,16 @@ impl Resource<Clients> for JobsKillResource {
         }
         let wait = planned.wait_for_termination.unwrap_or(false);
         let already = records::take_jobs(&planned.shelf_key(client.region(), &project_id));
+        // What state holds should the apply panic half-way: every kill accepted so far.
+        let mut so_far = planned.clone();
+        so_far.region = Some(client.region().to_owned());
+        so_far.project_id = Some(project_id.clone());
+        so_far.wait_for_termination = Some(wait);
+        let on_record = |jobs: &[KilledJob]| {
+            let mut recorded = so_far.clone();
+            recorded.jobs = Some(jobs.to_vec());
+            ctx.record_progress(&recorded);
+        };
         let quiet = Quiet {
             client: &client,
             project_id: &project_id,
@@ -331,6 +341,7 @@ impl Resource<Clients> for JobsKillResource {
             caller: Caller::Resource,
             already,
             selection: &selection,
+            on_record: &on_record,
         };
         let report = quiet_cluster(
             quiet,
