@@ -12,6 +12,7 @@ mod kill;
 mod location;
 mod operation;
 mod plan_check;
+mod plan_named;
 mod quiet;
 mod records;
 mod resources;

@@ -25,6 +25,7 @@ use crate::provider::kill::Caller;
 use crate::provider::location::cluster_location_attributes;
 use crate::provider::operation::{self, Timeouts, fill_planned_location, with_timeouts_block};
 use crate::provider::plan_check;
+use crate::provider::plan_named::PlanNamed;
 use crate::provider::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
@@ -269,16 +270,29 @@ impl Resource<Clients> for JobsKillResource {
             () = ctx.stop_token().cancelled() => return,
         };
         match listed {
-            Ok(targets) if targets.is_empty() => diags.add_warning(
-                format!("mrs_jobs_kill has nothing to kill on cluster {}", selection.cluster_id),
-                "No job matches the selection right now. The apply lists the jobs again; if none matches then either, \
-                 it records an empty `jobs` list.",
-            ),
+            Ok(targets) if targets.is_empty() => {
+                diags.add_warning(
+                    format!("mrs_jobs_kill has nothing to kill on cluster {}", selection.cluster_id),
+                    "No job matches the selection right now. The apply lists the jobs again; if none matches then either, \
+                     it records an empty `jobs` list.",
+                );
+                plan.set_private(PlanNamed::to_private([]));
+            }
             Ok(targets) => {
                 let (summary, detail) =
                     describe_targets(&selection.cluster_id, &targets, "would kill");
                 diags.add_warning(summary, detail);
-                plan_check::check_named_jobs(&client, &project_id, &selection, &targets, deadline, diags).await;
+                plan_check::check_named_jobs(
+                    &client,
+                    &project_id,
+                    &selection,
+                    &targets,
+                    deadline,
+                    diags,
+                )
+                .await;
+                // The apply says which jobs it killed that this plan did not name.
+                plan.set_private(PlanNamed::to_private(targets.into_iter().map(|t| t.job_id)));
             }
             Err(err) => plan_check::report_cluster_error(&err, &selection.cluster_id, diags),
         }
@@ -349,6 +363,11 @@ impl Resource<Clients> for JobsKillResource {
             diags,
         )
         .await;
+        if let Some((summary, detail)) = PlanNamed::from_private(ctx.planned_private())
+            .and_then(|named| named.report(&planned.cluster_id, &report.killed))
+        {
+            diags.add_warning(summary, detail);
+        }
         if report.killed.is_empty() && report.failed > 0 {
             // Nothing happened in MRS: nothing to record.
             return None;
