@@ -316,6 +316,31 @@ impl MrsClient {
         filter: &JobFilter,
         deadline: Instant,
     ) -> Result<Vec<JobDetail>, ApiError> {
+        self.list_jobs_each_page(project_id, cluster_id, filter, deadline, None)
+            .await
+    }
+
+    /// [`Self::list_jobs`], also sending the jobs each page adds into `pages` as soon as the
+    /// page is read, so a caller can act on them while later pages are read. The channel's
+    /// bound is the listing's: it waits while the channel is full. A closed channel is ignored.
+    pub async fn list_jobs_each_page(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        filter: &JobFilter,
+        deadline: Instant,
+        pages: Option<&tokio::sync::mpsc::Sender<Vec<JobDetail>>>,
+    ) -> Result<Vec<JobDetail>, ApiError> {
+        let send = |fresh: &[JobDetail]| {
+            let fresh = fresh.to_vec();
+            async move {
+                if let Some(pages) = pages
+                    && !fresh.is_empty()
+                {
+                    let _ = pages.send(fresh).await;
+                }
+            }
+        };
         let operation = format!("list jobs on cluster {cluster_id}");
         if let Some(err) = invalid_id(
             &operation,
@@ -365,6 +390,7 @@ impl MrsClient {
         };
         let mut last_count = first.len();
         keep(first, &mut jobs);
+        send(&jobs).await;
         let known_pages =
             usize::try_from(total.div_ceil(LIST_PAGE_SIZE as u64)).unwrap_or(MAX_LIST_PAGES);
         let mut next = 2;
@@ -378,7 +404,9 @@ impl MrsClient {
                     return Err(err);
                 }
                 last_count = listed.len();
+                let before = jobs.len();
                 keep(listed, &mut jobs);
+                send(&jobs[before..]).await;
                 next = page + 1;
                 if last_count < LIST_PAGE_SIZE {
                     break;
@@ -401,7 +429,9 @@ impl MrsClient {
                 return Err(err);
             }
             last_count = listed.len();
+            let before = jobs.len();
             keep(listed, &mut jobs);
+            send(&jobs[before..]).await;
             next += 1;
         }
         self.inner.poller.remember(project_id, cluster_id, &jobs);
