@@ -1,11 +1,12 @@
-//! The seam between the kill and quiet rules and MRS: the four things they ask of a cluster
-//! (list its jobs, look at some, look at one, kill one). [`MrsClient`] answers them over HTTP;
+//! The seam between the kill and quiet rules and MRS: what they ask of a cluster (list its
+//! jobs, page by page if need be; look at some; look at one; kill one). [`MrsClient`] answers them over HTTP;
 //! a unit test answers them from a scripted cluster under tokio's paused clock, so the waits and
 //! convergence rules of `kill.rs` and `quiet.rs` run in milliseconds with no server at all.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::mrs::{ApiError, JobDetail, JobFilter, KillAccepted, MrsClient};
@@ -22,6 +23,25 @@ pub trait ClusterJobs: Send + Sync {
         filter: &JobFilter,
         deadline: Instant,
     ) -> Result<Vec<JobDetail>, ApiError>;
+
+    /// [`ClusterJobs::list_jobs`], sending each page's jobs into `pages` as soon as it is
+    /// read (waiting while the channel is full). By default, one page holding everything.
+    async fn list_jobs_each_page(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        filter: &JobFilter,
+        deadline: Instant,
+        pages: &mpsc::Sender<Vec<JobDetail>>,
+    ) -> Result<Vec<JobDetail>, ApiError> {
+        let jobs = self
+            .list_jobs(project_id, cluster_id, filter, deadline)
+            .await?;
+        if !jobs.is_empty() {
+            let _ = pages.send(jobs.clone()).await;
+        }
+        Ok(jobs)
+    }
 
     /// Each job's state now; a job missing from the answer could not be looked at in time.
     async fn look_at_jobs(
@@ -61,6 +81,25 @@ impl ClusterJobs for MrsClient {
         deadline: Instant,
     ) -> Result<Vec<JobDetail>, ApiError> {
         MrsClient::list_jobs(self, project_id, cluster_id, filter, deadline.into_std()).await
+    }
+
+    async fn list_jobs_each_page(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        filter: &JobFilter,
+        deadline: Instant,
+        pages: &mpsc::Sender<Vec<JobDetail>>,
+    ) -> Result<Vec<JobDetail>, ApiError> {
+        MrsClient::list_jobs_each_page(
+            self,
+            project_id,
+            cluster_id,
+            filter,
+            deadline.into_std(),
+            Some(pages),
+        )
+        .await
     }
 
     async fn look_at_jobs(

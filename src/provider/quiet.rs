@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -67,6 +68,9 @@ pub struct QuietReport {
     pub killed: Vec<KilledJob>,
     /// Jobs whose kill failed.
     pub failed: usize,
+    /// The jobs the first listing found, when [`quiet_cluster`] listed them itself
+    /// (`Quiet::targets` unset) and the listing succeeded.
+    pub listed: Option<Vec<Target>>,
 }
 
 /// The jobs `selection` names right now: listed by state (one listing per pending state, so
@@ -78,47 +82,7 @@ pub async fn select(
     selection: &Selection,
     deadline: Instant,
 ) -> Result<Vec<Target>, ApiError> {
-    // One state after the other, in the order a job goes through them: a job that moves on
-    // while the listings run is in a later state when the later listing runs, so every job
-    // that is pending throughout is found (listed at once, a job moving from ACCEPTED to
-    // RUNNING between the two listings would be in neither).
-    let mut pending: Vec<JobDetail> = Vec::new();
-    for state in &PENDING_STATES {
-        let filter = JobFilter {
-            job_name: selection.job_name.clone(),
-            user: selection.user.clone(),
-            job_type: selection.job_type.clone(),
-            queue: selection.queue.clone(),
-            job_state: Some(state.clone()),
-            ..JobFilter::default()
-        };
-        pending.extend(
-            client
-                .list_jobs(project_id, &selection.cluster_id, &filter, deadline)
-                .await?,
-        );
-    }
-    // A job listed twice moved from one state to the next between the listings.
-    let mut seen = BTreeSet::new();
-    pending.retain(|job| {
-        job.job_id
-            .as_ref()
-            .is_some_and(|id| seen.insert(id.clone()))
-    });
-    // Exact filters are checked again: an API that ignored one must not widen a kill.
-    pending.retain(|job| {
-        let same = |wanted: &Option<String>, actual: &Option<String>| {
-            wanted.is_none() || wanted.as_deref() == actual.as_deref()
-        };
-        same(&selection.user, &job.user)
-            && same(&selection.job_type, &job.job_type)
-            && same(&selection.queue, &job.queue)
-    });
-    let as_target = |job: &JobDetail| Target {
-        job_id: job.job_id.clone().unwrap_or_default(),
-        job_name: job.job_name.clone(),
-        state: job.job_state.clone(),
-    };
+    let pending = list_pending(client, project_id, selection, deadline, None).await?;
     Ok(match &selection.job_ids {
         None => pending.iter().map(as_target).collect(),
         Some(ids) => {
@@ -138,6 +102,74 @@ pub async fn select(
                 .collect()
         }
     })
+}
+
+/// The pending jobs that match the filters, each once, listed state by state; with `pages`,
+/// each page's jobs also go there as soon as it is read (unchecked: see [`matches_exactly`]).
+async fn list_pending(
+    client: &dyn ClusterJobs,
+    project_id: &str,
+    selection: &Selection,
+    deadline: Instant,
+    pages: Option<&mpsc::Sender<Vec<JobDetail>>>,
+) -> Result<Vec<JobDetail>, ApiError> {
+    // One state after the other, in the order a job goes through them: a job that moves on
+    // while the listings run is in a later state when the later listing runs, so every job
+    // that is pending throughout is found (listed at once, a job moving from ACCEPTED to
+    // RUNNING between the two listings would be in neither).
+    let mut pending: Vec<JobDetail> = Vec::new();
+    for state in &PENDING_STATES {
+        let filter = JobFilter {
+            job_name: selection.job_name.clone(),
+            user: selection.user.clone(),
+            job_type: selection.job_type.clone(),
+            queue: selection.queue.clone(),
+            job_state: Some(state.clone()),
+            ..JobFilter::default()
+        };
+        let cluster_id = &selection.cluster_id;
+        pending.extend(match pages {
+            Some(pages) => {
+                client
+                    .list_jobs_each_page(project_id, cluster_id, &filter, deadline, pages)
+                    .await?
+            }
+            None => {
+                client
+                    .list_jobs(project_id, cluster_id, &filter, deadline)
+                    .await?
+            }
+        });
+    }
+    // A job listed twice moved from one state to the next between the listings.
+    let mut seen = BTreeSet::new();
+    pending.retain(|job| {
+        job.job_id
+            .as_ref()
+            .is_some_and(|id| seen.insert(id.clone()))
+    });
+    pending.retain(|job| matches_exactly(selection, job));
+    Ok(pending)
+}
+
+/// The exact filters, checked again on what MRS listed: an API that ignored one must not
+/// widen a kill.
+fn matches_exactly(selection: &Selection, job: &JobDetail) -> bool {
+    let same = |wanted: &Option<String>, actual: &Option<String>| {
+        wanted.is_none() || wanted.as_deref() == actual.as_deref()
+    };
+    job.job_id.is_some()
+        && same(&selection.user, &job.user)
+        && same(&selection.job_type, &job.job_type)
+        && same(&selection.queue, &job.queue)
+}
+
+fn as_target(job: &JobDetail) -> Target {
+    Target {
+        job_id: job.job_id.clone().unwrap_or_default(),
+        job_name: job.job_name.clone(),
+        state: job.job_state.clone(),
+    }
 }
 
 /// The jobs `selection` names at apply, or `None` after an error in `diags`: the listing failed,
@@ -208,8 +240,9 @@ pub struct Quiet<'a> {
     pub client: &'a dyn ClusterJobs,
     /// Project ID.
     pub project_id: &'a str,
-    /// The jobs to kill.
-    pub targets: Vec<Target>,
+    /// The jobs to kill; `None`: list them now, killing the jobs of each page while the next
+    /// pages are read (not for `job_ids`, whose targets include jobs no listing shows).
+    pub targets: Option<Vec<Target>>,
     /// Cluster ID.
     pub cluster_id: &'a str,
     /// Wait for each killed job to end.
@@ -245,17 +278,29 @@ pub async fn quiet_cluster(
     let mut report = QuietReport {
         killed: quiet.already.clone(),
         failed: 0,
+        listed: None,
     };
     if !report.killed.is_empty() {
         (quiet.on_record)(&report.killed);
     }
     let mut touched: BTreeSet<String> = report.killed.iter().map(|j| j.job_id.clone()).collect();
-    let mut targets: Vec<Target> = quiet
-        .targets
-        .iter()
-        .filter(|t| !touched.contains(&t.job_id))
-        .cloned()
-        .collect();
+    let mut targets: Vec<Target> = match &quiet.targets {
+        Some(targets) => targets
+            .iter()
+            .filter(|t| !touched.contains(&t.job_id))
+            .cloned()
+            .collect(),
+        None => {
+            let listed =
+                list_while_killing(&quiet, &mut touched, &mut report, progress, diags).await;
+            let Some(listed) = listed else {
+                return report;
+            };
+            report.listed = Some(listed);
+            // Killed already, page by page.
+            Vec::new()
+        }
+    };
     loop {
         touched.extend(targets.iter().map(|t| t.job_id.clone()));
         kill_all(&quiet, &targets, &mut report, progress, diags).await;
@@ -351,6 +396,101 @@ pub async fn quiet_cluster(
         ),
     );
     report
+}
+
+/// Pages of the listing that may wait for their kills: how far the listing runs ahead.
+const PAGES_AHEAD: usize = 2;
+/// Listings after the one that killed page by page, until one finds nothing new.
+const CATCH_UP_PASSES: usize = 5;
+
+/// Lists the selection's pending jobs and kills the jobs of each page while the next pages are
+/// read (the listing waits when [`PAGES_AHEAD`] pages wait for their kills), then lists again
+/// until a listing finds no job it has not seen (at most [`CATCH_UP_PASSES`]). The jobs found, or
+/// `None` after an error in `diags` (the listing failed, or Terraform stopped the provider);
+/// the kills accepted before that are in `report` all the same.
+async fn list_while_killing(
+    quiet: &Quiet<'_>,
+    touched: &mut BTreeSet<String>,
+    report: &mut QuietReport,
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) -> Option<Vec<Target>> {
+    let (pages_tx, mut pages_rx) = mpsc::channel::<Vec<JobDetail>>(PAGES_AHEAD);
+    let listing = async move {
+        let pages_tx = pages_tx;
+        tokio::select! {
+            result = list_pending(quiet.client, quiet.project_id, quiet.selection, quiet.deadline, Some(&pages_tx)) => Some(result),
+            () = quiet.stop.cancelled() => None,
+        }
+        // Dropping the sender ends the kills below once the last page is killed.
+    };
+    let killing = async {
+        let mut found = Vec::new();
+        while let Some(page) = pages_rx.recv().await {
+            if quiet.stop.is_cancelled() {
+                break;
+            }
+            let fresh: Vec<Target> = page
+                .iter()
+                .filter(|job| matches_exactly(quiet.selection, job))
+                .map(as_target)
+                .filter(|target| touched.insert(target.job_id.clone()))
+                .collect();
+            kill_all(quiet, &fresh, report, progress, diags).await;
+            found.extend(fresh);
+        }
+        found
+    };
+    let (listed, mut found) = tokio::join!(listing, killing);
+    let stopped = |diags: &mut Diagnostics| {
+        diags.add_error(
+            "Kill interrupted",
+            format!(
+                "Terraform was stopped while the jobs on cluster {} were listed and killed. {}",
+                quiet.cluster_id,
+                kept(quiet.caller)
+            ),
+        );
+    };
+    match listed {
+        Some(Ok(_)) => {}
+        Some(Err(err)) => {
+            add_api_error(&err, diags);
+            return None;
+        }
+        None => {
+            stopped(diags);
+            return None;
+        }
+    }
+    // A job killed on page 1 may leave its state's listing before page 2 is read, moving the
+    // jobs after it one page up, past the reader: list again until a pass finds nothing new.
+    for _ in 0..CATCH_UP_PASSES {
+        let again = tokio::select! {
+            result = list_pending(quiet.client, quiet.project_id, quiet.selection, quiet.deadline, None) => result,
+            () = quiet.stop.cancelled() => {
+                stopped(diags);
+                return None;
+            }
+        };
+        let fresh: Vec<Target> = match again {
+            Ok(jobs) => jobs
+                .iter()
+                .map(as_target)
+                .filter(|target| touched.insert(target.job_id.clone()))
+                .collect(),
+            Err(err) => {
+                add_api_error(&err, diags);
+                return None;
+            }
+        };
+        if fresh.is_empty() {
+            break;
+        }
+        kill_all(quiet, &fresh, report, progress, diags).await;
+        found.extend(fresh);
+    }
+    Some(found)
 }
 
 /// Kills `targets` at once, adding the accepted ones to `report` in target order; each

@@ -52,14 +52,12 @@ fn every_pending_job() -> Selection {
     }
 }
 
-/// Lists, kills and waits as the resource does: `select`, then `quiet_cluster` with waiting.
+/// Lists, kills and waits as the resource does: `quiet_cluster` lists the jobs itself, killing
+/// page by page, and waits.
 async fn quiet(cluster: &ScriptedCluster, timeout: Duration, stop: &CancellationToken) -> Run {
     let started = Instant::now();
     let deadline = started + timeout;
     let selection = every_pending_job();
-    let targets = select(cluster, "p", &selection, deadline)
-        .await
-        .expect("the first listing");
     let recorded = Mutex::new(Vec::new());
     let on_record = |jobs: &[KilledJob]| recorded.lock().expect("recorded").push(jobs.to_vec());
     let mut diags = Diagnostics::new();
@@ -67,7 +65,7 @@ async fn quiet(cluster: &ScriptedCluster, timeout: Duration, stop: &Cancellation
         Quiet {
             client: cluster,
             project_id: "p",
-            targets,
+            targets: None,
             cluster_id: CLUSTER,
             wait: true,
             deadline,
@@ -302,7 +300,7 @@ async fn a_panic_half_way_finds_every_accepted_kill_already_on_record() {
             Quiet {
                 client: &cluster,
                 project_id: "p",
-                targets,
+                targets: Some(targets),
                 cluster_id: CLUSTER,
                 wait: true,
                 deadline,

@@ -314,24 +314,22 @@ impl Resource<Clients> for JobsKillResource {
         )
         .await?;
         let selection = planned.selection();
-        let targets = list_targets(
-            &client,
-            &project_id,
-            &selection,
-            deadline,
-            ctx.stop_token(),
-            diags,
-        )
-        .await?;
-        if targets.is_empty() {
-            diags.add_warning(
-                format!(
-                    "mrs_jobs_kill found nothing to kill on cluster {}",
-                    planned.cluster_id
-                ),
-                "No job matched the selection at apply time; `jobs` is recorded as an empty list.",
-            );
-        }
+        // `job_ids` are looked up first (some may be no listing's); otherwise the jobs of each
+        // page are killed while the next pages are read.
+        let given = match &selection.job_ids {
+            Some(_) => Some(
+                list_targets(
+                    &client,
+                    &project_id,
+                    &selection,
+                    deadline,
+                    ctx.stop_token(),
+                    diags,
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let wait = planned.wait_for_termination.unwrap_or(false);
         let already = records::take_jobs(&planned.shelf_key(client.region(), &project_id));
         // What state holds should the apply panic half-way: every kill accepted so far.
@@ -347,7 +345,7 @@ impl Resource<Clients> for JobsKillResource {
         let quiet = Quiet {
             client: &client,
             project_id: &project_id,
-            targets,
+            targets: given.clone(),
             cluster_id: &planned.cluster_id,
             wait,
             deadline,
@@ -363,13 +361,23 @@ impl Resource<Clients> for JobsKillResource {
             diags,
         )
         .await;
+        let listed = given.as_ref().or(report.listed.as_ref());
+        if listed.is_some_and(Vec::is_empty) {
+            diags.add_warning(
+                format!(
+                    "mrs_jobs_kill found nothing to kill on cluster {}",
+                    planned.cluster_id
+                ),
+                "No job matched the selection at apply time; `jobs` is recorded as an empty list.",
+            );
+        }
         if let Some((summary, detail)) = PlanNamed::from_private(ctx.planned_private())
             .and_then(|named| named.report(&planned.cluster_id, &report.killed))
         {
             diags.add_warning(summary, detail);
         }
-        if report.killed.is_empty() && report.failed > 0 {
-            // Nothing happened in MRS: nothing to record.
+        // Nothing happened in MRS (every kill failed, or the listing did): nothing to record.
+        if report.killed.is_empty() && (report.failed > 0 || listed.is_none()) {
             return None;
         }
         planned.region = Some(client.region().to_owned());
