@@ -141,6 +141,12 @@ async fn a_cluster_that_never_goes_quiet_fails_at_the_deadline_naming_a_hundred_
         run.report.killed.len()
     );
     assert_eq!(run.recorded.last(), Some(&run.report.killed));
+    assert!(
+        run.recorded.len() * 10 < run.report.killed.len(),
+        "{} records of {} kills: batched, not one copy of the list per kill",
+        run.recorded.len(),
+        run.report.killed.len()
+    );
 }
 
 #[tokio::test(start_paused = true)]
