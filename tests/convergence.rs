@@ -9,7 +9,7 @@ pub mod common;
 use std::time::Duration;
 
 use common::emulator::RunningEmulator;
-use common::scenario::{CLUSTER, HEADER, kill_config, workspace};
+use common::scenario::{CLUSTER, HEADER, kill_config, running_jobs, workspace};
 use common::terraform::{Workspace, newest_at_least, terraforms};
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, KILL_FAILED_BODY, Route};
 
@@ -103,6 +103,97 @@ fn a_slow_death_keeps_the_first_request_id_through_every_apply_and_sends_one_kil
         assert_eq!(stats.kills_accepted_for(&job), 1);
         let snapshot = emulator.job(CLUSTER, &job).expect("job");
         assert_eq!(snapshot.refused_kill_requests, 0);
+    }
+}
+
+/// The `jobs` of the one `mrs_jobs_kill` instance (id → request id, final state) and whether
+/// it is tainted.
+fn only_jobs_kill(ws: &Workspace) -> (Vec<(String, String, serde_json::Value)>, bool) {
+    let state = ws.state_json().expect("state");
+    let instance = state["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["type"] == "mrs_jobs_kill")
+        .expect("an mrs_jobs_kill in state")["instances"][0]
+        .clone();
+    let mut jobs: Vec<(String, String, serde_json::Value)> = instance["attributes"]["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| {
+            (
+                j["job_id"].as_str().unwrap_or_default().to_owned(),
+                j["request_id"].as_str().unwrap_or_default().to_owned(),
+                j["final_job_state"].clone(),
+            )
+        })
+        .collect();
+    jobs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    (jobs, instance["status"] == "tainted")
+}
+
+#[test]
+fn a_slow_death_of_a_cluster_s_jobs_keeps_every_record_through_every_apply() {
+    // Issue 18 §5 for mrs_jobs_kill: three jobs take longer to die than two applies' timeouts.
+    for tf in terraforms() {
+        let emulator = RunningEmulator::start(EmulatorConfig {
+            kill_delay: Duration::from_secs(7),
+            ..EmulatorConfig::default()
+        });
+        let ids = running_jobs(&emulator, 3);
+        let config = format!(
+            "resource \"mrs_jobs_kill\" \"all\" {{\n  cluster_id = \"{CLUSTER}\"\n  wait_for_termination = true\n  timeouts {{\n    create = \"2s\"\n  }}\n}}\n"
+        );
+        let ws = workspace(tf, &emulator, &config);
+
+        let first = ws.apply(&[]);
+        assert!(!first.success, "terraform {}: times out", tf.version);
+        let (recorded, tainted) = only_jobs_kill(&ws);
+        assert!(tainted, "terraform {}", tf.version);
+        assert_eq!(recorded.len(), 3, "{recorded:?}");
+        assert!(recorded.iter().all(|(_, request, _)| !request.is_empty()));
+
+        let second = ws.apply(&[]);
+        assert!(!second.success, "terraform {}: still dying", tf.version);
+        let (again, tainted) = only_jobs_kill(&ws);
+        assert!(tainted);
+        assert_eq!(
+            again, recorded,
+            "the same jobs and request ids survive the replacement"
+        );
+
+        for id in &ids {
+            wait_for_state(&emulator, id, JobState::Killed);
+        }
+        let third = ws.apply(&[]);
+        assert!(third.success, "terraform {}: {}", tf.version, third.all());
+        let (last, tainted) = only_jobs_kill(&ws);
+        assert!(!tainted);
+        let kept: Vec<(&str, &str)> = last
+            .iter()
+            .map(|(j, r, _)| (j.as_str(), r.as_str()))
+            .collect();
+        let first_ids: Vec<(&str, &str)> = recorded
+            .iter()
+            .map(|(j, r, _)| (j.as_str(), r.as_str()))
+            .collect();
+        assert_eq!(kept, first_ids, "the original request ids, confirmed");
+        assert!(
+            last.iter().all(|(_, _, state)| state == "KILLED"),
+            "{last:?}"
+        );
+        assert_eq!(
+            emulator.stats().requests.kill,
+            3,
+            "one kill per job in three applies"
+        );
+        assert_eq!(
+            ws.plan_has_changes().map_err(|r| r.all()),
+            Ok(false),
+            "terraform {}",
+            tf.version
+        );
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::emulator::RunningEmulator;
-use common::scenario::{CLUSTER, workspace};
-use common::terraform::{Workspace, terraforms};
+use common::scenario::{CLUSTER, running_jobs, workspace};
+use common::terraform::{TerraformBin, Workspace, terraforms};
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 
 /// The `jobs` of the only `mrs_jobs_kill` in state (id, final state) and whether it is tainted.
@@ -43,6 +43,23 @@ fn config(extra: &str) -> String {
     )
 }
 
+/// An emulator whose kills take `kill_delay` to take effect, with `running` RUNNING jobs on
+/// [`CLUSTER`], and a workspace of `tf` holding one waiting `mrs_jobs_kill` with `extra` lines.
+fn quiet_scenario(
+    tf: &TerraformBin,
+    kill_delay: Duration,
+    running: usize,
+    extra: &str,
+) -> (RunningEmulator, Workspace) {
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        kill_delay,
+        ..EmulatorConfig::default()
+    });
+    running_jobs(&emulator, running);
+    let ws = workspace(tf, &emulator, &config(extra));
+    (emulator, ws)
+}
+
 /// Waits until MRS has accepted at least `n` kills (panics after ~30 s).
 fn until_kills(emulator: &RunningEmulator, n: u64) {
     for _ in 0..300 {
@@ -57,14 +74,7 @@ fn until_kills(emulator: &RunningEmulator, n: u64) {
 #[test]
 fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_secs(3),
-            ..EmulatorConfig::default()
-        });
-        for _ in 0..3 {
-            emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        }
-        let ws = workspace(tf, &emulator, &config(""));
+        let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 3, "");
         let run = std::thread::scope(|scope| {
             let apply = scope.spawn(|| ws.apply(&[]));
             until_kills(&emulator, 3);
@@ -98,15 +108,11 @@ fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
 #[test]
 fn a_cluster_where_jobs_never_stop_arriving_fails_in_time_and_keeps_every_kill() {
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_millis(500),
-            ..EmulatorConfig::default()
-        });
-        emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let ws = workspace(
+        let (emulator, ws) = quiet_scenario(
             tf,
-            &emulator,
-            &config("  timeouts {\n    create = \"6s\"\n  }\n"),
+            Duration::from_millis(500),
+            1,
+            "  timeouts {\n    create = \"6s\"\n  }\n",
         );
         let done = AtomicBool::new(false);
         let (run, elapsed) = std::thread::scope(|scope| {
@@ -146,14 +152,7 @@ fn a_cluster_where_jobs_never_stop_arriving_fails_in_time_and_keeps_every_kill()
 #[test]
 fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_secs(30),
-            ..EmulatorConfig::default()
-        });
-        for _ in 0..3 {
-            emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        }
-        let ws = workspace(tf, &emulator, &config(""));
+        let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(30), 3, "");
         let refused = FaultStep::Status {
             status: 401,
             retry_after: None,
@@ -191,14 +190,7 @@ fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
 #[test]
 fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: Duration::from_secs(60),
-            ..EmulatorConfig::default()
-        });
-        for _ in 0..3 {
-            emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        }
-        let ws = workspace(tf, &emulator, &config(""));
+        let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(60), 3, "");
         let child = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
         until_kills(&emulator, 3);
         std::thread::sleep(Duration::from_secs(1));
@@ -228,12 +220,8 @@ fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
 fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
     // Issue 18 §1: jobs moving NEW → ACCEPTED → RUNNING on the job clock while they are listed.
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            // Longer than the burst, so the apply cannot end before the last job arrives.
-            kill_delay: Duration::from_secs(3),
-            ..EmulatorConfig::default()
-        });
-        let ws = workspace(tf, &emulator, &config(""));
+        // Kills take longer than the burst, so the apply cannot end before the last job arrives.
+        let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 0, "");
         let run = std::thread::scope(|scope| {
             let apply = scope.spawn(|| ws.apply(&[]));
             for _ in 0..60 {
@@ -259,5 +247,57 @@ fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
         let (jobs, _) = recorded(&ws);
         assert_eq!(jobs.len(), 300, "every job killed is in `jobs`");
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
+    }
+}
+
+#[test]
+fn a_saved_plan_applied_later_names_every_job_it_kills() {
+    // Issue 18 §6: `plan -out`, jobs submitted, `apply` of the saved plan, and one more job
+    // during that apply's wait. Terraform plans again when it applies a saved plan, and hands
+    // the apply that plan's private state: the apply's output names the jobs submitted since
+    // `plan -out` in that plan's warning, and the job that arrived during the wait in the
+    // warning of jobs its plan did not name.
+    for tf in terraforms() {
+        let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 3, "");
+        let plan = ws.run(&["plan", "-input=false", "-no-color", "-out=saved.tfplan"]);
+        assert!(plan.success, "{}", plan.all());
+        assert!(
+            plan.all().contains("mrs_jobs_kill would kill 3 jobs"),
+            "{}",
+            plan.all()
+        );
+        let late = running_jobs(&emulator, 2);
+        let (run, during) = std::thread::scope(|scope| {
+            let apply =
+                scope.spawn(|| ws.run(&["apply", "-input=false", "-no-color", "saved.tfplan"]));
+            until_kills(&emulator, 5);
+            let during = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+            (apply.join().expect("apply"), during)
+        });
+        let out = run.all();
+        assert!(run.success, "terraform {}: {out}", tf.version);
+        for job in &late {
+            assert!(out.contains(job.as_str()), "{job} is named: {out}");
+        }
+        // Terraform wraps warning text: compare with the line breaks flattened.
+        let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("killed 1 job(s) on cluster")
+                && flat.contains("that its plan did not name")
+                && flat.contains("named 5 job(s); the apply killed 6."),
+            "terraform {}: {out}",
+            tf.version
+        );
+        let unnamed = flat
+            .split("that its plan did not name")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(unnamed.contains(during.as_str()), "{during}: {out}");
+        assert!(
+            late.iter().all(|job| !unnamed.contains(job.as_str())),
+            "the jobs the plan named are not listed as unnamed: {out}"
+        );
+        let (jobs, _) = recorded(&ws);
+        assert_eq!(jobs.len(), 6, "`jobs` records every job killed");
     }
 }

@@ -41,6 +41,7 @@ pub struct Ctx<C> {
     stop: CancellationToken,
     identity: ProviderIdentity,
     recorded: Option<Arc<RecordedState>>,
+    planned_private: Vec<u8>,
 }
 
 impl<C> Ctx<C> {
@@ -54,7 +55,20 @@ impl<C> Ctx<C> {
             stop,
             identity,
             recorded: None,
+            planned_private: Vec::new(),
         }
+    }
+
+    /// This context, for the apply of a plan whose private bytes are `private`.
+    pub(crate) fn with_planned_private(mut self, private: Vec<u8>) -> Self {
+        self.planned_private = private;
+        self
+    }
+
+    /// In an apply, the private bytes of the plan being applied (tfplugin6 `planned_private`,
+    /// set by `modify_plan` through `PlanEdit::set_private`); empty elsewhere.
+    pub fn planned_private(&self) -> &[u8] {
+        &self.planned_private
     }
 
     /// This context, keeping what [`Ctx::record_progress`] records in `progress`.

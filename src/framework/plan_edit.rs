@@ -18,6 +18,10 @@ pub struct PlanEdit<'a> {
     configured: Value,
     diags: Diagnostics,
     requires_replace: Vec<AttributePath>,
+    /// The private bytes Terraform holds for the resource (`prior_private`).
+    prior_private: Vec<u8>,
+    /// Private bytes for this plan, when the resource set them.
+    private: Option<Vec<u8>>,
 }
 
 impl<'a> PlanEdit<'a> {
@@ -28,7 +32,35 @@ impl<'a> PlanEdit<'a> {
             configured: Value::Null,
             diags: Diagnostics::new(),
             requires_replace: Vec::new(),
+            prior_private: Vec::new(),
+            private: None,
         }
+    }
+
+    /// The edit of a plan whose prior private state is `private`.
+    pub(crate) fn with_prior_private(mut self, private: &[u8]) -> Self {
+        self.prior_private = private.to_vec();
+        self
+    }
+
+    /// The private bytes Terraform keeps for the resource (tfplugin6 `prior_private`): what the
+    /// last apply or plan of it set; empty for a create.
+    pub fn prior_private(&self) -> &[u8] {
+        &self.prior_private
+    }
+
+    /// Sets the plan's private bytes (tfplugin6 `planned_private`), which Terraform hands to
+    /// the apply of this plan as [`Ctx::planned_private`](super::Ctx::planned_private).
+    /// Unset, the prior private bytes are kept. Terraform plans each change again at the start
+    /// of its apply and hands the apply *that* plan's bytes, so what a resource sets here should
+    /// be what it would set again then.
+    pub fn set_private(&mut self, private: Vec<u8>) {
+        self.private = Some(private);
+    }
+
+    /// The private bytes the resource set, if it did.
+    pub(crate) fn take_private(&mut self) -> Option<Vec<u8>> {
+        self.private.take()
     }
 
     /// The edit of a plan whose prior state is `prior`: null for a create.

@@ -212,8 +212,30 @@ impl MrsClient {
         filter: &JobFilter,
         deadline: Instant,
     ) -> Result<Vec<JobDetail>, ApiError> {
-        let jobs =
-            listing::list_jobs(&self.inner.api, project_id, cluster_id, filter, deadline).await?;
+        self.list_jobs_each_page(project_id, cluster_id, filter, deadline, None)
+            .await
+    }
+
+    /// [`Self::list_jobs`], also sending the jobs each page adds into `pages` as soon as the
+    /// page is read, so a caller can act on them while later pages are read. The channel's
+    /// bound is the listing's: it waits while the channel is full. A closed channel is ignored.
+    pub async fn list_jobs_each_page(
+        &self,
+        project_id: &str,
+        cluster_id: &str,
+        filter: &JobFilter,
+        deadline: Instant,
+        pages: Option<&tokio::sync::mpsc::Sender<Vec<JobDetail>>>,
+    ) -> Result<Vec<JobDetail>, ApiError> {
+        let jobs = listing::list_jobs(
+            &self.inner.api,
+            project_id,
+            cluster_id,
+            filter,
+            deadline,
+            pages,
+        )
+        .await?;
         self.inner.poller.remember(project_id, cluster_id, &jobs);
         Ok(jobs)
     }

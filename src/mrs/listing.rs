@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use futures::StreamExt;
+use tokio::sync::mpsc::Sender;
 
 use super::api::{Api, Args};
 use super::error::{ApiError, ApiErrorKind};
@@ -49,6 +50,7 @@ pub(super) async fn list_jobs(
     cluster_id: &str,
     filter: &JobFilter,
     deadline: Instant,
+    page_sink: Option<&Sender<Vec<JobDetail>>>,
 ) -> Result<Vec<JobDetail>, ApiError> {
     let operation = format!("list jobs on cluster {cluster_id}");
     let filters = filter.query();
@@ -92,7 +94,7 @@ pub(super) async fn list_jobs(
         last_count: 0,
     };
     let at_once = pages_at_once(first.bytes);
-    listing.keep(1, first).map_err(|refused| *refused)?;
+    listing.keep(1, first, page_sink).await?;
     let known_pages =
         usize::try_from(total.div_ceil(LIST_PAGE_SIZE as u64)).unwrap_or(MAX_LIST_PAGES);
     let mut next = 2;
@@ -104,7 +106,7 @@ pub(super) async fn list_jobs(
             })
             .buffered(at_once);
         while let Some((page, answer)) = pages.next().await {
-            listing.keep(page, answer?).map_err(|refused| *refused)?;
+            listing.keep(page, answer?, page_sink).await?;
             next = page + 1;
             if listing.last_count < LIST_PAGE_SIZE {
                 break;
@@ -122,9 +124,7 @@ pub(super) async fn list_jobs(
                 ),
             ));
         }
-        listing
-            .keep(next, page_of(next).await?)
-            .map_err(|refused| *refused)?;
+        listing.keep(next, page_of(next).await?, page_sink).await?;
         next += 1;
     }
     Ok(listing.jobs)
@@ -147,9 +147,28 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// Takes page number `page` in, or refuses it (boxed: the error is large, and rare): past
-    /// the byte bound, or repeating page 1.
-    fn keep(&mut self, page: usize, read: ListPage) -> Result<(), Box<ApiError>> {
+    /// Takes page number `page` in, and hands the jobs it adds to `pages` (when a caller acts
+    /// on them while later pages are read).
+    async fn keep(
+        &mut self,
+        page: usize,
+        read: ListPage,
+        pages: Option<&Sender<Vec<JobDetail>>>,
+    ) -> Result<(), ApiError> {
+        let before = self.jobs.len();
+        self.add(page, read).map_err(|refused| *refused)?;
+        if let Some(pages) = pages
+            && self.jobs.len() > before
+        {
+            // A caller that stopped listening does not stop the listing.
+            let _ = pages.send(self.jobs[before..].to_vec()).await;
+        }
+        Ok(())
+    }
+
+    /// Adds the page's jobs not seen before, or refuses the page (boxed: the error is large,
+    /// and rare): past the byte bound, or repeating page 1.
+    fn add(&mut self, page: usize, read: ListPage) -> Result<(), Box<ApiError>> {
         self.bytes = self.bytes.saturating_add(read.bytes);
         self.pages += 1;
         if self.bytes > MAX_LIST_BYTES {

@@ -185,7 +185,7 @@ impl Poller {
                 submitted_time_end: Some(*end),
                 ..JobFilter::default()
             };
-            match list_jobs(api, project_id, cluster_id, &filter, deadline).await {
+            match list_jobs(api, project_id, cluster_id, &filter, deadline, None).await {
                 Ok(jobs) => {
                     self.remember(project_id, cluster_id, &jobs);
                     let mut listed: HashMap<String, JobDetail> = jobs

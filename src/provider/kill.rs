@@ -24,9 +24,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub use super::api_errors::{add_api_error, add_job_error};
+use super::cluster_jobs::ClusterJobs;
 use super::records::EarlierKill;
 use crate::framework::Diagnostics;
-use crate::mrs::{ApiError, JobDetail, JobState, KillAccepted, MrsClient};
+use crate::mrs::{ApiError, JobDetail, JobState, KillAccepted};
 
 /// Default time allowed for a kill (and the wait after it).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -57,8 +58,8 @@ pub enum Caller {
 
 /// Which job to kill, and how.
 pub struct KillJob<'a> {
-    /// Client for the job's region.
-    pub client: &'a MrsClient,
+    /// The job's MRS endpoint (the client for its region, or a test's scripted cluster).
+    pub client: &'a dyn ClusterJobs,
     /// Project ID.
     pub project_id: &'a str,
     /// Cluster ID.
@@ -107,7 +108,7 @@ pub async fn kill_job(
         return Some(confirm_earlier(&job, earlier, progress, diags).await);
     }
     let sent = tokio::select! {
-        result = job.client.kill_job(job.project_id, job.cluster_id, job.job_id, job.deadline.into_std()) => result,
+        result = job.client.kill_job(job.project_id, job.cluster_id, job.job_id, job.deadline) => result,
         () = job.stop.cancelled() => {
             diags.add_error("Kill interrupted", interrupted_before_answer(&job));
             return None;
@@ -130,12 +131,7 @@ pub async fn kill_job(
 /// every wait on a cluster in this provider process shares one listing per poll round.
 async fn job_state(job: &KillJob<'_>) -> Result<JobDetail, ApiError> {
     job.client
-        .poll_job(
-            job.project_id,
-            job.cluster_id,
-            job.job_id,
-            job.deadline.into_std(),
-        )
+        .poll_job(job.project_id, job.cluster_id, job.job_id, job.deadline)
         .await
 }
 

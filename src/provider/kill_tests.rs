@@ -10,7 +10,7 @@ use mrs_emulator::{
 
 use super::*;
 use crate::framework::Severity;
-use crate::mrs::{ClientConfig, Credentials};
+use crate::mrs::{ClientConfig, Credentials, MrsClient};
 use crate::tfvalue::AttributePath;
 
 const CLUSTER: &str = "c0ffee00-0000-4000-8000-00000000c111";
@@ -292,5 +292,83 @@ async fn action_messages_speak_of_the_action_and_progress_has_no_brackets() {
             .any(|e| e.contains("action's timeout")),
         "{:?}",
         timed_out.diags
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_hands_over_each_page_while_the_next_pages_wait_on_the_channel() {
+    let emu = emulator(0).await;
+    for _ in 0..250 {
+        emu.add_job(CLUSTER, None, Some(Emulated::Running));
+    }
+    let client = client(&emu);
+    let project = emu.project_id().to_owned();
+    // Room for one page: the listing cannot end before the pages are taken.
+    let (pages_tx, mut pages_rx) = tokio::sync::mpsc::channel(1);
+    let listing = tokio::spawn({
+        let client = client.clone();
+        async move {
+            let filter = crate::mrs::JobFilter::default();
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            client
+                .list_jobs_each_page(&project, CLUSTER, &filter, deadline, Some(&pages_tx))
+                .await
+        }
+    });
+    let first = pages_rx.recv().await.expect("page 1");
+    assert_eq!(first.len(), 100);
+    assert!(
+        !listing.is_finished(),
+        "page 1 is in hand while the listing still has pages to hand over"
+    );
+    let mut sizes = vec![first.len()];
+    while let Some(page) = pages_rx.recv().await {
+        sizes.push(page.len());
+    }
+    assert_eq!(sizes, [100, 100, 50]);
+    let listed = listing.await.expect("listing task").expect("listing");
+    assert_eq!(listed.len(), 250);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quieting_without_targets_lists_and_kills_every_page() {
+    use crate::provider::quiet::{Quiet, Selection, quiet_cluster};
+    let emu = emulator(0).await;
+    for _ in 0..250 {
+        emu.add_job(CLUSTER, None, Some(Emulated::Running));
+    }
+    emu.add_job(CLUSTER, None, Some(Emulated::Finished));
+    let client = client(&emu);
+    let selection = Selection {
+        cluster_id: CLUSTER.to_owned(),
+        ..Selection::default()
+    };
+    let stop = CancellationToken::new();
+    let mut diags = Diagnostics::new();
+    let report = quiet_cluster(
+        Quiet {
+            client: &client,
+            project_id: emu.project_id(),
+            targets: None,
+            cluster_id: CLUSTER,
+            wait: false,
+            deadline: Instant::now() + Duration::from_secs(60),
+            stop: &stop,
+            caller: Caller::Resource,
+            already: Vec::new(),
+            selection: &selection,
+            on_record: &|_| {},
+        },
+        &|_| {},
+        &mut diags,
+    )
+    .await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(report.killed.len(), 250);
+    assert_eq!(report.listed.map(|l| l.len()), Some(250));
+    let stats = emu.stats();
+    assert_eq!(
+        stats.requests.kill, 250,
+        "each pending job killed once, no ended one"
     );
 }

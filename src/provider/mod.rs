@@ -5,6 +5,7 @@
 mod actions;
 mod api_errors;
 mod clients;
+mod cluster_jobs;
 mod data_sources;
 mod kill;
 mod location;
@@ -12,9 +13,12 @@ mod location;
 mod models_tests;
 mod operation;
 mod plan_check;
+mod plan_named;
 mod quiet;
 mod records;
 mod resources;
+#[cfg(test)]
+mod scripted_cluster;
 mod selection;
 mod settings;
 pub mod validators;

@@ -2,19 +2,30 @@
 //! names right now, killing all of them at once (each through [`kill_job`], so one job's rules,
 //! convergence included, hold for every one), and waiting for all of them with coalesced looks
 //! at the cluster rather than one per job.
+//!
+//! Without `job_ids`, the first listing and the kills overlap: the jobs of each page are killed
+//! while the next pages are read, then the cluster is listed again until a pass finds nothing
+//! new. Each accepted kill is handed to [`Quiet::on_record`] at once, so the resource's record
+//! survives even a panic. MRS is reached through [`ClusterJobs`], so these rules also run
+//! against a scripted cluster on tokio's paused clock (`quiet_clock_tests.rs`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
+
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::cluster_jobs::ClusterJobs;
 use super::kill::{Caller, KillJob, add_api_error, kill_job};
+pub use super::records::KilledJob;
 use crate::framework::Diagnostics;
 use crate::mrs::shown_text::one_line_bounded;
-use crate::mrs::{ApiError, ApiErrorKind, JobDetail, JobFilter, JobState, MrsClient};
+use crate::mrs::{ApiError, ApiErrorKind, JobDetail, JobFilter, JobState};
 
 /// The states of a job that has not ended: what `mrs_jobs_kill` selects.
 pub const PENDING_STATES: [JobState; 5] = [
@@ -28,19 +39,6 @@ pub const PENDING_STATES: [JobState; 5] = [
 const NAMED_IN_PLAN: usize = 100;
 /// Pause between two looks at the jobs being waited for.
 const WAIT_TICK: Duration = Duration::from_secs(1);
-/// One element of `jobs`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct KilledJob {
-    /// Job ID.
-    pub job_id: String,
-    /// Job name, as listed.
-    pub job_name: Option<String>,
-    /// `X-Request-Id` of the accepted kill.
-    pub request_id: Option<String>,
-    /// Terminal state seen when waiting.
-    pub final_job_state: Option<String>,
-}
-
 /// Which jobs to kill: the part of the configuration the resource and the action share.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
@@ -76,63 +74,21 @@ pub struct QuietReport {
     pub killed: Vec<KilledJob>,
     /// Jobs whose kill failed.
     pub failed: usize,
+    /// The jobs the first listing found, when [`quiet_cluster`] listed them itself
+    /// (`Quiet::targets` unset) and the listing succeeded.
+    pub listed: Option<Vec<Target>>,
 }
 
 /// The jobs `selection` names right now: listed by state (one listing per pending state, so
 /// a cluster's long history of ended jobs is never read), or looked up for `job_ids`; a
 /// `job_ids` entry that is not pending comes with no state.
 pub async fn select(
-    client: &MrsClient,
+    client: &dyn ClusterJobs,
     project_id: &str,
     selection: &Selection,
     deadline: Instant,
 ) -> Result<Vec<Target>, ApiError> {
-    // One state after the other, in the order a job goes through them: a job that moves on
-    // while the listings run is in a later state when the later listing runs, so every job
-    // that is pending throughout is found (listed at once, a job moving from ACCEPTED to
-    // RUNNING between the two listings would be in neither).
-    let mut pending: Vec<JobDetail> = Vec::new();
-    for state in &PENDING_STATES {
-        let filter = JobFilter {
-            job_name: selection.job_name.clone(),
-            user: selection.user.clone(),
-            job_type: selection.job_type.clone(),
-            queue: selection.queue.clone(),
-            job_state: Some(state.clone()),
-            ..JobFilter::default()
-        };
-        pending.extend(
-            client
-                .list_jobs(
-                    project_id,
-                    &selection.cluster_id,
-                    &filter,
-                    deadline.into_std(),
-                )
-                .await?,
-        );
-    }
-    // A job listed twice moved from one state to the next between the listings.
-    let mut seen = BTreeSet::new();
-    pending.retain(|job| {
-        job.job_id
-            .as_ref()
-            .is_some_and(|id| seen.insert(id.clone()))
-    });
-    // Exact filters are checked again: an API that ignored one must not widen a kill.
-    pending.retain(|job| {
-        let same = |wanted: &Option<String>, actual: &Option<String>| {
-            wanted.is_none() || wanted.as_deref() == actual.as_deref()
-        };
-        same(&selection.user, &job.user)
-            && same(&selection.job_type, &job.job_type)
-            && same(&selection.queue, &job.queue)
-    });
-    let as_target = |job: &JobDetail| Target {
-        job_id: job.job_id.clone().unwrap_or_default(),
-        job_name: job.job_name.clone(),
-        state: job.job_state.clone(),
-    };
+    let pending = list_pending(client, project_id, selection, deadline, None).await?;
     Ok(match &selection.job_ids {
         None => pending.iter().map(as_target).collect(),
         Some(ids) => {
@@ -154,10 +110,78 @@ pub async fn select(
     })
 }
 
+/// The pending jobs that match the filters, each once, listed state by state; with `pages`,
+/// each page's jobs also go there as soon as it is read (unchecked: see [`matches_exactly`]).
+async fn list_pending(
+    client: &dyn ClusterJobs,
+    project_id: &str,
+    selection: &Selection,
+    deadline: Instant,
+    pages: Option<&mpsc::Sender<Vec<JobDetail>>>,
+) -> Result<Vec<JobDetail>, ApiError> {
+    // One state after the other, in the order a job goes through them: a job that moves on
+    // while the listings run is in a later state when the later listing runs, so every job
+    // that is pending throughout is found (listed at once, a job moving from ACCEPTED to
+    // RUNNING between the two listings would be in neither).
+    let mut pending: Vec<JobDetail> = Vec::new();
+    for state in &PENDING_STATES {
+        let filter = JobFilter {
+            job_name: selection.job_name.clone(),
+            user: selection.user.clone(),
+            job_type: selection.job_type.clone(),
+            queue: selection.queue.clone(),
+            job_state: Some(state.clone()),
+            ..JobFilter::default()
+        };
+        let cluster_id = &selection.cluster_id;
+        pending.extend(match pages {
+            Some(pages) => {
+                client
+                    .list_jobs_each_page(project_id, cluster_id, &filter, deadline, pages)
+                    .await?
+            }
+            None => {
+                client
+                    .list_jobs(project_id, cluster_id, &filter, deadline)
+                    .await?
+            }
+        });
+    }
+    // A job listed twice moved from one state to the next between the listings.
+    let mut seen = BTreeSet::new();
+    pending.retain(|job| {
+        job.job_id
+            .as_ref()
+            .is_some_and(|id| seen.insert(id.clone()))
+    });
+    pending.retain(|job| matches_exactly(selection, job));
+    Ok(pending)
+}
+
+/// The exact filters, checked again on what MRS listed: an API that ignored one must not
+/// widen a kill.
+fn matches_exactly(selection: &Selection, job: &JobDetail) -> bool {
+    let same = |wanted: &Option<String>, actual: &Option<String>| {
+        wanted.is_none() || wanted.as_deref() == actual.as_deref()
+    };
+    job.job_id.is_some()
+        && same(&selection.user, &job.user)
+        && same(&selection.job_type, &job.job_type)
+        && same(&selection.queue, &job.queue)
+}
+
+fn as_target(job: &JobDetail) -> Target {
+    Target {
+        job_id: job.job_id.clone().unwrap_or_default(),
+        job_name: job.job_name.clone(),
+        state: job.job_state.clone(),
+    }
+}
+
 /// The jobs `selection` names at apply, or `None` after an error in `diags`: the listing failed,
 /// or Terraform stopped the provider before it was answered (then nothing was killed).
 pub async fn list_targets(
-    client: &MrsClient,
+    client: &dyn ClusterJobs,
     project_id: &str,
     selection: &Selection,
     deadline: Instant,
@@ -218,12 +242,13 @@ pub fn describe_targets(cluster_id: &str, targets: &[Target], at_apply: &str) ->
 
 /// What is needed to kill one cluster's jobs, shared by the resource and the action.
 pub struct Quiet<'a> {
-    /// Client for the cluster's region.
-    pub client: &'a MrsClient,
+    /// The cluster's MRS endpoint (the client for its region, or a test's scripted cluster).
+    pub client: &'a dyn ClusterJobs,
     /// Project ID.
     pub project_id: &'a str,
-    /// The jobs to kill.
-    pub targets: Vec<Target>,
+    /// The jobs to kill; `None`: list them now, killing the jobs of each page while the next
+    /// pages are read (not for `job_ids`, whose targets include jobs no listing shows).
+    pub targets: Option<Vec<Target>>,
     /// Cluster ID.
     pub cluster_id: &'a str,
     /// Wait for each killed job to end.
@@ -239,6 +264,11 @@ pub struct Quiet<'a> {
     pub already: Vec<KilledJob>,
     /// Which jobs to look for again after the wait (the quiet contract).
     pub selection: &'a Selection,
+    /// Called with every kill on record so far as MRS accepts them (after each one while the
+    /// list is short, then after each sixteenth of it, and at the end of every batch of kills),
+    /// and after each wait: the resource hands it to the framework's panic guard
+    /// (`Ctx::record_progress`), so even a panic later in the apply keeps the accepted kills.
+    pub on_record: &'a (dyn Fn(&[KilledJob]) + Send + Sync),
 }
 
 /// Kills every target at once (each through [`kill_job`]), then, if asked, waits until the
@@ -255,18 +285,38 @@ pub async fn quiet_cluster(
     let mut report = QuietReport {
         killed: quiet.already.clone(),
         failed: 0,
+        listed: None,
     };
+    if !report.killed.is_empty() {
+        (quiet.on_record)(&report.killed);
+    }
     let mut touched: BTreeSet<String> = report.killed.iter().map(|j| j.job_id.clone()).collect();
-    let mut targets: Vec<Target> = quiet
-        .targets
-        .iter()
-        .filter(|t| !touched.contains(&t.job_id))
-        .cloned()
-        .collect();
+    let mut targets: Vec<Target> = match &quiet.targets {
+        Some(targets) => targets
+            .iter()
+            .filter(|t| !touched.contains(&t.job_id))
+            .cloned()
+            .collect(),
+        None => {
+            let listed =
+                list_while_killing(&quiet, &mut touched, &mut report, progress, diags).await;
+            let Some(listed) = listed else {
+                return report;
+            };
+            report.listed = Some(listed);
+            // Killed already, page by page.
+            Vec::new()
+        }
+    };
     loop {
         touched.extend(targets.iter().map(|t| t.job_id.clone()));
         kill_all(&quiet, &targets, &mut report, progress, diags).await;
-        if !quiet.wait || !wait_for_all(&quiet, &mut report.killed, progress, diags).await {
+        if !quiet.wait {
+            break;
+        }
+        let quiet_so_far = wait_for_all(&quiet, &mut report.killed, progress, diags).await;
+        (quiet.on_record)(&report.killed);
+        if !quiet_so_far {
             break;
         }
         // The quiet check: a listing taken after every kill was confirmed.
@@ -355,7 +405,103 @@ pub async fn quiet_cluster(
     report
 }
 
-/// Kills `targets` at once, adding the accepted ones to `report`.
+/// Pages of the listing that may wait for their kills: how far the listing runs ahead.
+const PAGES_AHEAD: usize = 2;
+/// Listings after the one that killed page by page, until one finds nothing new.
+const CATCH_UP_PASSES: usize = 5;
+
+/// Lists the selection's pending jobs and kills the jobs of each page while the next pages are
+/// read (the listing waits when [`PAGES_AHEAD`] pages wait for their kills), then lists again
+/// until a listing finds no job it has not seen (at most [`CATCH_UP_PASSES`]). The jobs found, or
+/// `None` after an error in `diags` (the listing failed, or Terraform stopped the provider);
+/// the kills accepted before that are in `report` all the same.
+async fn list_while_killing(
+    quiet: &Quiet<'_>,
+    touched: &mut BTreeSet<String>,
+    report: &mut QuietReport,
+    progress: &(dyn Fn(String) + Send + Sync),
+    diags: &mut Diagnostics,
+) -> Option<Vec<Target>> {
+    let (pages_tx, mut pages_rx) = mpsc::channel::<Vec<JobDetail>>(PAGES_AHEAD);
+    let listing = async move {
+        let pages_tx = pages_tx;
+        tokio::select! {
+            result = list_pending(quiet.client, quiet.project_id, quiet.selection, quiet.deadline, Some(&pages_tx)) => Some(result),
+            () = quiet.stop.cancelled() => None,
+        }
+        // Dropping the sender ends the kills below once the last page is killed.
+    };
+    let killing = async {
+        let mut found = Vec::new();
+        while let Some(page) = pages_rx.recv().await {
+            if quiet.stop.is_cancelled() {
+                break;
+            }
+            let fresh: Vec<Target> = page
+                .iter()
+                .filter(|job| matches_exactly(quiet.selection, job))
+                .map(as_target)
+                .filter(|target| touched.insert(target.job_id.clone()))
+                .collect();
+            kill_all(quiet, &fresh, report, progress, diags).await;
+            found.extend(fresh);
+        }
+        found
+    };
+    let (listed, mut found) = tokio::join!(listing, killing);
+    let stopped = |diags: &mut Diagnostics| {
+        diags.add_error(
+            "Kill interrupted",
+            format!(
+                "Terraform was stopped while the jobs on cluster {} were listed and killed. {}",
+                quiet.cluster_id,
+                kept(quiet.caller)
+            ),
+        );
+    };
+    match listed {
+        Some(Ok(_)) => {}
+        Some(Err(err)) => {
+            add_api_error(&err, diags);
+            return None;
+        }
+        None => {
+            stopped(diags);
+            return None;
+        }
+    }
+    // A job killed on page 1 may leave its state's listing before page 2 is read, moving the
+    // jobs after it one page up, past the reader: list again until a pass finds nothing new.
+    for _ in 0..CATCH_UP_PASSES {
+        let again = tokio::select! {
+            result = list_pending(quiet.client, quiet.project_id, quiet.selection, quiet.deadline, None) => result,
+            () = quiet.stop.cancelled() => {
+                stopped(diags);
+                return None;
+            }
+        };
+        let fresh: Vec<Target> = match again {
+            Ok(jobs) => jobs
+                .iter()
+                .map(as_target)
+                .filter(|target| touched.insert(target.job_id.clone()))
+                .collect(),
+            Err(err) => {
+                add_api_error(&err, diags);
+                return None;
+            }
+        };
+        if fresh.is_empty() {
+            break;
+        }
+        kill_all(quiet, &fresh, report, progress, diags).await;
+        found.extend(fresh);
+    }
+    Some(found)
+}
+
+/// Kills `targets` at once, adding the accepted ones to `report` in target order; accepted
+/// kills are put on record ([`Quiet::on_record`]) as MRS accepts them.
 async fn kill_all(
     quiet: &Quiet<'_>,
     targets: &[Target],
@@ -363,34 +509,60 @@ async fn kill_all(
     progress: &(dyn Fn(String) + Send + Sync),
     diags: &mut Diagnostics,
 ) {
-    let kills = targets.iter().map(|target| async move {
-        let mut job_diags = Diagnostics::new();
-        let job = KillJob {
-            client: quiet.client,
-            project_id: quiet.project_id,
-            cluster_id: quiet.cluster_id,
-            job_id: &target.job_id,
-            wait: false,
-            deadline: quiet.deadline,
-            stop: quiet.stop,
-            caller: quiet.caller,
-            earlier: None,
-        };
-        let report = kill_job(job, progress, &mut job_diags).await;
-        (report, job_diags)
-    });
-    let outcomes = futures::future::join_all(kills).await;
-    for (target, (outcome, job_diags)) in targets.iter().zip(outcomes) {
-        let failed = job_diags.has_errors() || outcome.is_none();
-        diags.extend(super::api_errors::for_job_ids(job_diags));
-        match outcome {
-            Some(kill) if !failed => report.killed.push(KilledJob {
-                job_id: target.job_id.clone(),
-                job_name: target.job_name.clone(),
-                request_id: kill.request_id,
-                final_job_state: kill.final_state.map(|s| s.as_str().to_owned()),
+    let mut kills: FuturesUnordered<_> = targets
+        .iter()
+        .enumerate()
+        .map(|(index, target)| async move {
+            let mut job_diags = Diagnostics::new();
+            let job = KillJob {
+                client: quiet.client,
+                project_id: quiet.project_id,
+                cluster_id: quiet.cluster_id,
+                job_id: &target.job_id,
+                wait: false,
+                deadline: quiet.deadline,
+                stop: quiet.stop,
+                caller: quiet.caller,
+                earlier: None,
+            };
+            let outcome = kill_job(job, progress, &mut job_diags).await;
+            (index, outcome, job_diags)
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(targets.len());
+    let mut on_record = report.killed.clone();
+    let mut unrecorded = 0usize;
+    while let Some((index, outcome, job_diags)) = kills.next().await {
+        let accepted = match &outcome {
+            Some(kill) if !job_diags.has_errors() => Some(KilledJob {
+                job_id: targets[index].job_id.clone(),
+                job_name: targets[index].job_name.clone(),
+                request_id: kill.request_id.clone(),
+                final_job_state: kill.final_state.as_ref().map(|s| s.as_str().to_owned()),
             }),
-            _ => report.failed += 1,
+            _ => None,
+        };
+        if let Some(job) = &accepted {
+            on_record.push(job.clone());
+            unrecorded += 1;
+            // Each record copies the whole list: one per kill while it is short, then in
+            // batches of a sixteenth of it, so 2,000 kills cost tens of copies, not 2,000.
+            if unrecorded > on_record.len() / 16 {
+                (quiet.on_record)(&on_record);
+                unrecorded = 0;
+            }
+        }
+        outcomes.push((index, accepted, job_diags));
+    }
+    if unrecorded > 0 {
+        (quiet.on_record)(&on_record);
+    }
+    outcomes.sort_by_key(|(index, _, _)| *index);
+    for (_, accepted, job_diags) in outcomes {
+        diags.extend(super::api_errors::for_job_ids(job_diags));
+        match accepted {
+            Some(job) => report.killed.push(job),
+            None => report.failed += 1,
         }
     }
 }
@@ -497,7 +669,7 @@ async fn wait_for_all(
                 quiet.project_id,
                 quiet.cluster_id,
                 &pending,
-                quiet.deadline.into_std(),
+                quiet.deadline,
             ) => looks,
             () = quiet.stop.cancelled() => {
                 diags.add_error("Stopped waiting for the jobs", stopped_detail(quiet, &pending));
@@ -607,3 +779,7 @@ mod tests {
         assert_eq!(one, "mrs_jobs_kill would kill 1 job on cluster c1");
     }
 }
+
+#[cfg(test)]
+#[path = "quiet_clock_tests.rs"]
+mod clock_tests;

@@ -15,7 +15,20 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::quiet::KilledJob;
+use serde::{Deserialize, Serialize};
+
+/// One element of `mrs_jobs_kill`'s `jobs`: the record of one kill MRS accepted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KilledJob {
+    /// Job ID.
+    pub job_id: String,
+    /// Job name, as listed.
+    pub job_name: Option<String>,
+    /// `X-Request-Id` of the accepted kill.
+    pub request_id: Option<String>,
+    /// Terminal state seen when waiting.
+    pub final_job_state: Option<String>,
+}
 
 /// An accepted kill of one job that no look has confirmed yet.
 #[derive(Debug, Clone, PartialEq)]

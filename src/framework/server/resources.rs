@@ -148,11 +148,14 @@ pub(super) async fn plan<P: Provider>(
         }
     }
     let mut plan = plan_resource(resource.schema(), &prior, &proposed, &config);
+    let mut planned_private = None;
     if !plan.planned.is_null() {
         let mut edit = PlanEdit::new(&mut plan.planned)
             .with_prior(&prior)
-            .with_config(&config);
+            .with_config(&config)
+            .with_prior_private(&req.prior_private);
         resource.modify_plan(&inner.ctx(), &mut edit).await;
+        planned_private = edit.take_private();
         let (edit_diags, replace) = edit.finish();
         diags.extend(edit_diags);
         // A create replaces nothing; Terraform expects no replace paths for it.
@@ -167,7 +170,7 @@ pub(super) async fn plan<P: Provider>(
     pb::plan_resource_change::Response {
         planned_state: encode(&plan.planned, ty, &mut diags),
         requires_replace: plan.requires_replace.iter().map(path_to_proto).collect(),
-        planned_private: req.prior_private,
+        planned_private: planned_private.unwrap_or(req.prior_private),
         diagnostics: diagnostics_to_proto(diags),
         ..Default::default()
     }
@@ -196,7 +199,10 @@ pub(super) async fn apply<P: Provider>(
     // The resource may record what it has achieved as it goes (`Ctx::record_progress`): a panic
     // half-way then still hands Terraform the kills, say, that the remote system accepted.
     let recorded = RecordedState::new(ty.clone());
-    let ctx = inner.ctx().recording(recorded.clone());
+    let ctx = inner
+        .ctx()
+        .recording(recorded.clone())
+        .with_planned_private(req.planned_private.clone());
     let work = async {
         if planned.is_null() {
             resource.delete(&ctx, &prior, &mut diags).await;

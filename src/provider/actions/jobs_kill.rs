@@ -89,35 +89,34 @@ impl Action<Clients> for JobsKillAction {
             return;
         };
         let selection = config.selection.on_cluster(&config.location.cluster_id);
-        let Some(targets) = list_targets(
-            &client,
-            &project_id,
-            &selection,
-            deadline,
-            ctx.stop_token(),
-            diags,
-        )
-        .await
-        else {
-            return;
+        // `job_ids` are looked up first (some may be no listing's); otherwise the jobs of each
+        // page are killed while the next pages are read.
+        let given = match &selection.job_ids {
+            Some(_) => {
+                let Some(targets) = list_targets(
+                    &client,
+                    &project_id,
+                    &selection,
+                    deadline,
+                    ctx.stop_token(),
+                    diags,
+                )
+                .await
+                else {
+                    return;
+                };
+                Some(targets)
+            }
+            None => None,
         };
-        if targets.is_empty() {
-            diags.add_warning(
-                format!(
-                    "mrs_jobs_kill found nothing to kill on cluster {}",
-                    config.location.cluster_id
-                ),
-                "No job matched the selection.",
-            );
-        } else {
-            let (summary, _) =
-                describe_targets(&config.location.cluster_id, &targets, "is killing");
+        if let Some(targets) = given.as_ref().filter(|t| !t.is_empty()) {
+            let (summary, _) = describe_targets(&config.location.cluster_id, targets, "is killing");
             progress.report(summary);
         }
         let quiet = Quiet {
             client: &client,
             project_id: &project_id,
-            targets,
+            targets: given.clone(),
             cluster_id: &config.location.cluster_id,
             wait: config.wait_for_termination.unwrap_or(false),
             deadline,
@@ -125,8 +124,22 @@ impl Action<Clients> for JobsKillAction {
             caller: Caller::Action,
             already: Vec::new(),
             selection: &selection,
+            on_record: &|_| {},
         };
         let report_line = |line: String| progress.report(line);
-        quiet_cluster(quiet, &report_line, diags).await;
+        let report = quiet_cluster(quiet, &report_line, diags).await;
+        if given
+            .as_ref()
+            .or(report.listed.as_ref())
+            .is_some_and(Vec::is_empty)
+        {
+            diags.add_warning(
+                format!(
+                    "mrs_jobs_kill found nothing to kill on cluster {}",
+                    config.location.cluster_id
+                ),
+                "No job matched the selection.",
+            );
+        }
     }
 }

@@ -29,6 +29,7 @@ use crate::provider::operation::{
     self, TRIGGERS, Timeouts, WAIT_FOR_TERMINATION, fill_planned_location, with_timeouts_block,
 };
 use crate::provider::plan_check;
+use crate::provider::plan_named::PlanNamed;
 use crate::provider::quiet::{
     KilledJob, Quiet, Selection, describe_targets, list_targets, quiet_cluster, select,
 };
@@ -208,16 +209,29 @@ impl Resource<Clients> for JobsKillResource {
             () = ctx.stop_token().cancelled() => return,
         };
         match listed {
-            Ok(targets) if targets.is_empty() => diags.add_warning(
-                format!("mrs_jobs_kill has nothing to kill on cluster {}", selection.cluster_id),
-                "No job matches the selection right now. The apply lists the jobs again; if none matches then either, \
-                 it records an empty `jobs` list.",
-            ),
+            Ok(targets) if targets.is_empty() => {
+                diags.add_warning(
+                    format!("mrs_jobs_kill has nothing to kill on cluster {}", selection.cluster_id),
+                    "No job matches the selection right now. The apply lists the jobs again; if none matches then either, \
+                     it records an empty `jobs` list.",
+                );
+                plan.set_private(PlanNamed::to_private([]));
+            }
             Ok(targets) => {
                 let (summary, detail) =
                     describe_targets(&selection.cluster_id, &targets, "would kill");
                 diags.add_warning(summary, detail);
-                plan_check::check_named_jobs(&client, &project_id, &selection, &targets, deadline, diags).await;
+                plan_check::check_named_jobs(
+                    &client,
+                    &project_id,
+                    &selection,
+                    &targets,
+                    deadline,
+                    diags,
+                )
+                .await;
+                // The apply says which jobs it killed that this plan did not name.
+                plan.set_private(PlanNamed::to_private(targets.into_iter().map(|t| t.job_id)));
             }
             Err(err) => plan_check::report_cluster_error(&err, &selection.cluster_id, diags),
         }
@@ -239,16 +253,55 @@ impl Resource<Clients> for JobsKillResource {
         )
         .await?;
         let selection = planned.selection();
-        let targets = list_targets(
-            &client,
-            &project_id,
-            &selection,
+        // `job_ids` are looked up first (some may be no listing's); otherwise the jobs of each
+        // page are killed while the next pages are read.
+        let given = match &selection.job_ids {
+            Some(_) => Some(
+                list_targets(
+                    &client,
+                    &project_id,
+                    &selection,
+                    deadline,
+                    ctx.stop_token(),
+                    diags,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let wait = planned.wait_for_termination.unwrap_or(false);
+        let already = records::take_jobs(&planned.shelf_key(client.region(), &project_id));
+        // What state holds should the apply panic half-way: every kill accepted so far.
+        let mut so_far = planned.clone();
+        so_far.location.region = Some(client.region().to_owned());
+        so_far.location.project_id = Some(project_id.clone());
+        so_far.wait_for_termination = Some(wait);
+        let on_record = |jobs: &[KilledJob]| {
+            let mut recorded = so_far.clone();
+            recorded.jobs = Some(jobs.to_vec());
+            ctx.record_progress(&recorded);
+        };
+        let quiet = Quiet {
+            client: &client,
+            project_id: &project_id,
+            targets: given.clone(),
+            cluster_id: &planned.location.cluster_id,
+            wait,
             deadline,
-            ctx.stop_token(),
+            stop: ctx.stop_token(),
+            caller: Caller::Resource,
+            already,
+            selection: &selection,
+            on_record: &on_record,
+        };
+        let report = quiet_cluster(
+            quiet,
+            &|line| tracing::info!(target: "provider", "{line}"),
             diags,
         )
-        .await?;
-        if targets.is_empty() {
+        .await;
+        let listed = given.as_ref().or(report.listed.as_ref());
+        if listed.is_some_and(Vec::is_empty) {
             diags.add_warning(
                 format!(
                     "mrs_jobs_kill found nothing to kill on cluster {}",
@@ -257,28 +310,13 @@ impl Resource<Clients> for JobsKillResource {
                 "No job matched the selection at apply time; `jobs` is recorded as an empty list.",
             );
         }
-        let wait = planned.wait_for_termination.unwrap_or(false);
-        let already = records::take_jobs(&planned.shelf_key(client.region(), &project_id));
-        let quiet = Quiet {
-            client: &client,
-            project_id: &project_id,
-            targets,
-            cluster_id: &planned.location.cluster_id,
-            wait,
-            deadline,
-            stop: ctx.stop_token(),
-            caller: Caller::Resource,
-            already,
-            selection: &selection,
-        };
-        let report = quiet_cluster(
-            quiet,
-            &|line| tracing::info!(target: "provider", "{line}"),
-            diags,
-        )
-        .await;
-        if report.killed.is_empty() && report.failed > 0 {
-            // Nothing happened in MRS: nothing to record.
+        if let Some((summary, detail)) = PlanNamed::from_private(ctx.planned_private())
+            .and_then(|named| named.report(&planned.location.cluster_id, &report.killed))
+        {
+            diags.add_warning(summary, detail);
+        }
+        // Nothing happened in MRS (every kill failed, or the listing did): nothing to record.
+        if report.killed.is_empty() && (report.failed > 0 || listed.is_none()) {
             return None;
         }
         planned.location.region = Some(client.region().to_owned());

@@ -136,3 +136,29 @@ async fn an_update_that_panics_keeps_the_recorded_state_or_else_the_prior_one() 
     assert_eq!(state, Some(renamed_from()), "the prior state is kept");
     panic_detail(&diagnostics);
 }
+
+#[tokio::test]
+async fn the_planned_private_bytes_reach_the_create_and_the_answer() {
+    let service = TestProvider::serve(Script::default(), CancellationToken::new());
+    let ty = thing_type();
+    let response = service
+        .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dynamic(&Value::Null, &ty),
+            planned_state: dynamic(&thing(Value::Unknown, "remember me"), &ty),
+            config: dynamic(&thing(Value::Null, "remember me"), &ty),
+            planned_private: b"named".to_vec(),
+            ..Default::default()
+        }))
+        .await
+        .expect("an answer")
+        .into_inner();
+    let state = response
+        .new_state
+        .map(|dv| tfvalue::decode_msgpack(&dv.msgpack, &ty).expect("decodable state"));
+    assert_eq!(
+        state,
+        Some(thing(Value::from("thing-named"), "remember me"))
+    );
+    assert_eq!(response.private, b"named");
+}

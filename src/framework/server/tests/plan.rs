@@ -77,3 +77,24 @@ async fn a_modify_plan_error_lands_on_its_attribute() {
         ["name"]
     );
 }
+
+#[tokio::test]
+async fn private_bytes_set_by_modify_plan_are_planned_and_others_pass_through() {
+    let service = TestProvider::serve(Script::default(), CancellationToken::new());
+    let set = plan(&service, &Value::Null, "remember me").await;
+    assert_eq!(set.planned_private, b"remembered");
+    let ty = thing_type();
+    let kept = service
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dynamic(&thing(Value::from("thing-1"), "a"), &ty),
+            proposed_new_state: dynamic(&thing(Value::from("thing-1"), "a"), &ty),
+            config: dynamic(&thing(Value::Null, "a"), &ty),
+            prior_private: b"from the last apply".to_vec(),
+            ..Default::default()
+        }))
+        .await
+        .expect("an answer")
+        .into_inner();
+    assert_eq!(kept.planned_private, b"from the last apply");
+}

@@ -35,6 +35,9 @@ impl Resource<()> for Thing {
                 plan.add_warning("Replacing", "this name needs a new thing");
                 plan.require_replace(AttributePath::attr("name"));
             }
+            Attr::Known(name) if name == "remember me" => {
+                plan.set_private(b"remembered".to_vec());
+            }
             Attr::Known(name) if name == "refuse me" => {
                 plan.add_attribute_error(
                     AttributePath::attr("name"),
@@ -52,8 +55,13 @@ impl Resource<()> for Thing {
         planned: ThingModel,
         diags: &mut Diagnostics,
     ) -> Option<ThingModel> {
+        // The ID tells the test what private bytes the plan handed to the apply.
+        let id = match ctx.planned_private() {
+            [] => "thing-1".to_owned(),
+            private => format!("thing-{}", String::from_utf8_lossy(private)),
+        };
         let created = ThingModel {
-            id: Some("thing-1".into()),
+            id: Some(id),
             name: planned.name,
         };
         match self.create {
