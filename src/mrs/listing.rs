@@ -21,12 +21,13 @@ use super::operations::{LIST_JOBS_PAGE, LIST_PAGE_SIZE, ListPage};
 
 /// Pages read before a listing is given up as endless (100 000 jobs).
 pub const MAX_LIST_PAGES: usize = 1_000;
-/// Bytes of answers one listing reads, all its pages together: 16 MiB. An ordinary job takes
-/// about 1 KB of a listing, so this is some 16 000 jobs, far more than a selection meant to be
+/// Bytes of answers one listing reads, all its pages together: 12 MiB. An ordinary job takes
+/// about 1 KB of a listing, so this is some 12 000 jobs, far more than a selection meant to be
 /// killed; jobs with huge names (60–80 KB, chosen by whoever submits them) reach it within
-/// three pages. `mrs_jobs_kill` runs five listings at once, and the provider is to stay under
-/// 100 MiB: a listing past the bound is refused rather than held.
-pub const MAX_LIST_BYTES: usize = 16 * 1024 * 1024;
+/// two pages. `mrs_jobs_kill` runs five listings at once and keeps their results until the plan
+/// is made, and the provider is to stay under 100 MiB: five listings at the bound are ~63 MB
+/// of answers on a base of ~25 MiB. A listing past the bound is refused rather than held.
+pub const MAX_LIST_BYTES: usize = 12 * 1024 * 1024;
 /// Bytes of answers one listing may have on the way at once: the pages after the first are read
 /// as many at a time as fit, by the first page's size (see [`pages_at_once`]).
 pub const LIST_BYTES_IN_FLIGHT: usize = 4 * 1024 * 1024;

@@ -6,8 +6,8 @@
 //! `mrs_jobs_kill` lists the cluster once per pending state, five listings at once. The server
 //! here ignores the filters and answers `HOSTILE_LIST_PAGES` full pages (default 1) of 100 such
 //! jobs to each listing, then an empty one. The figure is recorded in docs/reliability.md; the
-//! test fails above the 100 MiB target. From 3 pages on (~21 MB of answers) a listing is past
-//! its byte bound (`mrs::MAX_LIST_BYTES`, 16 MiB) and is refused instead of held, which the test
+//! test fails above the 100 MiB target. From 2 pages on (~14 MB of answers) a listing is past
+//! its byte bound (`mrs::MAX_LIST_BYTES`, 12 MiB) and is refused instead of held, which the test
 //! checks too.
 
 use std::sync::Arc;
