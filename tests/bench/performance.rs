@@ -55,6 +55,7 @@ mod quiet;
 mod quiet_report;
 mod quiet_targets;
 mod report;
+mod request_timeline;
 mod results;
 mod samples;
 mod sdk_baseline;

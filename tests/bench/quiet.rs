@@ -9,7 +9,8 @@
 //!   during the apply, plan and the final quiet check included);
 //! - the same at N = 50 under OpenTofu (issue 24), paired with Terraform's N = 50 run, the order of
 //!   the pair reversed every other round;
-//! - one untimed `mrs_jobs_kill` at N = 2,000 watched in `/proc`: peak RSS of the provider;
+//! - one untimed `mrs_jobs_kill` at N = 2,000 watched in `/proc` and through the emulator's
+//!   counters: peak RSS of the provider, and where the time went (`request_timeline.rs`);
 //! - `mrs_jobs_kill` with wait of 1,000 jobs (D = 2 s) behind a gateway allowing R = 25 requests/s
 //!   (429 `APIGW.0308`, no `Retry-After`): wall time against what the requests it needed take at
 //!   that rate, `answered / R + D`, and 429s as a share of all requests.
@@ -34,6 +35,7 @@ use crate::common::emulator::RunningEmulator;
 use crate::common::scenario::HEADER;
 use crate::error::BenchError;
 use crate::opentofu;
+use crate::request_timeline::{self, RequestTimeline};
 use crate::samples::Samples;
 use crate::sdk_baseline::SdkBaseline;
 use crate::terraform_runs::{Observe, TerraformRunner, Way, local_exec_config};
@@ -188,6 +190,8 @@ pub struct QuietResults {
     pub throttled: BTreeMap<bool, Throttled>,
     /// Peak RSS of one provider process during `mrs_jobs_kill` at the largest N, per round, bytes.
     pub peak_rss_bytes: Samples,
+    /// When the MRS requests of that watched apply happened, per round.
+    pub timelines: Vec<RequestTimeline>,
     /// OpenTofu against Terraform, when an OpenTofu was found.
     pub clients: Option<ClientComparison>,
     /// What could not be measured, and why.
@@ -315,6 +319,10 @@ pub fn run(
         if let Some(bytes) = watched.peak_rss_bytes {
             results.peak_rss_bytes.push(bytes as f64);
         }
+        if let Some(timeline) = watched.timeline {
+            eprintln!("{tag}  N={largest:<4} {}", timeline.phases());
+            results.timelines.push(timeline);
+        }
         let governors: &[bool] = if round == 0 { &[true, false] } else { &[true] };
         for &governor in governors {
             let n = settings.rate_n;
@@ -354,6 +362,7 @@ struct Outcome {
     seconds: f64,
     requests: RequestsPerJob,
     peak_rss_bytes: Option<u64>,
+    timeline: Option<RequestTimeline>,
 }
 
 impl Outcome {
@@ -477,7 +486,16 @@ impl Rig {
             }
         };
         let before = self.slow.stats();
-        let outcome = runner.apply(Way::Provider, n, &hcl, observe)?;
+        // An untimed apply is also watched from the emulator's side: where its time went.
+        let (outcome, timeline) = if observe == Observe::Nothing {
+            (runner.apply(Way::Provider, n, &hcl, observe), None)
+        } else {
+            let (outcome, timeline) = request_timeline::during(&self.slow, || {
+                runner.apply(Way::Provider, n, &hcl, observe)
+            });
+            (outcome, Some(timeline))
+        };
+        let outcome = outcome?;
         let after = self.slow.stats();
         let killed = jobs
             .iter()
@@ -497,6 +515,7 @@ impl Rig {
             seconds: outcome.elapsed.as_secs_f64(),
             requests: RequestsPerJob::between(&before, &after, n),
             peak_rss_bytes: outcome.watch.and_then(|w| w.max_peak_rss_bytes()),
+            timeline,
         })
     }
 

@@ -205,6 +205,18 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
         );
     }
 
+    if !results.timelines.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Where the time goes at N = {}\n\nThe untimed apply of each round watched for RSS was also \
+             watched through the emulator's counters (read every 25 ms, so each time is good to about that much):\n",
+            settings.largest_n()
+        );
+        for (round, timeline) in results.timelines.iter().enumerate() {
+            let _ = writeln!(out, "- round {}: {}", round + 1, timeline.phases());
+        }
+    }
+
     let _ = writeln!(out, "\n### Targets (issue 18)\n");
     let _ = writeln!(
         out,
