@@ -320,7 +320,10 @@ pub fn run(
             results.peak_rss_bytes.push(bytes as f64);
         }
         if let Some(timeline) = watched.timeline {
-            eprintln!("{tag}  N={largest:<4} {}", timeline.phases());
+            eprintln!(
+                "{tag}  N={largest:<4} {}",
+                timeline.phases(settings.kill_delay)
+            );
             results.timelines.push(timeline);
         }
         let governors: &[bool] = if round == 0 { &[true, false] } else { &[true] };

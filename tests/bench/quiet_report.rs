@@ -213,7 +213,12 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
             settings.largest_n()
         );
         for (round, timeline) in results.timelines.iter().enumerate() {
-            let _ = writeln!(out, "- round {}: {}", round + 1, timeline.phases());
+            let _ = writeln!(
+                out,
+                "- round {}: {}",
+                round + 1,
+                timeline.phases(settings.kill_delay)
+            );
         }
     }
 

@@ -66,19 +66,27 @@ pub fn during<R>(emulator: &EmulatorHandle, apply: impl FnOnce() -> R) -> (R, Re
 }
 
 impl RequestTimeline {
-    /// One line for the report: the phases between the events, in seconds.
-    pub fn phases(&self) -> String {
+    /// One line for the report: the phases between the events, in seconds. `kill_delay` is the
+    /// emulator's time from an accepted kill to KILLED, so the last job died at about the last
+    /// kill plus it; what the wait took beyond that is said too.
+    pub fn phases(&self, kill_delay: Duration) -> String {
         let span = |from: Option<f64>, to: Option<f64>| match (from, to) {
             (Some(a), Some(b)) => format!("{:.2} s", b - a),
             _ => "–".to_owned(),
         };
         format!(
-            "start → first MRS request {}; → first kill {}; kills sent over {}; last kill → last request {}; \
-             last request → apply returned {} (whole apply {:.2} s)",
+            "start → first MRS request {}; → first kill {}; kills sent over {}; last kill → last request {} \
+             (the last job died {:.0} s after its kill: the wait ran {} past it); last request → apply returned {} \
+             (whole apply {:.2} s)",
             span(Some(0.0), self.first_request_s),
             span(self.first_request_s, self.first_kill_s),
             span(self.first_kill_s, self.last_kill_s),
             span(self.last_kill_s, self.last_request_s),
+            kill_delay.as_secs_f64(),
+            span(
+                self.last_kill_s.map(|t| t + kill_delay.as_secs_f64()),
+                self.last_request_s
+            ),
             span(self.last_request_s, Some(self.end_s)),
             self.end_s
         )
