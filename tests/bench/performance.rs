@@ -22,14 +22,23 @@
 //!    met or not and by how much, where the time goes when one is missed) and the chart
 //!    `docs/performance.svg`.
 //!
-//! 5. runs "Quieting a cluster" (issue 13, `quiet.rs`): `mrs_jobs_kill` against N × `mrs_job_kill`
-//!    and the SDK at N = 50 and 400 with a 5 s kill delay, behind a throttling gateway with and
-//!    without the client's governor, and the provider's peak RSS; a section of its own in the page
+//! 5. runs "Quieting a cluster" (issues 13, 18 and 24, `quiet.rs`): `mrs_jobs_kill` with a 5 s
+//!    kill delay at N = 50, 400 and 2,000 (wall time, requests per job, the provider's peak RSS),
+//!    at N = 50 under OpenTofu beside Terraform, behind a gateway allowing 25 requests/s at
+//!    N = 1,000, and against N × `mrs_job_kill` and the SDK at N = 50; a section of its own in the
+//!    page, with each target of issue 18 met or not against a reference measured in the same run,
 //!    and `docs/performance-quiet.svg`.
 //!
-//! Knobs: `BENCH_ONLY=quiet` (only step 5, replacing only its section of the page);
-//! `BENCH_RUNS` (timed runs per configuration, default 5); `BENCH_QUICK=1` (N = 1 and 10
-//! only, 3 runs; writes to `target/bench-report/` instead of `docs/`, for checking the benchmark).
+//! Knobs: `BENCH_ONLY=quiet` (only step 5, replacing only its section of the page; about seven
+//! minutes with `BENCH_RUNS=5`); `BENCH_RUNS` (timed runs per configuration, default 5);
+//! `BENCH_QUICK=1` (small N, 3 runs; writes to `target/bench-report/` instead of `docs/`, for
+//! checking the benchmark); `BENCH_QUIET_COMPARE=all` (the quiet comparisons every round and at
+//! N = 400 too, about ten minutes more); `TOFU` (the OpenTofu to run, else
+//! `target/tools/opentofu-1.12.6/tofu`, else `tofu` on PATH).
+//!
+//! The provider is built in the `bench` profile, which inherits `release` (LTO): the build users
+//! run, not the `dev` build the tests use. That is a second build of every dependency, in
+//! `target/release/`, once; CI does not run the benchmark.
 //! Nothing here asserts on time: it measures and reports.
 
 #[path = "../common/mod.rs"]
@@ -39,11 +48,14 @@ mod chart;
 mod error;
 mod machine;
 mod minimal_provider;
+mod opentofu;
 mod plugin_probe;
 mod process_watch;
 mod quiet;
 mod quiet_report;
+mod quiet_targets;
 mod report;
+mod request_timeline;
 mod results;
 mod samples;
 mod sdk_baseline;
@@ -79,6 +91,7 @@ struct Settings {
     runs: usize,
     quick: bool,
     only_quiet: bool,
+    compare_all: bool,
     ns: Vec<usize>,
     sdk_n: usize,
     command: String,
@@ -92,9 +105,13 @@ impl Settings {
             .and_then(|v| v.parse::<usize>().ok());
         let runs = runs_env.unwrap_or(if quick { 3 } else { 5 }).max(1);
         let only_quiet = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "quiet");
+        let compare_all = std::env::var("BENCH_QUIET_COMPARE").is_ok_and(|v| v == "all");
         let mut command = String::new();
         if only_quiet {
             command.push_str("BENCH_ONLY=quiet ");
+        }
+        if compare_all {
+            command.push_str("BENCH_QUIET_COMPARE=all ");
         }
         if quick {
             command.push_str("BENCH_QUICK=1 ");
@@ -112,6 +129,7 @@ impl Settings {
             runs,
             quick,
             only_quiet,
+            compare_all,
             ns,
             sdk_n,
             command,
@@ -189,9 +207,8 @@ fn run() -> Result<(), BenchError> {
     let trace = bench.trace(Way::Provider)?;
     let floor_trace_span_ms = bench.trace(Way::Floor)?.span_ms;
 
-    eprintln!("quieting a cluster (issue 13)");
-    let quiet_settings = quiet::QuietSettings::new(settings.runs, settings.quick);
-    let quiet = quiet::run(&quiet_settings, Path::new(provider), bench.sdk.as_ref())?;
+    eprintln!("quieting a cluster (issues 13, 18 and 24)");
+    let quiet = run_quiet(&settings, Path::new(provider), bench.sdk.as_ref())?;
 
     let results = Results {
         machine: Machine::detect(),
@@ -230,13 +247,27 @@ fn run_quiet_only(settings: &Settings) -> Result<(), BenchError> {
             None
         }
     };
-    let quiet_settings = quiet::QuietSettings::new(settings.runs, settings.quick);
-    let quiet = quiet::run(&quiet_settings, Path::new(provider), sdk.as_ref())?;
+    let quiet = run_quiet(settings, Path::new(provider), sdk.as_ref())?;
     let dir = settings.output_dir();
     std::fs::create_dir_all(&dir).map_err(BenchError::io("create", &dir))?;
     let md_path = dir.join("performance.md");
     let page = std::fs::read_to_string(&md_path).unwrap_or_else(|_| "# Performance\n".to_owned());
     write_quiet(&page, &quiet, &dir)
+}
+
+/// "Quieting a cluster", labelled with the command and the date.
+fn run_quiet(
+    settings: &Settings,
+    provider: &Path,
+    sdk: Option<&SdkBaseline>,
+) -> Result<quiet::QuietResults, BenchError> {
+    let quiet_settings =
+        quiet::QuietSettings::new(settings.runs, settings.quick, settings.compare_all);
+    let date = now_utc();
+    let mut quiet = quiet::run(&quiet_settings, provider, sdk)?;
+    quiet.command = settings.command.clone();
+    quiet.date = date;
+    Ok(quiet)
 }
 
 /// Writes the page with the quiet section in place, and the section's chart.

@@ -1,14 +1,14 @@
 //! The "Quieting a cluster" section of `docs/performance.md` and its chart
-//! (`performance-quiet.svg`): what [`quiet`](crate::quiet) measured, and each of issue 13's targets
-//! met or not.
+//! (`performance-quiet.svg`): what [`quiet`](crate::quiet) measured, and each target of
+//! [`quiet_targets`](crate::quiet_targets) met or not.
 
 use std::fmt::Write as _;
 
 use crate::chart::seconds_label;
 use crate::quiet::{QuietResults, QuietWay};
+use crate::quiet_targets;
 use crate::samples::Samples;
 
-const MIB: f64 = 1024.0 * 1024.0;
 /// Marks the section in the page, so running it alone replaces only it.
 pub const SECTION: &str = "quiet";
 
@@ -25,6 +25,14 @@ fn cell(samples: Option<&Samples>) -> String {
     }
 }
 
+fn plain_cell(samples: Option<&Samples>, show: impl Fn(f64) -> String) -> String {
+    match samples.and_then(|s| Some((s.median()?, s.min()?, s.max()?, s.len()))) {
+        Some((median, _, _, 1)) => format!("{} (1 run)", show(median)),
+        Some((median, min, max, _)) => format!("{} ({}–{})", show(median), show(min), show(max)),
+        None => "–".to_owned(),
+    }
+}
+
 fn ratio(results: &QuietResults, n: usize, way: QuietWay) -> String {
     let median = |way| results.seconds.get(&(n, way)).and_then(Samples::median);
     match (median(way), median(QuietWay::JobsKill)) {
@@ -33,11 +41,10 @@ fn ratio(results: &QuietResults, n: usize, way: QuietWay) -> String {
     }
 }
 
-fn verdict(value: Option<f64>, limit: f64) -> &'static str {
-    match value {
-        Some(v) if v <= limit => "met",
-        Some(_) => "**not met**",
-        None => "not measured",
+fn times(runs: usize) -> String {
+    match runs {
+        1 => "once".to_owned(),
+        n => format!("{n} times"),
     }
 }
 
@@ -49,32 +56,58 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
         return out;
     };
     let d = settings.kill_delay.as_secs_f64();
-    let largest = settings.largest_n();
+    let load = |l: Option<f64>| l.map_or("–".to_owned(), |l| format!("{l:.1}"));
     let _ = writeln!(out, "## Quieting a cluster\n");
     let _ = writeln!(
         out,
-        "Stopping every running job of a cluster and waiting until all are dead, on the emulator with a kill \
-         delay of D = {d:.0} s (an accepted kill shows `RUNNING` for D, then `KILLED`). Each way is a whole \
-         `terraform apply` in a fresh directory on a fresh cluster of N `RUNNING` jobs, and every job was checked \
-         to end `KILLED`. `mrs_jobs_kill` ran {} at each N; the comparisons at N={largest} take minutes \
-         (Terraform runs at most 10 `mrs_job_kill` at once) and ran once. Figures are medians (min–max).\n",
-        match settings.runs {
-            1 => "once".to_owned(),
-            n => format!("{n} times"),
-        }
+        "Measured {} with\n\n```sh\n{}\n```\n\nRounds: {}; load average (1 min) {} at the start, {} at the end, on a \
+         machine shared with other builds: a load above the CPU count means other work competed with every case alike.\n",
+        if results.date.is_empty() {
+            "(date unknown)"
+        } else {
+            &results.date
+        },
+        results.command,
+        settings.runs,
+        load(results.load.0),
+        load(results.load.1),
     );
     let _ = writeln!(
         out,
-        "| N | {} (with wait) | {} (with wait, `for_each` over `mrs_job_executions`) | per-job / ours | {} (StopJob, then ShowSingleJobExe each second) | SDK / ours |\n|---|---|---|---|---|---|",
+        "Stopping every running job of a cluster and waiting until all are dead, on the emulator with a kill \
+         delay of D = {d:.0} s (an accepted kill shows `RUNNING` for D, then `KILLED`). Each case is a whole \
+         `terraform apply` in a fresh directory on a fresh cluster of N `RUNNING` jobs, and every job was checked \
+         to end `KILLED`. `mrs_jobs_kill` ran {} at each N; the comparisons ran {} (N × `mrs_job_kill` takes \
+         minutes at N=400: Terraform runs at most 10 at once; `BENCH_QUIET_COMPARE=all` runs them there too). \
+         Figures are medians (min–max). Requests per job are all MRS requests the emulator received during the \
+         apply (lists, kills, shows; plan and the final quiet check included), divided by N.\n",
+        times(settings.runs),
+        if settings.compare_every_round {
+            times(settings.runs)
+        } else {
+            "once".to_owned()
+        },
+    );
+    let _ = writeln!(
+        out,
+        "| N | {} (with wait) | requests per job | {} (with wait, `for_each` over `mrs_job_executions`) | per-job / ours | {} (StopJob, then ShowSingleJobExe each second) | SDK / ours |\n|---|---|---|---|---|---|---|",
         QuietWay::JobsKill.label(),
         QuietWay::PerJob.label(),
         QuietWay::LocalExecSdk.label()
     );
-    for &n in &settings.ns {
+    let mut ns: Vec<usize> = settings.ns.clone();
+    ns.extend(settings.compare_ns.iter().copied());
+    ns.sort_unstable();
+    ns.dedup();
+    for n in ns {
         let _ = writeln!(
             out,
-            "| {n} | {} | {} | {} | {} | {} |",
+            "| {n} | {} | {} | {} | {} | {} | {} |",
             cell(results.seconds.get(&(n, QuietWay::JobsKill))),
+            plain_cell(
+                results.requests_per_job.get(&(n, QuietWay::JobsKill)),
+                |v| format!("{v:.3}")
+            ),
             cell(results.seconds.get(&(n, QuietWay::PerJob))),
             ratio(results, n, QuietWay::PerJob),
             cell(results.seconds.get(&(n, QuietWay::LocalExecSdk))),
@@ -83,29 +116,71 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
     }
     let _ = writeln!(out, "\n![wall time of quieting a cluster]({chart_file})\n");
 
-    let _ = writeln!(
-        out,
-        "MRS requests per confirmed kill at N={largest} (kills, polls and lists the emulator received during the apply, \
-         plan included, divided by N):\n"
-    );
-    let _ = writeln!(out, "| way | requests per kill |\n|---|---|");
-    for way in [QuietWay::JobsKill, QuietWay::PerJob, QuietWay::LocalExecSdk] {
-        if let Some(r) = results.requests_per_kill.get(&way) {
-            let _ = writeln!(out, "| {} | {r:.2} |", way.label());
-        }
+    let compared: Vec<String> = [QuietWay::PerJob, QuietWay::LocalExecSdk]
+        .into_iter()
+        .flat_map(|way| settings.compare_ns.iter().map(move |&n| (n, way)))
+        .filter_map(|(n, way)| {
+            let r = results.requests_per_job.get(&(n, way))?.median()?;
+            Some(format!("{} at N={n}: {r:.2}", way.label()))
+        })
+        .collect();
+    if !compared.is_empty() {
+        let _ = writeln!(
+            out,
+            "MRS requests per job of the comparisons: {}.\n",
+            compared.join("; ")
+        );
+    }
+
+    if let Some(c) = &results.clients {
+        let _ = writeln!(out, "### OpenTofu and Terraform (issue 24)\n");
+        let _ = writeln!(
+            out,
+            "`mrs_jobs_kill` with wait at N = {}, D = {d:.0} s, under each client in turn in every round (the order \
+             reversed every other round), through the same build, emulator and `dev_overrides` (keyed on both \
+             registry hosts):\n",
+            c.n
+        );
+        let _ = writeln!(
+            out,
+            "| client | wall time | requests per job |\n|---|---|---|"
+        );
+        let _ = writeln!(
+            out,
+            "| Terraform {} | {} | {} |",
+            c.terraform_version,
+            cell(Some(&c.terraform)),
+            plain_cell(
+                results.requests_per_job.get(&(c.n, QuietWay::JobsKill)),
+                |v| format!("{v:.3}")
+            )
+        );
+        let _ = writeln!(
+            out,
+            "| OpenTofu {} | {} | {} |",
+            c.opentofu_version,
+            cell(Some(&c.opentofu)),
+            plain_cell(Some(&c.opentofu_requests_per_job), |v| format!("{v:.3}"))
+        );
+        let _ = writeln!(
+            out,
+            "\nOpenTofu's time over Terraform's in the same round: {}.\n",
+            plain_cell(Some(&c.ratio), |v| format!("{v:.3}×")),
+        );
     }
 
     let rate = settings.rate_limit;
-    let rate_n = settings.rate_n;
     let _ = writeln!(
         out,
-        "\nBehind a gateway allowing R = {rate:.0} requests/s per project (429 `APIGW.0308`, no `Retry-After`), \
-         N = {rate_n}, D = {:.0} s, `mrs_jobs_kill` with wait:\n",
+        "### Behind a throttling gateway\n\nA gateway allowing R = {rate:.0} requests/s per project (429 `APIGW.0308`, \
+         no `Retry-After`), D = {:.0} s, `mrs_jobs_kill` with wait. \"answered / R + D\" is the least time the \
+         requests the apply needed (those not refused) take at that rate, plus the kill delay, from the same apply. \
+         The client without its governor ran once.\n",
         settings.rate_kill_delay.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "| client | wall time | 429s / requests | failed applies |\n|---|---|---|---|"
+        "| client | N | wall time | answered / R + D | wall / (answered / R + D) | 429s / requests | failed applies |\n|---|---|---|---|---|---|---|"
     );
     for (governor, label) in [
         (true, "with the governor"),
@@ -114,10 +189,6 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
         let Some(t) = results.throttled.get(&governor) else {
             continue;
         };
-        let share = t
-            .share_429
-            .median()
-            .map_or_else(|| "–".to_owned(), |s| format!("{:.1} %", s * 100.0));
         let failures = if t.failures.is_empty() {
             "0".to_owned()
         } else {
@@ -125,63 +196,46 @@ pub fn markdown(results: &QuietResults, chart_file: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "| {label} | {} | {share} | {failures} |",
-            cell(Some(&t.seconds))
+            "| {label} | {} | {} | {} | {} | {} | {failures} |",
+            t.n,
+            cell(Some(&t.seconds)),
+            cell(Some(&t.reference_seconds)),
+            plain_cell(Some(&t.ratio), |v| format!("{v:.3}×")),
+            plain_cell(Some(&t.share_429), |v| format!("{:.2} %", v * 100.0)),
         );
     }
 
-    let ours_largest = results
-        .seconds
-        .get(&(largest, QuietWay::JobsKill))
-        .and_then(Samples::median);
-    let per_kill = results.requests_per_kill.get(&QuietWay::JobsKill).copied();
-    let governed = results.throttled.get(&true);
-    let rate_wall = governed.and_then(|t| t.seconds.median());
-    let rate_share = governed.and_then(|t| t.share_429.median());
-    let rate_limit_s = 1.3 * rate_n as f64 / rate + 4.0;
-    let rss = results.peak_rss_bytes.map(|b| b as f64);
-    let _ = writeln!(out, "\n### Targets (issue 13)\n");
-    let _ = writeln!(
-        out,
-        "| figure | measured | target | verdict |\n|---|---|---|---|"
-    );
-    let rows = [
-        (
-            format!("`mrs_jobs_kill` wall time, N={largest}"),
-            ours_largest.map(seconds_label),
-            format!("≤ D + 3 s = {}", seconds_label(d + 3.0)),
-            verdict(ours_largest, d + 3.0),
-        ),
-        (
-            format!("requests per confirmed kill, N={largest}"),
-            per_kill.map(|r| format!("{r:.2}")),
-            "≤ 1.25".to_owned(),
-            verdict(per_kill, 1.25),
-        ),
-        (
-            format!("wall time, R={rate:.0}, N={rate_n}"),
-            rate_wall.map(seconds_label),
-            format!("≤ 1.3 × N/R + 4 s = {}", seconds_label(rate_limit_s)),
-            verdict(rate_wall, rate_limit_s),
-        ),
-        (
-            format!("429s as a share of requests, R={rate:.0}, N={rate_n}"),
-            rate_share.map(|s| format!("{:.1} %", s * 100.0)),
-            "≤ 10 %".to_owned(),
-            verdict(rate_share, 0.10),
-        ),
-        (
-            format!("peak RSS of the provider process, N={largest}"),
-            rss.map(|b| format!("{:.1} MiB", b / MIB)),
-            "≤ 30 MiB".to_owned(),
-            verdict(rss, 30.0 * MIB),
-        ),
-    ];
-    for (figure, measured, target, verdict) in rows {
+    if !results.timelines.is_empty() {
         let _ = writeln!(
             out,
-            "| {figure} | {} | {target} | {verdict} |",
-            measured.unwrap_or_else(|| "–".to_owned())
+            "\n### Where the time goes at N = {}\n\nThe untimed apply of each round watched for RSS was also \
+             watched through the emulator's counters (read every 25 ms, so each time is good to about that much):\n",
+            settings.largest_n()
+        );
+        for (round, timeline) in results.timelines.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "- round {}: {}",
+                round + 1,
+                timeline.phases(settings.kill_delay)
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n### Targets (issue 18)\n");
+    let _ = writeln!(
+        out,
+        "| figure | measured | target | reference (same run) | verdict |\n|---|---|---|---|---|"
+    );
+    for row in quiet_targets::targets(results) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            row.figure,
+            row.measured.as_deref().unwrap_or("–"),
+            row.target,
+            row.reference,
+            row.verdict()
         );
     }
     if !results.not_measured.is_empty() {

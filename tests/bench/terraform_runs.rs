@@ -4,6 +4,10 @@
 //! ids (one resource per id, by `count`), the same CLI config (with `dev_overrides` for our
 //! build; for the cut-down resource, a copy of this benchmark serving it), the same environment.
 //! What differs between their times is therefore what the resource costs.
+//!
+//! The same runner drives OpenTofu (`tofu`) as well as Terraform: its CLI config keys
+//! `dev_overrides` on both registry hosts, since OpenTofu resolves `huaweicloud/mrs` to
+//! `registry.opentofu.org/huaweicloud/mrs` and ignores an override keyed on Terraform's host.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,8 +17,11 @@ use crate::error::BenchError;
 use crate::minimal_provider;
 use crate::process_watch::{ProcessWatch, WatchReport};
 
-/// Where our provider is published; `dev_overrides` maps it to the freshly built binary.
-pub const PROVIDER_SOURCE: &str = "registry.terraform.io/huaweicloud/mrs";
+use crate::common::clients::{OPENTOFU_REGISTRY, PROVIDER_NAMESPACE_TYPE, TERRAFORM_REGISTRY};
+
+/// The registry hosts `huaweicloud/mrs` resolves on: Terraform's and OpenTofu's. `dev_overrides`
+/// maps the provider's address on each to the freshly built binary, so one CLI config serves both.
+const REGISTRY_HOSTS: [&str; 2] = [TERRAFORM_REGISTRY, OPENTOFU_REGISTRY];
 
 /// A way to kill N jobs with `terraform apply`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,7 +71,8 @@ pub struct ApplyOutcome {
     pub log: Option<String>,
 }
 
-/// Runs `terraform apply` in fresh directories with one CLI config and one environment.
+/// Runs `terraform apply` (or `tofu apply`) in fresh directories with one CLI config and one
+/// environment.
 pub struct TerraformRunner {
     terraform: PathBuf,
     version: String,
@@ -84,7 +92,16 @@ impl TerraformRunner {
         let terraform = std::env::var_os("TERRAFORM")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("terraform"));
-        let version = terraform_version(&terraform)?;
+        Self::with_client(terraform, provider_binary, env)
+    }
+
+    /// As [`TerraformRunner::new`], running `client` (a Terraform or an OpenTofu executable).
+    pub fn with_client(
+        client: PathBuf,
+        provider_binary: &Path,
+        env: Vec<(String, String)>,
+    ) -> Result<Self, BenchError> {
+        let terraform = client;
         let root = tempfile::Builder::new()
             .prefix("mrs-bench-")
             .tempdir()
@@ -100,6 +117,7 @@ impl TerraformRunner {
         let minimal_binary = minimal_dir.join(provider_binary.file_name().unwrap_or_default());
         std::fs::copy(&this, &minimal_binary).map_err(BenchError::io("copy", &this))?;
         let minimal_cli_config = write_cli_config(root.path(), "minimal.rc", &minimal_dir)?;
+        let version = client_version(&terraform, &cli_config)?;
         Ok(Self {
             terraform,
             version,
@@ -112,7 +130,7 @@ impl TerraformRunner {
         })
     }
 
-    /// Terraform's version, e.g. `1.11.4`.
+    /// The client's version, e.g. `1.11.4` (Terraform) or `1.12.6` (OpenTofu).
     pub fn version(&self) -> &str {
         &self.version
     }
@@ -140,10 +158,11 @@ impl TerraformRunner {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // Only this benchmark's TF_ and HW_ settings: a developer's own must not change the figures.
+        // Only this benchmark's TF_ and HW_ settings: a developer's own must not change the figures
+        // (OpenTofu also reads TOFU_ ones).
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy();
-            if key.starts_with("TF_") || key.starts_with("HW_") {
+            if key.starts_with("TF_") || key.starts_with("HW_") || key.starts_with("TOFU_") {
                 command.env_remove(key.as_ref());
             }
         }
@@ -202,34 +221,60 @@ impl TerraformRunner {
     }
 }
 
-/// A CLI config in `dir` named `name` whose `dev_overrides` send our provider to `provider_dir`.
+/// A CLI config in `dir` named `name` whose `dev_overrides` send our provider, under both
+/// registry hosts, to `provider_dir`.
 fn write_cli_config(dir: &Path, name: &str, provider_dir: &Path) -> Result<PathBuf, BenchError> {
     let path = dir.join(name);
+    let overrides: String = REGISTRY_HOSTS
+        .iter()
+        .map(|host| {
+            format!(
+                "    \"{host}/{PROVIDER_NAMESPACE_TYPE}\" = \"{}\"\n",
+                provider_dir.display()
+            )
+        })
+        .collect();
     let text = format!(
-        "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-        provider_dir.display()
+        "provider_installation {{\n  dev_overrides {{\n{overrides}  }}\n  direct {{}}\n}}\n"
     );
     std::fs::write(&path, text).map_err(BenchError::io("write", &path))?;
     Ok(path)
 }
 
-fn terraform_version(terraform: &Path) -> Result<String, BenchError> {
-    let output = Command::new(terraform)
+/// `client version -json`'s `terraform_version` (OpenTofu names its own version so too), run with
+/// the benchmark's CLI config.
+fn client_version(client: &Path, cli_config: &Path) -> Result<String, BenchError> {
+    let output = Command::new(client)
         .args(["version", "-json"])
         .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", cli_config)
         .output()
         .map_err(|source| BenchError::Spawn {
-            program: terraform.display().to_string(),
+            program: client.display().to_string(),
             source,
         })?;
     if !output.status.success() {
-        return Err(BenchError::failed("terraform version", &output));
+        return Err(BenchError::failed(
+            format!("{} version -json", client.display()),
+            &output,
+        ));
     }
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
-    Ok(json["terraform_version"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_owned())
+    version_from_json_output(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
+        BenchError::Unverified(format!(
+            "`{} version -json` printed no version: {:?}",
+            client.display(),
+            String::from_utf8_lossy(&output.stdout)
+        ))
+    })
+}
+
+/// The `terraform_version` of a `version -json` output. OpenTofu prints a warning on stdout before
+/// the JSON when its CLI config has a problem (`Warning: Unable to open CLI configuration file`),
+/// so the JSON is read from its first `{` on.
+fn version_from_json_output(stdout: &str) -> Option<String> {
+    let json = &stdout[stdout.find('{')?..];
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    value["terraform_version"].as_str().map(str::to_owned)
 }
 
 /// The job ids as a list local, shared by all three configurations. Resources take one each by
