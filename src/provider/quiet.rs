@@ -411,8 +411,9 @@ const PAGES_AHEAD: usize = 2;
 const CATCH_UP_PASSES: usize = 5;
 
 /// Lists the selection's pending jobs and kills the jobs of each page while the next pages are
-/// read (the listing waits when [`PAGES_AHEAD`] pages wait for their kills), then lists again
-/// until a listing finds no job it has not seen (at most [`CATCH_UP_PASSES`]). The jobs found, or
+/// read (the listing waits when [`PAGES_AHEAD`] pages wait for their kills), then, unless a wait
+/// follows (its listings do the same), lists again until a listing finds no job it has not seen
+/// (at most [`CATCH_UP_PASSES`]). The jobs found, or
 /// `None` after an error in `diags` (the listing failed, or Terraform stopped the provider);
 /// the kills accepted before that are in `report` all the same.
 async fn list_while_killing(
@@ -472,7 +473,9 @@ async fn list_while_killing(
     }
     // A job killed on page 1 may leave its state's listing before page 2 is read, moving the
     // jobs after it one page up, past the reader: list again until a pass finds nothing new.
-    for _ in 0..CATCH_UP_PASSES {
+    // A wait needs no such pass: it lists again itself, and kills what that listing finds.
+    let passes = if quiet.wait { 0 } else { CATCH_UP_PASSES };
+    for _ in 0..passes {
         let again = tokio::select! {
             result = list_pending(quiet.client, quiet.project_id, quiet.selection, quiet.deadline, None) => result,
             () = quiet.stop.cancelled() => {
