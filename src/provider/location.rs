@@ -46,6 +46,33 @@ pub struct ClusterLocation {
     pub region: Option<String>,
 }
 
+/// The `region` and `project_id` a type was given (unset: the provider's), whichever location
+/// part it has.
+pub trait RegionAndProject {
+    /// The configured `region`, if any.
+    fn region(&self) -> Option<&str>;
+    /// The configured `project_id`, if any.
+    fn project_id(&self) -> Option<&str>;
+}
+
+impl RegionAndProject for JobLocation {
+    fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+    fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
+    }
+}
+
+impl RegionAndProject for ClusterLocation {
+    fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+    fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
+    }
+}
+
 /// Attributes that locate a job, shared by the resource, the data source and the action.
 pub(super) fn job_location_attributes(schema: Schema) -> Schema {
     schema

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Clients;
 use super::kill::DEFAULT_TIMEOUT;
-use super::location::{PROJECT_ID, REGION};
+use super::location::{PROJECT_ID, REGION, RegionAndProject};
 use crate::framework::duration::parse_duration;
 use crate::framework::validator::duration;
 use crate::framework::{Attr, Attribute, Ctx, Diagnostics, Nesting, PlanEdit, Schema};
@@ -52,17 +52,18 @@ pub fn timeout(text: Option<&str>) -> Duration {
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 
-/// The configured clients, then the client and project ID for `region` and `project_id` (the
-/// provider's where they are unset); each failure is an error in `diags`.
+/// The configured clients, then the client and project ID for the `region` and `project_id` of
+/// `location` (the provider's where they are unset); each failure is an error in `diags`.
 pub async fn locate(
     ctx: &Ctx<Clients>,
-    region: Option<&str>,
-    project_id: Option<&str>,
+    location: &impl RegionAndProject,
     deadline: tokio::time::Instant,
     diags: &mut Diagnostics,
 ) -> Option<(MrsClient, String)> {
     let clients = ctx.client(diags)?;
-    clients.locate(region, project_id, deadline, diags).await
+    clients
+        .locate(location.region(), location.project_id(), deadline, diags)
+        .await
 }
 
 /// Fills a planned `region`, and then `project_id`, from the provider's configuration when it

@@ -77,14 +77,8 @@ impl Action<Clients> for JobsKillAction {
         diags: &mut Diagnostics,
     ) {
         let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
-        let Some((client, project_id)) = operation::locate(
-            ctx,
-            config.location.region.as_deref(),
-            config.location.project_id.as_deref(),
-            deadline,
-            diags,
-        )
-        .await
+        let Some((client, project_id)) =
+            operation::locate(ctx, &config.location, deadline, diags).await
         else {
             return;
         };

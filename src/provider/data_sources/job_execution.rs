@@ -61,14 +61,7 @@ impl DataSource<Clients> for JobExecutionDataSource {
         diags: &mut Diagnostics,
     ) -> Option<JobExecutionModel> {
         let deadline = Instant::now() + crate::provider::kill::DEFAULT_TIMEOUT;
-        let (client, project_id) = operation::locate(
-            ctx,
-            model.location.region.as_deref(),
-            model.location.project_id.as_deref(),
-            deadline,
-            diags,
-        )
-        .await?;
+        let (client, project_id) = operation::locate(ctx, &model.location, deadline, diags).await?;
         let request = client.show_job(
             &project_id,
             &model.location.cluster_id,

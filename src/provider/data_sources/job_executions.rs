@@ -259,14 +259,7 @@ impl DataSource<Clients> for JobExecutionsDataSource {
     ) -> Option<JobExecutionsModel> {
         let filter = job_filter(&model, diags)?;
         let deadline = Instant::now() + crate::provider::kill::DEFAULT_TIMEOUT;
-        let (client, project_id) = operation::locate(
-            ctx,
-            model.location.region.as_deref(),
-            model.location.project_id.as_deref(),
-            deadline,
-            diags,
-        )
-        .await?;
+        let (client, project_id) = operation::locate(ctx, &model.location, deadline, diags).await?;
         let request = client.list_jobs(
             &project_id,
             &model.location.cluster_id,

@@ -142,14 +142,8 @@ impl Resource<Clients> for JobKillResource {
         diags: &mut Diagnostics,
     ) -> Option<JobKillModel> {
         let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
-        let (client, project_id) = operation::locate(
-            ctx,
-            planned.location.region.as_deref(),
-            planned.location.project_id.as_deref(),
-            deadline,
-            diags,
-        )
-        .await?;
+        let (client, project_id) =
+            operation::locate(ctx, &planned.location, deadline, diags).await?;
         let wait = planned.wait_for_termination.unwrap_or(false);
         let earlier = records::take_kill(&records::job_key(
             client.region(),

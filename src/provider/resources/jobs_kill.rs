@@ -244,14 +244,8 @@ impl Resource<Clients> for JobsKillResource {
         diags: &mut Diagnostics,
     ) -> Option<JobsKillModel> {
         let deadline = Instant::now() + Timeouts::create(planned.timeouts.as_ref());
-        let (client, project_id) = operation::locate(
-            ctx,
-            planned.location.region.as_deref(),
-            planned.location.project_id.as_deref(),
-            deadline,
-            diags,
-        )
-        .await?;
+        let (client, project_id) =
+            operation::locate(ctx, &planned.location, deadline, diags).await?;
         let selection = planned.selection();
         // `job_ids` are looked up first (some may be no listing's); otherwise the jobs of each
         // page are killed while the next pages are read.
