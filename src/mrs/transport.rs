@@ -53,7 +53,8 @@ pub struct TransportSettings {
     pub connect_timeout: Duration,
     /// The `User-Agent` header (see `user_agent`).
     pub user_agent: String,
-    /// Whether attempts share one pace set by the gateway's throttling (see `governor`).
+    /// Whether attempts take turns from their gateway's shared pace, set by its throttling (see
+    /// `governor`).
     pub paced: bool,
 }
 
@@ -90,7 +91,7 @@ pub(super) struct Transport {
     user_agent: String,
     retry: RetryPolicy,
     request_timeout: Duration,
-    governor: Governor,
+    paced: bool,
 }
 
 /// Which failures of a call may be retried.
@@ -147,7 +148,7 @@ impl Transport {
             retry: settings.retry,
             request_timeout: settings.request_timeout,
             auth,
-            governor: Governor::new(settings.paced),
+            paced: settings.paced,
         })
     }
 
@@ -155,9 +156,13 @@ impl Transport {
     pub(super) async fn execute(&self, call: &Call, deadline: Instant) -> Result<Answer, ApiError> {
         let mut attempt = 0u32;
         let mut last_failure: Option<ApiError> = None;
+        let governor = self.paced.then(|| Governor::for_gateway(&call.url));
         loop {
             attempt += 1;
-            let turn = self.governor.turn(deadline).await;
+            let turn = match &governor {
+                Some(governor) => Some(governor.turn(deadline).await),
+                None => None,
+            };
             let remaining = deadline
                 .checked_duration_since(Instant::now())
                 .filter(|d| !d.is_zero());
@@ -167,9 +172,8 @@ impl Transport {
             let timeout = remaining.min(self.request_timeout);
             let started = Instant::now();
             let outcome = self.attempt(call, timeout).await;
-            drop(turn);
-            if let Ok(answer) = &outcome {
-                self.governor.observe(answer.status, answer.retry_after);
+            if let (Some(turn), Ok(answer)) = (turn, &outcome) {
+                turn.answered(answer.status, answer.retry_after);
             }
             let latency_ms = started.elapsed().as_millis();
             let (failure, retry_after) = match outcome {
