@@ -12,8 +12,8 @@ use common::plugin_client::PluginProcess;
 use common::scenario::{CLUSTER, workspace};
 use common::terraform::{Workspace, terraforms};
 use common::wire::{
-    action_type_named, attribute_names, configure_for_emulator, dynamic, errors,
-    invoke_to_completion, object, s,
+    action_type_named, attribute_names, configure_for_emulator, errors, invoke_to_completion,
+    object, s, validate_action,
 };
 use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultPlan, JobSpec, JobState, Route};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
@@ -508,17 +508,9 @@ async fn action_with_job_ids_and_a_filter_is_refused_on_job_ids() {
             ("job_name", s("etl")),
         ],
     );
-    let resp = plugin
-        .provider()
-        .validate_action_config(pb::validate_action_config::Request {
-            action_type: "mrs_jobs_kill".into(),
-            config: dynamic(&config, &ty),
-        })
-        .await
-        .expect("validate")
-        .into_inner();
-    let errs = errors(&resp.diagnostics);
-    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    let diagnostics = validate_action(&mut plugin.provider(), "mrs_jobs_kill", &config).await;
+    let errs = errors(&diagnostics);
+    assert_eq!(errs.len(), 1, "{diagnostics:?}");
     assert_eq!(attribute_names(&errs[0].attribute), ["job_ids"]);
     plugin.shutdown_and_wait().await;
 }

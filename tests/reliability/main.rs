@@ -34,12 +34,10 @@ use common::scenario::{
     running_jobs, workspace,
 };
 use common::terraform::{Run, TerraformBin, Workspace, terraforms};
-use common::wire::{dynamic, error_paths, object, s, validate_job_kill};
+use common::wire::{error_paths, s, validate_job_kill, validate_provider};
 use mrs_emulator::{Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
-use terraform_provider_mrs::framework::Provider as _;
 use terraform_provider_mrs::mrs::{ApiError, MrsClient};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
-use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::Value;
 
 /// Prints a measurement for docs/reliability.md (visible with `--nocapture`).
