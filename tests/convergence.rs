@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, HEADER, kill_config, running_jobs, workspace};
+use common::state::{RecordedJob, jobs_kill_record};
 use common::terraform::{Workspace, newest_at_least, terraforms};
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, KILL_FAILED_BODY, Route};
 
@@ -106,31 +107,12 @@ fn a_slow_death_keeps_the_first_request_id_through_every_apply_and_sends_one_kil
     }
 }
 
-/// The `jobs` of the one `mrs_jobs_kill` instance (id → request id, final state) and whether
+/// The `jobs` of the one `mrs_jobs_kill` instance, ordered by job and request id, and whether
 /// it is tainted.
-fn only_jobs_kill(ws: &Workspace) -> (Vec<(String, String, serde_json::Value)>, bool) {
-    let state = ws.state_json().expect("state");
-    let instance = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["type"] == "mrs_jobs_kill")
-        .expect("an mrs_jobs_kill in state")["instances"][0]
-        .clone();
-    let mut jobs: Vec<(String, String, serde_json::Value)> = instance["attributes"]["jobs"]
-        .as_array()
-        .expect("jobs")
-        .iter()
-        .map(|j| {
-            (
-                j["job_id"].as_str().unwrap_or_default().to_owned(),
-                j["request_id"].as_str().unwrap_or_default().to_owned(),
-                j["final_job_state"].clone(),
-            )
-        })
-        .collect();
-    jobs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    (jobs, instance["status"] == "tainted")
+fn only_jobs_kill(ws: &Workspace) -> (Vec<RecordedJob>, bool) {
+    let (mut jobs, tainted) = jobs_kill_record(ws);
+    jobs.sort_by(|a, b| (&a.job_id, &a.request_id).cmp(&(&b.job_id, &b.request_id)));
+    (jobs, tainted)
 }
 
 #[test]
@@ -152,7 +134,7 @@ fn a_slow_death_of_a_cluster_s_jobs_keeps_every_record_through_every_apply() {
         let (recorded, tainted) = only_jobs_kill(&ws);
         assert!(tainted, "terraform {}", tf.version);
         assert_eq!(recorded.len(), 3, "{recorded:?}");
-        assert!(recorded.iter().all(|(_, request, _)| !request.is_empty()));
+        assert!(recorded.iter().all(|j| !j.request_id.is_empty()));
 
         let second = ws.apply(&[]);
         assert!(!second.success, "terraform {}: still dying", tf.version);
@@ -172,15 +154,15 @@ fn a_slow_death_of_a_cluster_s_jobs_keeps_every_record_through_every_apply() {
         assert!(!tainted);
         let kept: Vec<(&str, &str)> = last
             .iter()
-            .map(|(j, r, _)| (j.as_str(), r.as_str()))
+            .map(|j| (j.job_id.as_str(), j.request_id.as_str()))
             .collect();
         let first_ids: Vec<(&str, &str)> = recorded
             .iter()
-            .map(|(j, r, _)| (j.as_str(), r.as_str()))
+            .map(|j| (j.job_id.as_str(), j.request_id.as_str()))
             .collect();
         assert_eq!(kept, first_ids, "the original request ids, confirmed");
         assert!(
-            last.iter().all(|(_, _, state)| state == "KILLED"),
+            last.iter().all(|j| j.final_job_state == "KILLED"),
             "{last:?}"
         );
         assert_eq!(

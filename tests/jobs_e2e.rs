@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::emulator::RunningEmulator;
 use common::plugin_client::PluginProcess;
 use common::scenario::{CLUSTER, workspace};
+use common::state::{RecordedJob, jobs_kill_record};
 use common::terraform::{Workspace, terraforms};
 use common::wire::{
     action_type_named, attribute_names, configure_for_emulator, errors, invoke_to_completion,
@@ -38,27 +39,9 @@ fn output(ws: &Workspace, name: &str) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
-/// The `jobs` attribute of the only `mrs_jobs_kill` in state, as job id → final state.
-fn killed_in_state(ws: &Workspace) -> Vec<(String, serde_json::Value)> {
-    let state = ws.state_json().expect("state");
-    let resource = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["type"] == "mrs_jobs_kill")
-        .cloned()
-        .expect("an mrs_jobs_kill in state");
-    resource["instances"][0]["attributes"]["jobs"]
-        .as_array()
-        .expect("jobs list")
-        .iter()
-        .map(|j| {
-            (
-                j["job_id"].as_str().unwrap_or_default().to_owned(),
-                j["final_job_state"].clone(),
-            )
-        })
-        .collect()
+/// The `jobs` attribute of the only `mrs_jobs_kill` in state.
+fn killed_in_state(ws: &Workspace) -> Vec<RecordedJob> {
+    jobs_kill_record(ws).0
 }
 
 fn rfc3339(offset: time::Duration) -> String {
@@ -263,11 +246,11 @@ fn jobs_kill_plans_the_matching_jobs_kills_only_those_and_plans_nothing_after() 
         );
         assert_eq!(stats.requests.show_job, 0, "waiting used the list API only");
         let recorded = killed_in_state(&ws);
-        let recorded_ids: BTreeSet<&str> = recorded.iter().map(|(id, _)| id.as_str()).collect();
+        let recorded_ids: BTreeSet<&str> = recorded.iter().map(|j| j.job_id.as_str()).collect();
         let expected: BTreeSet<&str> = etl.iter().chain([&accepted]).map(String::as_str).collect();
         assert_eq!(recorded_ids, expected);
         assert!(
-            recorded.iter().all(|(_, state)| state == "KILLED"),
+            recorded.iter().all(|j| j.final_job_state == "KILLED"),
             "{recorded:?}"
         );
 
@@ -374,7 +357,10 @@ fn jobs_kill_records_what_was_killed_when_some_kills_fail_and_the_next_apply_fin
         "the four recorded kills are kept and the two left are added: {second:?}"
     );
     for kill in &first {
-        assert!(second.iter().any(|(id, _)| *id == kill.0), "{kill:?} kept");
+        assert!(
+            second.iter().any(|j| j.job_id == kill.job_id),
+            "{kill:?} kept"
+        );
     }
     let stats = emulator.stats();
     for job in &jobs {

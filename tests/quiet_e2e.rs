@@ -10,32 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, running_jobs, workspace};
+use common::state::jobs_kill_record;
 use common::terraform::{TerraformBin, Workspace, terraforms};
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
-
-/// The `jobs` of the only `mrs_jobs_kill` in state (id, final state) and whether it is tainted.
-fn recorded(ws: &Workspace) -> (Vec<(String, serde_json::Value)>, bool) {
-    let state = ws.state_json().expect("state");
-    let instance = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["type"] == "mrs_jobs_kill")
-        .expect("an mrs_jobs_kill in state")["instances"][0]
-        .clone();
-    let jobs = instance["attributes"]["jobs"]
-        .as_array()
-        .expect("jobs list")
-        .iter()
-        .map(|j| {
-            (
-                j["job_id"].as_str().unwrap_or_default().to_owned(),
-                j["final_job_state"].clone(),
-            )
-        })
-        .collect();
-    (jobs, instance["status"] == "tainted")
-}
 
 fn config(extra: &str) -> String {
     format!(
@@ -96,10 +73,13 @@ fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
             "terraform {}: still pending: {pending:?}",
             tf.version
         );
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(!tainted);
         assert_eq!(jobs.len(), 5, "every job killed is in `jobs`: {jobs:?}");
-        assert!(jobs.iter().all(|(_, s)| s == "KILLED"), "{jobs:?}");
+        assert!(
+            jobs.iter().all(|j| j.final_job_state == "KILLED"),
+            "{jobs:?}"
+        );
         assert_eq!(emulator.stats().requests.kill, 5, "each job killed once");
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
     }
@@ -137,7 +117,7 @@ fn a_cluster_where_jobs_never_stop_arriving_fails_in_time_and_keeps_every_kill()
             elapsed < Duration::from_secs(40),
             "ends near the 6 s timeout: {elapsed:?}"
         );
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(tainted, "terraform {}", tf.version);
         let accepted = emulator.stats().requests.kill;
         assert!(accepted >= 2, "more than the first job was killed");
@@ -181,7 +161,7 @@ fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
             elapsed < Duration::from_secs(25),
             "the default 10 min timeout is not waited out, nor the 30 s kill delay: {elapsed:?}"
         );
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(tainted);
         assert_eq!(jobs.len(), 3, "the accepted kills are kept: {jobs:?}");
     }
@@ -206,7 +186,7 @@ fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
         );
         assert!(!output.status.success(), "terraform {}: {out}", tf.version);
         assert!(out.contains("Stopped waiting for the jobs"), "{out}");
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(tainted, "terraform {}: {out}", tf.version);
         assert_eq!(jobs.len(), 3, "every accepted kill is kept: {jobs:?}");
         assert!(
@@ -244,7 +224,7 @@ fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
             "terraform {}: still pending: {pending:?}",
             tf.version
         );
-        let (jobs, _) = recorded(&ws);
+        let (jobs, _) = jobs_kill_record(&ws);
         assert_eq!(jobs.len(), 300, "every job killed is in `jobs`");
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
     }
@@ -297,7 +277,7 @@ fn a_saved_plan_applied_later_names_every_job_it_kills() {
             late.iter().all(|job| !unnamed.contains(job.as_str())),
             "the jobs the plan named are not listed as unnamed: {out}"
         );
-        let (jobs, _) = recorded(&ws);
+        let (jobs, _) = jobs_kill_record(&ws);
         assert_eq!(jobs.len(), 6, "`jobs` records every job killed");
     }
 }

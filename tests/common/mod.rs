@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod netns;
 pub mod plugin_client;
 pub mod scenario;
+pub mod state;
 pub mod terraform;
 pub mod test_ca;
 pub mod wire;
