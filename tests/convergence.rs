@@ -12,6 +12,7 @@ use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, HEADER, kill_config, running_jobs, workspace};
 use common::state::{RecordedJob, jobs_kill_record};
 use common::terraform::{Workspace, newest_at_least, terraforms};
+use common::until;
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, KILL_FAILED_BODY, Route};
 
 /// The one `mrs_job_kill` instance in the state: its attributes and whether it is tainted.
@@ -30,15 +31,11 @@ fn only_kill(ws: &Workspace) -> Option<(serde_json::Value, bool)> {
     }
 }
 
-/// Polls the emulator until the job shows `state`; panics after ~30 s.
+/// Polls the emulator until the job shows `state`; fails the test after [`until::GUARD`].
 fn wait_for_state(emulator: &RunningEmulator, job: &str, state: JobState) {
-    for _ in 0..300 {
-        if emulator.job(CLUSTER, job).expect("job").state == state {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("job {job} never became {state}");
+    until::until(&format!("job {job} to become {state}"), || {
+        emulator.job(CLUSTER, job).expect("job").state == state
+    });
 }
 
 #[test]

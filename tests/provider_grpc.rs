@@ -6,6 +6,7 @@
 pub mod common;
 
 use common::plugin_client::PluginProcess;
+use common::until::until_async;
 use common::wire::{
     action_type, attribute_names, configure_for_emulator, dynamic, errors, invoke_stream,
     invoke_to_completion, object, resource_type, s, validate_action, validate_job_execution,
@@ -563,7 +564,7 @@ async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error
         }
     });
     // Stop once MRS has accepted the kill.
-    until_condition("MRS saw the kill", || {
+    until_async("MRS saw the kill", || {
         emulator.job(CLUSTER, &job).expect("job").kill_requests > 0
     })
     .await;
@@ -689,22 +690,6 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
     plugin.shutdown_and_wait().await;
 }
 
-/// How long [`until_condition`] waits before it fails the test.
-const CONDITION_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Waits until `condition` holds, looking every 20 ms; fails the test, naming `what`, when it
-/// does not within [`CONDITION_GUARD`].
-async fn until_condition(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + CONDITION_GUARD;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "waited {CONDITION_GUARD:?} in vain: {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
     // Two providers, each with an emulator of its own, start watching an undying job together,
@@ -719,7 +704,7 @@ async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
     // Its first look is answered (that is what ended `until_watching`); the next is 1 s away.
     let dropped_requests = dropped_emulator.stats().requests.total();
     let kept_requests = kept_emulator.stats().requests.total();
-    until_condition("the kept action looked at its job twice more", || {
+    until_async("the kept action looked at its job twice more", || {
         kept_emulator.stats().requests.total() >= kept_requests + 2
     })
     .await;

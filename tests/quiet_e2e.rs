@@ -12,6 +12,7 @@ use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, running_jobs, workspace};
 use common::state::jobs_kill_record;
 use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::until;
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 
 fn config(extra: &str) -> String {
@@ -37,15 +38,11 @@ fn quiet_scenario(
     (emulator, ws)
 }
 
-/// Waits until MRS has accepted at least `n` kills (panics after ~30 s).
+/// Waits until MRS has accepted at least `n` kills (fails the test after [`until::GUARD`]).
 fn until_kills(emulator: &RunningEmulator, n: u64) {
-    for _ in 0..300 {
-        if emulator.stats().requests.kill >= n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("fewer than {n} kills arrived");
+    until::until(&format!("{n} kills to arrive"), || {
+        emulator.stats().requests.kill >= n
+    });
 }
 
 #[test]

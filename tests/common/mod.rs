@@ -12,4 +12,5 @@ pub mod scenario;
 pub mod state;
 pub mod terraform;
 pub mod test_ca;
+pub mod until;
 pub mod wire;
