@@ -45,6 +45,21 @@ fn until_kills(emulator: &RunningEmulator, n: u64) {
     });
 }
 
+/// Fails the test, naming `tf`, when a job on the emulator has not ended.
+fn assert_none_pending(emulator: &RunningEmulator, tf: &TerraformBin) {
+    let pending: Vec<_> = emulator
+        .jobs()
+        .into_iter()
+        .filter(|j| !j.state.is_terminal())
+        .map(|j| (j.job_id, j.state))
+        .collect();
+    assert!(
+        pending.is_empty(),
+        "terraform {}: still pending: {pending:?}",
+        tf.version
+    );
+}
+
 #[test]
 fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
     for tf in terraforms() {
@@ -60,16 +75,7 @@ fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
             apply.join().expect("apply")
         });
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
-        let pending: Vec<_> = emulator
-            .jobs()
-            .into_iter()
-            .filter(|j| !j.state.is_terminal())
-            .collect();
-        assert!(
-            pending.is_empty(),
-            "terraform {}: still pending: {pending:?}",
-            tf.version
-        );
+        assert_none_pending(&emulator, tf);
         let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(!tainted);
         assert_eq!(jobs.len(), 5, "every job killed is in `jobs`: {jobs:?}");
@@ -210,17 +216,7 @@ fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
             apply.join().expect("apply")
         });
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
-        let pending: Vec<_> = emulator
-            .jobs()
-            .into_iter()
-            .filter(|j| !j.state.is_terminal())
-            .map(|j| (j.job_id, j.state))
-            .collect();
-        assert!(
-            pending.is_empty(),
-            "terraform {}: still pending: {pending:?}",
-            tf.version
-        );
+        assert_none_pending(&emulator, tf);
         let (jobs, _) = jobs_kill_record(&ws);
         assert_eq!(jobs.len(), 300, "every job killed is in `jobs`");
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
