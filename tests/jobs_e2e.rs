@@ -32,6 +32,17 @@ fn spec(name: &str, user: &str, state: JobState) -> JobSpec {
     }
 }
 
+/// Fails the test when MRS received a kill request for any of `jobs` (cluster, job id).
+fn assert_never_asked_to_kill(emulator: &EmulatorHandle, jobs: &[(&str, &str)]) {
+    for (cluster, job) in jobs {
+        assert_eq!(
+            emulator.job(cluster, job).expect("job").kill_requests,
+            0,
+            "{job} on {cluster} was asked to be killed"
+        );
+    }
+}
+
 /// `terraform output -json NAME`, parsed.
 fn output(ws: &Workspace, name: &str) -> serde_json::Value {
     let run = ws.run(&["output", "-json", name]);
@@ -232,17 +243,13 @@ fn jobs_kill_plans_the_matching_jobs_kills_only_those_and_plans_nothing_after() 
             );
         }
         assert_eq!(stats.kills_accepted.len(), 4, "{stats:?}");
-        assert_eq!(
-            emulator.job(CLUSTER, &analyst).expect("job").kill_requests,
-            0
-        );
-        assert_eq!(emulator.job(CLUSTER, &ended).expect("job").kill_requests, 0);
-        assert_eq!(
-            emulator
-                .job(OTHER_CLUSTER, &elsewhere)
-                .expect("job")
-                .kill_requests,
-            0
+        assert_never_asked_to_kill(
+            &emulator,
+            &[
+                (CLUSTER, &analyst),
+                (CLUSTER, &ended),
+                (OTHER_CLUSTER, &elsewhere),
+            ],
         );
         assert_eq!(stats.requests.show_job, 0, "waiting used the list API only");
         let recorded = killed_in_state(&ws);
@@ -471,14 +478,7 @@ async fn action_kills_every_pending_job_with_an_event_per_job_and_a_summary() {
             .is_some_and(|m| m.contains("3 killed, 0 failed, 3 ended")),
         "{progress:?}"
     );
-    assert_eq!(emulator.job(CLUSTER, &ended).expect("job").kill_requests, 0);
-    assert_eq!(
-        emulator
-            .job(OTHER_CLUSTER, &elsewhere)
-            .expect("job")
-            .kill_requests,
-        0
-    );
+    assert_never_asked_to_kill(&emulator, &[(CLUSTER, &ended), (OTHER_CLUSTER, &elsewhere)]);
     plugin.shutdown_and_wait().await;
 }
 
