@@ -31,7 +31,7 @@ use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::plugin_client::{PluginProcess, provider_binary};
 use common::scenario::{
     CLUSTER, HEADER, TERRAFORM_BLOCK, emulator_env, for_each_config, kill_config, provider_block,
-    running_jobs, workspace,
+    running_jobs, waiting_kill, workspace,
 };
 use common::terraform::{Run, TerraformBin, Workspace, terraforms};
 use common::wire::{error_paths, s, validate_job_kill, validate_provider};
