@@ -299,7 +299,7 @@ fn data_source_on_an_unknown_job_says_no_job_on_the_cluster() {
             "data \"mrs_job_execution\" \"j\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"no-such-job\"\n}}\n"
         );
         let ws = workspace(tf, &emulator, &body);
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(!run.success);
         let out = run.all();
         assert!(

@@ -160,7 +160,7 @@ fn a_profile_that_is_not_in_the_file_fails_plan_on_the_profile_attribute() {
     );
     let mut ws = Workspace::new(tf, &hcl);
     endpoints(&mut ws, &emulator);
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success);
     let text = run.all();
     assert!(text.contains("Profile not found"), "{text}");
@@ -258,7 +258,7 @@ fn an_agency_iam_refuses_fails_plan_on_the_assume_role_block() {
             "  assume_role {\n    agency_name = \"not_trusted\"\n    domain_name = \"owner-account\"\n  }\n",
         ),
     );
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success);
     let text = run.all();
     assert!(text.contains("assume agency not_trusted"), "{text}");
@@ -360,7 +360,7 @@ fn no_credentials_anywhere_fails_plan_with_one_error_naming_every_place_looked_a
     ws.env("HW_REGION_NAME", REGION)
         .env("HOME", "/home/nobody-here");
     endpoints(&mut ws, &emulator);
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success);
     let text = run.all();
     assert_eq!(error_count(&run), 1, "{text}");

@@ -212,7 +212,7 @@ fn jobs_kill_plans_the_matching_jobs_kills_only_those_and_plans_nothing_after() 
         );
         let ws = workspace(tf, &emulator, &config);
 
-        let plan = ws.run(&["plan", "-no-color", "-input=false"]);
+        let plan = ws.plan();
         assert!(plan.success, "{}", plan.all());
         let text = plan.all();
         assert!(

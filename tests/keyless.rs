@@ -99,7 +99,7 @@ fn oidc_env_kill(
 /// Runs `terraform plan` in `ws`, checks it failed and that its output names each of `words`,
 /// and returns that output.
 fn plan_fails_naming(ws: &Workspace, words: &[&str]) -> String {
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success, "{}", run.all());
     let out = run.all();
     for word in words {

@@ -494,7 +494,7 @@ fn a_resource_region_other_than_the_fixed_endpoints_fails_at_plan_naming_both() 
             "  region = \"eu-west-101\"\n",
         ),
     );
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success, "{}", run.all());
     let text = run.all().replace('\n', " ");
     for words in [
@@ -525,7 +525,7 @@ fn a_ca_cert_file_without_a_certificate_fails_at_plan_on_that_attribute() {
             &closed_endpoints(&format!("  ca_cert_file = \"{}\"", hcl_path(&path))),
             "6b7c8d9e-0000-4111-8222-333344445555",
         );
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(!run.success, "{}", run.all());
         let text = run.all();
         assert!(
@@ -608,7 +608,7 @@ fn with_nothing_configured_and_no_metadata_service_the_plan_names_169_254_169_25
         let ws =
             workspace_without_credentials(&tf, &ca_file, "0b5cbd2d-0a6c-4b8e-9f47-1a2b3c4d5e6f");
 
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(!run.success, "{}", run.all());
         let text = run.all();
         assert_eq!(text.matches("Error: ").count(), 1, "{text}");

@@ -133,7 +133,7 @@ fn invalid_ids_fail_at_plan_on_the_attribute_with_no_request() {
             "",
         ] {
             let ws = workspace(tf, &emulator, &kill_config("bad", bad, ""));
-            let run = ws.run(&["plan", "-input=false", "-no-color"]);
+            let run = ws.plan();
             assert!(!run.success, "{bad:?} must be refused");
             assert!(
                 run.all().contains("job_execution_id"),
@@ -449,7 +449,7 @@ fn every_client_attaches_to_the_provider_started_with_debug() {
 
         let run = ws.run(&["init", "-input=false", "-no-color"]);
         assert!(run.success, "{}", run.all());
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(run.success, "{}", run.all());
         assert!(run.stdout.contains("\"RUNNING\""), "{}", run.all());
         assert!(

@@ -194,6 +194,11 @@ impl Workspace {
         self.run(&args)
     }
 
+    /// `terraform plan -input=false -no-color`.
+    pub fn plan(&self) -> Run {
+        self.run(&["plan", "-input=false", "-no-color"])
+    }
+
     /// `terraform plan -detailed-exitcode`: Ok(true) when changes are planned.
     pub fn plan_has_changes(&self) -> Result<bool, Run> {
         let out = self

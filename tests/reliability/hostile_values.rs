@@ -195,7 +195,7 @@ fn terraform_plan_with_hostile_values_sends_no_request() {
             for (key, value) in emulator_env(&emulator) {
                 ws.env(key, &value);
             }
-            let run = ws.run(&["plan", "-input=false", "-no-color"]);
+            let run = ws.plan();
             assert!(!run.success, "terraform {} {what}: must fail", tf.version);
             assert!(run.all().contains(attribute), "{what}: {}", run.all());
         }
