@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, running_jobs, workspace};
 use common::state::jobs_kill_record;
-use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::terraform::{Run, TerraformBin, Workspace, terraforms};
 use common::until;
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
 
@@ -60,20 +60,31 @@ fn assert_none_pending(emulator: &RunningEmulator, tf: &TerraformBin) {
     );
 }
 
+/// Runs `command` (a Terraform run) on a thread of its own and `during` on this one, and
+/// returns the run once it has ended, with what `during` returned.
+fn while_running<T>(command: impl FnOnce() -> Run + Send, during: impl FnOnce() -> T) -> (Run, T) {
+    std::thread::scope(|scope| {
+        let run = scope.spawn(command);
+        let seen = during();
+        (run.join().expect("terraform run"), seen)
+    })
+}
+
 #[test]
 fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
     for tf in terraforms() {
         let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 3, "");
-        let run = std::thread::scope(|scope| {
-            let apply = scope.spawn(|| ws.apply(&[]));
-            until_kills(&emulator, 3);
-            // Two jobs submitted 1 s into the wait, following the job clock (NEW → ACCEPTED →
-            // RUNNING), so the later listings see them change state.
-            std::thread::sleep(Duration::from_secs(1));
-            emulator.add_job(CLUSTER, None, None);
-            emulator.add_job(CLUSTER, None, None);
-            apply.join().expect("apply")
-        });
+        let (run, ()) = while_running(
+            || ws.apply(&[]),
+            || {
+                until_kills(&emulator, 3);
+                // Two jobs submitted 1 s into the wait, following the job clock (NEW → ACCEPTED →
+                // RUNNING), so the later listings see them change state.
+                std::thread::sleep(Duration::from_secs(1));
+                emulator.add_job(CLUSTER, None, None);
+                emulator.add_job(CLUSTER, None, None);
+            },
+        );
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
         assert_none_pending(&emulator, tf);
         let (jobs, tainted) = jobs_kill_record(&ws);
@@ -144,19 +155,20 @@ fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
                     .to_owned(),
             ),
         };
-        let (run, elapsed) = std::thread::scope(|scope| {
-            let started = Instant::now();
-            let apply = scope.spawn(|| ws.apply(&[]));
-            until_kills(&emulator, 3);
-            // The access key is disabled after the kills: every look is refused.
-            emulator.set_faults(
-                FaultPlan::none()
-                    .on(Route::ListJobs, vec![refused.clone(); 1000])
-                    .on(Route::ShowJob, vec![refused.clone(); 1000]),
-            );
-            let run = apply.join().expect("apply");
-            (run, started.elapsed())
-        });
+        let started = Instant::now();
+        let (run, ()) = while_running(
+            || ws.apply(&[]),
+            || {
+                until_kills(&emulator, 3);
+                // The access key is disabled after the kills: every look is refused.
+                emulator.set_faults(
+                    FaultPlan::none()
+                        .on(Route::ListJobs, vec![refused.clone(); 1000])
+                        .on(Route::ShowJob, vec![refused.clone(); 1000]),
+                );
+            },
+        );
+        let elapsed = started.elapsed();
         assert!(!run.success, "terraform {}", tf.version);
         let out = run.all();
         assert!(out.contains("APIGW.0301") || out.contains("401"), "{out}");
@@ -205,16 +217,17 @@ fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
     for tf in terraforms() {
         // Kills take longer than the burst, so the apply cannot end before the last job arrives.
         let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 0, "");
-        let run = std::thread::scope(|scope| {
-            let apply = scope.spawn(|| ws.apply(&[]));
-            for _ in 0..60 {
-                for _ in 0..5 {
-                    emulator.add_job(CLUSTER, None, None);
+        let (run, ()) = while_running(
+            || ws.apply(&[]),
+            || {
+                for _ in 0..60 {
+                    for _ in 0..5 {
+                        emulator.add_job(CLUSTER, None, None);
+                    }
+                    std::thread::sleep(Duration::from_millis(40));
                 }
-                std::thread::sleep(Duration::from_millis(40));
-            }
-            apply.join().expect("apply")
-        });
+            },
+        );
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
         assert_none_pending(&emulator, tf);
         let (jobs, _) = jobs_kill_record(&ws);
@@ -240,13 +253,13 @@ fn a_saved_plan_applied_later_names_every_job_it_kills() {
             plan.all()
         );
         let late = running_jobs(&emulator, 2);
-        let (run, during) = std::thread::scope(|scope| {
-            let apply =
-                scope.spawn(|| ws.run(&["apply", "-input=false", "-no-color", "saved.tfplan"]));
-            until_kills(&emulator, 5);
-            let during = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-            (apply.join().expect("apply"), during)
-        });
+        let (run, during) = while_running(
+            || ws.run(&["apply", "-input=false", "-no-color", "saved.tfplan"]),
+            || {
+                until_kills(&emulator, 5);
+                emulator.add_job(CLUSTER, None, Some(JobState::Running))
+            },
+        );
         let out = run.all();
         assert!(run.success, "terraform {}: {out}", tf.version);
         for job in &late {
