@@ -371,10 +371,8 @@ fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_
                 )
                 .env("HW_ASSUME_ROLE_AGENCY_NAME", AGENCY)
                 .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID)
-                .env("TF_LOG", "trace");
-            for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
-                ws.env(name, "");
-            }
+                .env("TF_LOG", "trace")
+                .without_proxies();
             // The CI runner's rewrite: once the kill has been accepted (the job then dies
             // 3 s later, while the provider polls it with renewed keys).
             let run = std::thread::scope(|scope| {

@@ -119,19 +119,8 @@ fn workspace_killing(tf: &TerraformBin, provider_body: &str, kill: &str) -> Work
     let hcl = format!("{}{kill}", provider_block(provider_body));
     let mut ws = Workspace::new(tf, &hcl);
     ws.env("HW_ACCESS_KEY", ACCESS_KEY)
-        .env("HW_SECRET_KEY", SECRET_KEY);
-    for name in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        ws.env(name, "");
-    }
+        .env("HW_SECRET_KEY", SECRET_KEY)
+        .without_proxies();
     ws
 }
 
