@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, HEADER, kill_config, running_jobs, workspace};
+use common::state::{RecordedJob, jobs_kill_record};
 use common::terraform::{Workspace, newest_at_least, terraforms};
+use common::until;
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, KILL_FAILED_BODY, Route};
 
 /// The one `mrs_job_kill` instance in the state: its attributes and whether it is tainted.
@@ -29,15 +31,11 @@ fn only_kill(ws: &Workspace) -> Option<(serde_json::Value, bool)> {
     }
 }
 
-/// Polls the emulator until the job shows `state`; panics after ~30 s.
+/// Polls the emulator until the job shows `state`; fails the test after [`until::GUARD`].
 fn wait_for_state(emulator: &RunningEmulator, job: &str, state: JobState) {
-    for _ in 0..300 {
-        if emulator.job(CLUSTER, job).expect("job").state == state {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("job {job} never became {state}");
+    until::until(&format!("job {job} to become {state}"), || {
+        emulator.job(CLUSTER, job).expect("job").state == state
+    });
 }
 
 #[test]
@@ -106,31 +104,12 @@ fn a_slow_death_keeps_the_first_request_id_through_every_apply_and_sends_one_kil
     }
 }
 
-/// The `jobs` of the one `mrs_jobs_kill` instance (id → request id, final state) and whether
+/// The `jobs` of the one `mrs_jobs_kill` instance, ordered by job and request id, and whether
 /// it is tainted.
-fn only_jobs_kill(ws: &Workspace) -> (Vec<(String, String, serde_json::Value)>, bool) {
-    let state = ws.state_json().expect("state");
-    let instance = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["type"] == "mrs_jobs_kill")
-        .expect("an mrs_jobs_kill in state")["instances"][0]
-        .clone();
-    let mut jobs: Vec<(String, String, serde_json::Value)> = instance["attributes"]["jobs"]
-        .as_array()
-        .expect("jobs")
-        .iter()
-        .map(|j| {
-            (
-                j["job_id"].as_str().unwrap_or_default().to_owned(),
-                j["request_id"].as_str().unwrap_or_default().to_owned(),
-                j["final_job_state"].clone(),
-            )
-        })
-        .collect();
-    jobs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    (jobs, instance["status"] == "tainted")
+fn only_jobs_kill(ws: &Workspace) -> (Vec<RecordedJob>, bool) {
+    let (mut jobs, tainted) = jobs_kill_record(ws);
+    jobs.sort_by(|a, b| (&a.job_id, &a.request_id).cmp(&(&b.job_id, &b.request_id)));
+    (jobs, tainted)
 }
 
 #[test]
@@ -152,7 +131,7 @@ fn a_slow_death_of_a_cluster_s_jobs_keeps_every_record_through_every_apply() {
         let (recorded, tainted) = only_jobs_kill(&ws);
         assert!(tainted, "terraform {}", tf.version);
         assert_eq!(recorded.len(), 3, "{recorded:?}");
-        assert!(recorded.iter().all(|(_, request, _)| !request.is_empty()));
+        assert!(recorded.iter().all(|j| !j.request_id.is_empty()));
 
         let second = ws.apply(&[]);
         assert!(!second.success, "terraform {}: still dying", tf.version);
@@ -172,15 +151,15 @@ fn a_slow_death_of_a_cluster_s_jobs_keeps_every_record_through_every_apply() {
         assert!(!tainted);
         let kept: Vec<(&str, &str)> = last
             .iter()
-            .map(|(j, r, _)| (j.as_str(), r.as_str()))
+            .map(|j| (j.job_id.as_str(), j.request_id.as_str()))
             .collect();
         let first_ids: Vec<(&str, &str)> = recorded
             .iter()
-            .map(|(j, r, _)| (j.as_str(), r.as_str()))
+            .map(|j| (j.job_id.as_str(), j.request_id.as_str()))
             .collect();
         assert_eq!(kept, first_ids, "the original request ids, confirmed");
         assert!(
-            last.iter().all(|(_, _, state)| state == "KILLED"),
+            last.iter().all(|j| j.final_job_state == "KILLED"),
             "{last:?}"
         );
         assert_eq!(
@@ -320,7 +299,7 @@ fn data_source_on_an_unknown_job_says_no_job_on_the_cluster() {
             "data \"mrs_job_execution\" \"j\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"no-such-job\"\n}}\n"
         );
         let ws = workspace(tf, &emulator, &body);
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(!run.success);
         let out = run.all();
         assert!(

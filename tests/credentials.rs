@@ -160,7 +160,7 @@ fn a_profile_that_is_not_in_the_file_fails_plan_on_the_profile_attribute() {
     );
     let mut ws = Workspace::new(tf, &hcl);
     endpoints(&mut ws, &emulator);
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success);
     let text = run.all();
     assert!(text.contains("Profile not found"), "{text}");
@@ -174,11 +174,16 @@ fn a_profile_that_is_not_in_the_file_fails_plan_on_the_profile_attribute() {
     assert_eq!(emulator.stats().requests.total(), 0);
 }
 
-fn agency_emulator() -> RunningEmulator {
-    RunningEmulator::start(EmulatorConfig {
+/// `config`, with an IAM that also lets the agency `mrs_ops` of `owner-account` be assumed.
+fn with_agency(config: EmulatorConfig) -> EmulatorConfig {
+    EmulatorConfig {
         agency: Some(Agency::new("mrs_ops", "owner-account")),
-        ..EmulatorConfig::default()
-    })
+        ..config
+    }
+}
+
+fn agency_emulator() -> RunningEmulator {
+    RunningEmulator::start(with_agency(EmulatorConfig::default()))
 }
 
 fn aksk_env(ws: &mut Workspace, emulator: &RunningEmulator) {
@@ -253,7 +258,7 @@ fn an_agency_iam_refuses_fails_plan_on_the_assume_role_block() {
             "  assume_role {\n    agency_name = \"not_trusted\"\n    domain_name = \"owner-account\"\n  }\n",
         ),
     );
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success);
     let text = run.all();
     assert!(text.contains("assume agency not_trusted"), "{text}");
@@ -355,7 +360,7 @@ fn no_credentials_anywhere_fails_plan_with_one_error_naming_every_place_looked_a
     ws.env("HW_REGION_NAME", REGION)
         .env("HOME", "/home/nobody-here");
     endpoints(&mut ws, &emulator);
-    let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    let run = ws.plan();
     assert!(!run.success);
     let text = run.all();
     assert_eq!(error_count(&run), 1, "{text}");
@@ -399,6 +404,25 @@ fn agency_role() -> AssumeRole {
     }
 }
 
+/// The keys of [`agency_role`]'s agency, assumed with `base` at the emulator serving `url`.
+fn agency_keys(base: Credentials, url: &str) -> TemporaryCredentials {
+    TemporaryCredentials::assume_role(
+        base,
+        agency_role(),
+        &client_config(url).identity_service().expect("endpoints"),
+    )
+    .expect("client")
+}
+
+/// The emulator's access key with `secret_key`.
+fn access_key_with(secret_key: &str) -> Credentials {
+    Credentials::AkSk {
+        access_key: ACCESS_KEY.into(),
+        secret_key: secret_key.into(),
+        security_token: None,
+    }
+}
+
 #[tokio::test]
 async fn metadata_answers_that_fail_at_first_are_retried_and_the_issued_keys_returned() {
     let emulator = Emulator::start(EmulatorConfig {
@@ -438,23 +462,17 @@ async fn metadata_answers_that_fail_at_first_are_retried_and_the_issued_keys_ret
 
 #[tokio::test]
 async fn an_agency_is_assumed_on_top_of_metadata_keys() {
-    let emulator = Emulator::start(EmulatorConfig {
+    let emulator = Emulator::start(with_agency(EmulatorConfig {
         serve_metadata: true,
-        agency: Some(Agency::new("mrs_ops", "owner-account")),
         ..EmulatorConfig::default()
-    })
+    }))
     .await
     .expect("emulator");
     let config = client_config(&emulator.url());
     let endpoint = url::Url::parse(&emulator.url()).expect("url");
     let metadata =
         TemporaryCredentials::from_ecs_metadata(&endpoint, &config.tls()).expect("client");
-    let assumed = TemporaryCredentials::assume_role(
-        Credentials::Temporary(metadata),
-        agency_role(),
-        &config.identity_service().expect("endpoints"),
-    )
-    .expect("client");
+    let assumed = agency_keys(Credentials::Temporary(metadata), &emulator.url());
     let keys = assumed.current(soon()).await.expect("agency keys");
     let stats = emulator.stats();
     assert_eq!(stats.requests.metadata, 1);
@@ -470,25 +488,10 @@ async fn an_agency_is_assumed_on_top_of_metadata_keys() {
 
 #[tokio::test]
 async fn assuming_an_agency_with_a_wrong_secret_is_refused_once_with_401() {
-    let emulator = Emulator::start(EmulatorConfig {
-        agency: Some(Agency::new("mrs_ops", "owner-account")),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .expect("emulator");
-    let base = Credentials::AkSk {
-        access_key: ACCESS_KEY.into(),
-        secret_key: "not-the-secret".into(),
-        security_token: None,
-    };
-    let assumed = TemporaryCredentials::assume_role(
-        base,
-        agency_role(),
-        &client_config(&emulator.url())
-            .identity_service()
-            .expect("endpoints"),
-    )
-    .expect("client");
+    let emulator = Emulator::start(with_agency(EmulatorConfig::default()))
+        .await
+        .expect("emulator");
+    let assumed = agency_keys(access_key_with("not-the-secret"), &emulator.url());
     let err = assumed.current(soon()).await.expect_err("refused");
     assert_eq!(err.status, Some(401));
     assert_eq!(err.attempts, 1, "401 is not retried");
@@ -503,26 +506,13 @@ async fn assuming_an_agency_with_a_wrong_secret_is_refused_once_with_401() {
 
 #[tokio::test]
 async fn agency_keys_with_less_than_ten_minutes_left_are_asked_for_again() {
-    let emulator = Emulator::start(EmulatorConfig {
-        agency: Some(Agency::new("mrs_ops", "owner-account")),
+    let emulator = Emulator::start(with_agency(EmulatorConfig {
         temp_credential_lifetime: Some(Duration::from_secs(300)),
         ..EmulatorConfig::default()
-    })
+    }))
     .await
     .expect("emulator");
-    let base = Credentials::AkSk {
-        access_key: ACCESS_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        security_token: None,
-    };
-    let assumed = TemporaryCredentials::assume_role(
-        base,
-        agency_role(),
-        &client_config(&emulator.url())
-            .identity_service()
-            .expect("endpoints"),
-    )
-    .expect("client");
+    let assumed = agency_keys(access_key_with(SECRET_KEY), &emulator.url());
     let first = assumed.current(soon()).await.expect("agency keys");
     let second = assumed.current(soon()).await.expect("agency keys again");
     assert_ne!(first.access_key, second.access_key, "renewed, not reused");

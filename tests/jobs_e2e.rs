@@ -10,10 +10,11 @@ use std::time::Duration;
 use common::emulator::RunningEmulator;
 use common::plugin_client::PluginProcess;
 use common::scenario::{CLUSTER, workspace};
+use common::state::{RecordedJob, jobs_kill_record};
 use common::terraform::{Workspace, terraforms};
 use common::wire::{
-    action_type_named, attribute_names, configure_for_emulator, dynamic, errors,
-    invoke_to_completion, object, s,
+    action_type_named, attribute_names, configure_for_emulator, errors, invoke_to_completion,
+    object, s, validate_action,
 };
 use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultPlan, JobSpec, JobState, Route};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
@@ -31,6 +32,17 @@ fn spec(name: &str, user: &str, state: JobState) -> JobSpec {
     }
 }
 
+/// Fails the test when MRS received a kill request for any of `jobs` (cluster, job id).
+fn assert_never_asked_to_kill(emulator: &EmulatorHandle, jobs: &[(&str, &str)]) {
+    for (cluster, job) in jobs {
+        assert_eq!(
+            emulator.job(cluster, job).expect("job").kill_requests,
+            0,
+            "{job} on {cluster} was asked to be killed"
+        );
+    }
+}
+
 /// `terraform output -json NAME`, parsed.
 fn output(ws: &Workspace, name: &str) -> serde_json::Value {
     let run = ws.run(&["output", "-json", name]);
@@ -38,27 +50,9 @@ fn output(ws: &Workspace, name: &str) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
-/// The `jobs` attribute of the only `mrs_jobs_kill` in state, as job id → final state.
-fn killed_in_state(ws: &Workspace) -> Vec<(String, serde_json::Value)> {
-    let state = ws.state_json().expect("state");
-    let resource = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["type"] == "mrs_jobs_kill")
-        .cloned()
-        .expect("an mrs_jobs_kill in state");
-    resource["instances"][0]["attributes"]["jobs"]
-        .as_array()
-        .expect("jobs list")
-        .iter()
-        .map(|j| {
-            (
-                j["job_id"].as_str().unwrap_or_default().to_owned(),
-                j["final_job_state"].clone(),
-            )
-        })
-        .collect()
+/// The `jobs` attribute of the only `mrs_jobs_kill` in state.
+fn killed_in_state(ws: &Workspace) -> Vec<RecordedJob> {
+    jobs_kill_record(ws).0
 }
 
 fn rfc3339(offset: time::Duration) -> String {
@@ -218,7 +212,7 @@ fn jobs_kill_plans_the_matching_jobs_kills_only_those_and_plans_nothing_after() 
         );
         let ws = workspace(tf, &emulator, &config);
 
-        let plan = ws.run(&["plan", "-no-color", "-input=false"]);
+        let plan = ws.plan();
         assert!(plan.success, "{}", plan.all());
         let text = plan.all();
         assert!(
@@ -249,25 +243,21 @@ fn jobs_kill_plans_the_matching_jobs_kills_only_those_and_plans_nothing_after() 
             );
         }
         assert_eq!(stats.kills_accepted.len(), 4, "{stats:?}");
-        assert_eq!(
-            emulator.job(CLUSTER, &analyst).expect("job").kill_requests,
-            0
-        );
-        assert_eq!(emulator.job(CLUSTER, &ended).expect("job").kill_requests, 0);
-        assert_eq!(
-            emulator
-                .job(OTHER_CLUSTER, &elsewhere)
-                .expect("job")
-                .kill_requests,
-            0
+        assert_never_asked_to_kill(
+            &emulator,
+            &[
+                (CLUSTER, &analyst),
+                (CLUSTER, &ended),
+                (OTHER_CLUSTER, &elsewhere),
+            ],
         );
         assert_eq!(stats.requests.show_job, 0, "waiting used the list API only");
         let recorded = killed_in_state(&ws);
-        let recorded_ids: BTreeSet<&str> = recorded.iter().map(|(id, _)| id.as_str()).collect();
+        let recorded_ids: BTreeSet<&str> = recorded.iter().map(|j| j.job_id.as_str()).collect();
         let expected: BTreeSet<&str> = etl.iter().chain([&accepted]).map(String::as_str).collect();
         assert_eq!(recorded_ids, expected);
         assert!(
-            recorded.iter().all(|(_, state)| state == "KILLED"),
+            recorded.iter().all(|j| j.final_job_state == "KILLED"),
             "{recorded:?}"
         );
 
@@ -374,7 +364,10 @@ fn jobs_kill_records_what_was_killed_when_some_kills_fail_and_the_next_apply_fin
         "the four recorded kills are kept and the two left are added: {second:?}"
     );
     for kill in &first {
-        assert!(second.iter().any(|(id, _)| *id == kill.0), "{kill:?} kept");
+        assert!(
+            second.iter().any(|j| j.job_id == kill.job_id),
+            "{kill:?} kept"
+        );
     }
     let stats = emulator.stats();
     for job in &jobs {
@@ -485,14 +478,7 @@ async fn action_kills_every_pending_job_with_an_event_per_job_and_a_summary() {
             .is_some_and(|m| m.contains("3 killed, 0 failed, 3 ended")),
         "{progress:?}"
     );
-    assert_eq!(emulator.job(CLUSTER, &ended).expect("job").kill_requests, 0);
-    assert_eq!(
-        emulator
-            .job(OTHER_CLUSTER, &elsewhere)
-            .expect("job")
-            .kill_requests,
-        0
-    );
+    assert_never_asked_to_kill(&emulator, &[(CLUSTER, &ended), (OTHER_CLUSTER, &elsewhere)]);
     plugin.shutdown_and_wait().await;
 }
 
@@ -508,17 +494,9 @@ async fn action_with_job_ids_and_a_filter_is_refused_on_job_ids() {
             ("job_name", s("etl")),
         ],
     );
-    let resp = plugin
-        .provider()
-        .validate_action_config(pb::validate_action_config::Request {
-            action_type: "mrs_jobs_kill".into(),
-            config: dynamic(&config, &ty),
-        })
-        .await
-        .expect("validate")
-        .into_inner();
-    let errs = errors(&resp.diagnostics);
-    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    let diagnostics = validate_action(&mut plugin.provider(), "mrs_jobs_kill", &config).await;
+    let errs = errors(&diagnostics);
+    assert_eq!(errs.len(), 1, "{diagnostics:?}");
     assert_eq!(attribute_names(&errs[0].attribute), ["job_ids"]);
     plugin.shutdown_and_wait().await;
 }

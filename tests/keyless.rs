@@ -6,6 +6,7 @@
 
 pub mod common;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
@@ -22,18 +23,32 @@ const ID_TOKEN_2: &str =
     "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmV4YW1wbGUvbXJzIiwibiI6Mn0.c2lnbmF0dXJlLXR3bw";
 const AGENCY: &str = "ci_deployer";
 
-fn oidc_emulator(lifetime: Option<Duration>) -> RunningEmulator {
-    RunningEmulator::start(EmulatorConfig {
+/// The emulator's settings for keyless sign-in: the identity provider [`IDP`] accepting both ID
+/// tokens, the agency [`AGENCY`], temporary keys that live `lifetime` (the emulator's default
+/// with `None`), and no configured key pair: only keys the flow earns sign anything.
+fn oidc_config(lifetime: Option<Duration>) -> EmulatorConfig {
+    EmulatorConfig {
         agency: Some(Agency::new(AGENCY, "owner-account")),
         oidc: Some(OidcProvider {
             idp_id: IDP.into(),
             id_tokens: vec![ID_TOKEN.into(), ID_TOKEN_2.into()],
         }),
-        // No configured key pair: only keys the flow earns sign anything.
         credentials: Vec::new(),
         temp_credential_lifetime: lifetime,
         ..EmulatorConfig::default()
-    })
+    }
+}
+
+/// An emulator of [`oidc_config`] whose keys live an hour (its default).
+fn oidc_emulator() -> RunningEmulator {
+    RunningEmulator::start(oidc_config(None))
+}
+
+/// The file a CI runner writes its ID token to, in `dir`, holding the first ID token.
+fn id_token_file(dir: &Path) -> PathBuf {
+    let file = dir.join("id-token");
+    std::fs::write(&file, format!("{ID_TOKEN}\n")).expect("token file");
+    file
 }
 
 fn urn() -> String {
@@ -64,13 +79,33 @@ fn kill_workspace(
     (job, ws)
 }
 
-/// The `HW_ASSUME_ROLE_*` variables of keyless sign-in through `idp` into `agency`, with the
-/// first ID token inline.
-fn oidc_env<'w>(ws: &'w mut Workspace, idp: &str, agency: &str) -> &'w mut Workspace {
+/// An [`oidc_emulator`], one running job on it, and a workspace killing that job with an empty
+/// provider block and the `HW_ASSUME_ROLE_*` variables of keyless sign-in through `idp` into
+/// `agency`, the first ID token inline.
+fn oidc_env_kill(
+    tf: &TerraformBin,
+    idp: &str,
+    agency: &str,
+) -> (RunningEmulator, String, Workspace) {
+    let emulator = oidc_emulator();
+    let (job, mut ws) = kill_workspace(tf, &emulator, None);
     ws.env("HW_ASSUME_ROLE_IDP_ID", idp)
         .env("HW_ASSUME_ROLE_ID_TOKEN", ID_TOKEN)
         .env("HW_ASSUME_ROLE_AGENCY_NAME", agency)
-        .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID)
+        .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID);
+    (emulator, job, ws)
+}
+
+/// Runs `terraform plan` in `ws`, checks it failed and that its output names each of `words`,
+/// and returns that output.
+fn plan_fails_naming(ws: &Workspace, words: &[&str]) -> String {
+    let run = ws.plan();
+    assert!(!run.success, "{}", run.all());
+    let out = run.all();
+    for word in words {
+        assert!(out.contains(word), "{word} missing from: {out}");
+    }
+    out
 }
 
 /// The debug line that names the credential source used and those ignored.
@@ -103,10 +138,9 @@ fn assert_nothing_leaked(ws: &Workspace, emulator: &RunningEmulator, log: &str) 
 #[test]
 fn the_oidc_block_kills_with_the_agencys_keys_and_leaks_no_secret() {
     for tf in terraforms() {
-        let emulator = oidc_emulator(None);
+        let emulator = oidc_emulator();
         let dir = tempfile::tempdir().expect("temp dir");
-        let token_file = dir.path().join("id-token");
-        std::fs::write(&token_file, format!("{ID_TOKEN}\n")).expect("token file");
+        let token_file = id_token_file(dir.path());
         let block = format!(
             "  assume_role_with_oidc {{\n    idp_id = \"{IDP}\"\n    id_token_file = \"{}\"\n    agency_name = \"{AGENCY}\"\n    domain_id = \"{DEFAULT_AGENCY_DOMAIN_ID}\"\n    duration = 900\n  }}\n",
             token_file.display()
@@ -127,11 +161,9 @@ fn the_oidc_block_kills_with_the_agencys_keys_and_leaks_no_secret() {
 #[test]
 fn the_oidc_environment_form_works_and_wins_over_keys_in_the_environment() {
     for tf in terraforms() {
-        let emulator = oidc_emulator(None);
-        let (job, mut ws) = kill_workspace(tf, &emulator, None);
+        let (emulator, job, mut ws) = oidc_env_kill(tf, IDP, AGENCY);
         // Keys the emulator does not know: were they used, the kill would be refused.
-        oidc_env(&mut ws, IDP, AGENCY)
-            .env("HW_ACCESS_KEY", "NOTUSEDACCESSKEY")
+        ws.env("HW_ACCESS_KEY", "NOTUSEDACCESSKEY")
             .env("HW_SECRET_KEY", "not-used")
             .env("TF_LOG", "debug");
         let run = ws.apply(&[]);
@@ -153,15 +185,8 @@ fn the_oidc_environment_form_works_and_wins_over_keys_in_the_environment() {
 #[test]
 fn a_wrong_identity_provider_fails_plan_naming_the_step_the_idp_and_the_status() {
     for tf in terraforms() {
-        let emulator = oidc_emulator(None);
-        let (job, mut ws) = kill_workspace(tf, &emulator, None);
-        oidc_env(&mut ws, "gitlab-ci", AGENCY);
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
-        assert!(!run.success, "terraform {}: {}", tf.version, run.all());
-        let out = run.all();
-        for word in ["OIDC exchange", "gitlab-ci", "404"] {
-            assert!(out.contains(word), "{word} missing from: {out}");
-        }
+        let (emulator, job, ws) = oidc_env_kill(tf, "gitlab-ci", AGENCY);
+        let out = plan_fails_naming(&ws, &["OIDC exchange", "gitlab-ci", "404"]);
         assert!(!out.contains(ID_TOKEN), "the token is quoted: {out}");
         assert_eq!(emulator.stats().kills_accepted_for(&job), 0);
     }
@@ -225,9 +250,7 @@ fn an_sm3_signed_kill_is_verified_by_the_emulator() {
         // An ECDSA algorithm is refused at plan, naming it, before any request.
         let emulator = RunningEmulator::start_default();
         let (_, ws) = kill_workspace(tf, &emulator, Some("  signing_algorithm = \"SM2SM3\"\n"));
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
-        assert!(!run.success);
-        assert!(run.all().contains("not supported yet"), "{}", run.all());
+        plan_fails_naming(&ws, &["not supported yet"]);
         assert_eq!(emulator.stats().requests.kill, 0);
     }
 }
@@ -263,21 +286,11 @@ fn a_token_in_the_environment_wins_over_keys_in_the_environment() {
 #[tokio::test]
 async fn a_renewal_reads_the_rewritten_token_file() {
     // Keys that live 5 minutes are always within the 10-minute margin: every ask renews them.
-    let emulator = mrs_emulator::Emulator::start(EmulatorConfig {
-        agency: Some(Agency::new(AGENCY, "owner-account")),
-        oidc: Some(OidcProvider {
-            idp_id: IDP.into(),
-            id_tokens: vec![ID_TOKEN.into(), ID_TOKEN_2.into()],
-        }),
-        credentials: Vec::new(),
-        temp_credential_lifetime: Some(Duration::from_secs(300)),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .expect("emulator");
+    let emulator = mrs_emulator::Emulator::start(oidc_config(Some(Duration::from_secs(300))))
+        .await
+        .expect("emulator");
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("id-token");
-    std::fs::write(&file, format!("{ID_TOKEN}\n")).expect("token file");
+    let file = id_token_file(dir.path());
     let mut config = common::emulator::client_config(&emulator.url());
     config.sts_endpoint = Some(emulator.url());
     let credentials = TemporaryCredentials::assume_role_with_oidc(
@@ -335,21 +348,13 @@ fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_
                 bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 port: 443,
                 tls: Some(ca.issue(&[mrs, iam, sts])),
-                agency: Some(Agency::new(AGENCY, "owner-account")),
-                oidc: Some(OidcProvider {
-                    idp_id: IDP.into(),
-                    id_tokens: vec![ID_TOKEN.into(), ID_TOKEN_2.into()],
-                }),
-                credentials: Vec::new(),
-                temp_credential_lifetime: Some(Duration::from_secs(300)),
                 kill_delay: Duration::from_secs(3),
-                ..EmulatorConfig::default()
+                ..oidc_config(Some(Duration::from_secs(300)))
             });
             let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
             let dir = tempfile::tempdir().unwrap();
             let ca_file = ca.write_pem(dir.path(), "ca.pem");
-            let token_file = dir.path().join("id-token");
-            std::fs::write(&token_file, format!("{ID_TOKEN}\n")).unwrap();
+            let token_file = id_token_file(dir.path());
             let hcl = format!(
                 "{}{}",
                 provider_block(&format!(
@@ -366,10 +371,8 @@ fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_
                 )
                 .env("HW_ASSUME_ROLE_AGENCY_NAME", AGENCY)
                 .env("HW_ASSUME_ROLE_DOMAIN_ID", DEFAULT_AGENCY_DOMAIN_ID)
-                .env("TF_LOG", "trace");
-            for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
-                ws.env(name, "");
-            }
+                .env("TF_LOG", "trace")
+                .without_proxies();
             // The CI runner's rewrite: once the kill has been accepted (the job then dies
             // 3 s later, while the provider polls it with renewed keys).
             let run = std::thread::scope(|scope| {
@@ -420,15 +423,11 @@ fn keyless_in_eu_west_101_under_real_host_names_renews_from_the_rewritten_token_
 #[test]
 fn an_agency_sts_refuses_fails_plan_naming_the_step_the_agency_and_the_status() {
     for tf in terraforms() {
-        let emulator = oidc_emulator(None);
-        let (job, mut ws) = kill_workspace(tf, &emulator, None);
-        oidc_env(&mut ws, IDP, "not_trusted");
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
-        assert!(!run.success, "terraform {}: {}", tf.version, run.all());
-        let out = run.all();
-        for word in ["(agency)", "not_trusted", DEFAULT_AGENCY_DOMAIN_ID, "403"] {
-            assert!(out.contains(word), "{word} missing from: {out}");
-        }
+        let (emulator, job, ws) = oidc_env_kill(tf, IDP, "not_trusted");
+        let out = plan_fails_naming(
+            &ws,
+            &["(agency)", "not_trusted", DEFAULT_AGENCY_DOMAIN_ID, "403"],
+        );
         // The first two steps worked; the keys they earned are not shown.
         assert!(!out.contains(ID_TOKEN));
         for secret in secrets(&emulator) {

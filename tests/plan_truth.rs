@@ -61,7 +61,7 @@ fn a_module_with_null_variables_validates_and_plans() {
             tf.version,
             validate.all()
         );
-        let plan = ws.run(&["plan", "-input=false", "-no-color"]);
+        let plan = ws.plan();
         assert!(
             plan.success,
             "terraform {} plan: {}",
@@ -82,7 +82,7 @@ fn a_module_with_null_variables_validates_and_plans() {
         )
         .expect("main.tf");
         assert!(ws.run(&["get", "-no-color"]).success);
-        let plan = ws.run(&["plan", "-input=false", "-no-color"]);
+        let plan = ws.plan();
         assert!(!plan.success, "{}", plan.all());
         assert!(
             plan.all().contains("job_ids cannot be combined with user"),
@@ -105,7 +105,7 @@ fn plan(
     for (key, value) in env {
         ws.env(key, value);
     }
-    ws.run(&["plan", "-input=false", "-no-color"])
+    ws.plan()
 }
 
 /// The lines Terraform prints under a diagnostic to show where it points, e.g.
@@ -248,7 +248,7 @@ fn the_plan_shows_the_project_the_provider_looked_up() {
         let mut ws = workspace(tf, &emulator, &kill_config("k", &running, ""));
         // No HW_PROJECT_ID: the provider asks IAM for the region's project at plan.
         ws.env("HW_PROJECT_ID", "");
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(run.success, "{}", run.all());
         let project_line = run
             .stdout
@@ -274,7 +274,7 @@ fn a_plan_of_many_kills_on_one_cluster_looks_with_one_listing() {
         let emulator = RunningEmulator::start_default();
         let jobs = running_jobs(&emulator, 20);
         let ws = workspace(tf, &emulator, &common::scenario::for_each_config(&jobs));
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(run.success, "terraform {}: {}", tf.version, run.all());
         assert!(run.stdout.contains("20 to add"), "{}", run.all());
         let requests = emulator.stats().requests;

@@ -6,10 +6,11 @@
 pub mod common;
 
 use common::plugin_client::PluginProcess;
+use common::until::until_async;
 use common::wire::{
-    action_type, attribute_names, configure_for_emulator, data_source_type, dynamic, errors,
-    invoke_stream, invoke_to_completion, object, provider_type, resource_type, s,
-    validate_job_kill,
+    action_type, attribute_names, configure_for_emulator, dynamic, errors, invoke_stream,
+    invoke_to_completion, object, resource_type, s, validate_action, validate_job_execution,
+    validate_job_kill, validate_provider,
 };
 use mrs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, JobState};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
@@ -88,18 +89,27 @@ async fn schema_lists_the_resource_data_source_and_action_with_capabilities() {
     plugin.shutdown_and_wait().await;
 }
 
+/// `pairs` with `attribute` set to `value` in place of what it held, if anything.
+fn with_attribute<'a>(
+    pairs: &[(&'a str, Value)],
+    attribute: &'a str,
+    value: Value,
+) -> Vec<(&'a str, Value)> {
+    let mut changed: Vec<(&str, Value)> = pairs.to_vec();
+    changed.retain(|(k, _)| *k != attribute);
+    changed.push((attribute, value));
+    changed
+}
+
 #[tokio::test]
 async fn hostile_values_are_diagnosed_on_their_own_attribute() {
     let plugin = PluginProcess::launch().await;
     let mut provider = plugin.provider();
     let aty = action_type();
-    let dty = data_source_type();
     let good = [("cluster_id", s(CLUSTER)), ("job_execution_id", s("job-1"))];
     for attribute in ["cluster_id", "job_execution_id", "project_id", "region"] {
         for bad in HOSTILE_IDS.iter().copied().chain([&*"x".repeat(65)]) {
-            let mut pairs: Vec<(&str, Value)> = good.to_vec();
-            pairs.retain(|(k, _)| *k != attribute);
-            pairs.push((attribute, s(bad)));
+            let pairs = with_attribute(&good, attribute, s(bad));
 
             let diagnostics = validate_job_kill(&mut provider, &pairs).await;
             let errs = errors(&diagnostics);
@@ -110,41 +120,24 @@ async fn hostile_values_are_diagnosed_on_their_own_attribute() {
                 "{attribute} = {bad:?}"
             );
 
-            let action = object(&aty, &pairs);
-            let resp = provider
-                .validate_action_config(pb::validate_action_config::Request {
-                    action_type: "mrs_job_kill".into(),
-                    config: dynamic(&action, &aty),
-                })
-                .await
-                .expect("validate action")
-                .into_inner();
+            let diagnostics =
+                validate_action(&mut provider, "mrs_job_kill", &object(&aty, &pairs)).await;
             assert_eq!(
-                errors(&resp.diagnostics).len(),
+                errors(&diagnostics).len(),
                 1,
                 "action {attribute} = {bad:?}"
             );
 
-            let data = object(&dty, &pairs);
-            let resp = provider
-                .validate_data_resource_config(pb::validate_data_resource_config::Request {
-                    type_name: "mrs_job_execution".into(),
-                    config: dynamic(&data, &dty),
-                })
-                .await
-                .expect("validate data source")
-                .into_inner();
+            let diagnostics = validate_job_execution(&mut provider, &pairs).await;
             assert_eq!(
-                errors(&resp.diagnostics).len(),
+                errors(&diagnostics).len(),
                 1,
                 "data source {attribute} = {bad:?}"
             );
         }
         // Unknown and null (where optional) are not errors at validate time.
         for value in [Value::Unknown, Value::Null] {
-            let mut pairs: Vec<(&str, Value)> = good.to_vec();
-            pairs.retain(|(k, _)| *k != attribute);
-            pairs.push((attribute, value.clone()));
+            let pairs = with_attribute(&good, attribute, value.clone());
             let diagnostics = validate_job_kill(&mut provider, &pairs).await;
             assert!(
                 errors(&diagnostics).is_empty(),
@@ -168,7 +161,6 @@ async fn hostile_values_are_diagnosed_on_their_own_attribute() {
 #[tokio::test]
 async fn provider_settings_are_validated_on_their_attribute() {
     let plugin = PluginProcess::launch().await;
-    let ty = provider_type();
     let cases: Vec<(&str, Value)> = vec![
         ("region", s("CN North 4")),
         ("endpoint", s("not a url")),
@@ -183,22 +175,10 @@ async fn provider_settings_are_validated_on_their_attribute() {
         ("project_id", s("../p")),
     ];
     for (attribute, value) in cases {
-        let config = object(&ty, &[(attribute, value.clone())]);
-        let resp = plugin
-            .provider()
-            .validate_provider_config(pb::validate_provider_config::Request {
-                config: dynamic(&config, &ty),
-            })
-            .await
-            .expect("validate provider")
-            .into_inner();
-        let errs = errors(&resp.diagnostics);
-        assert_eq!(
-            errs.len(),
-            1,
-            "{attribute} = {value:?}: {:?}",
-            resp.diagnostics
-        );
+        let diagnostics =
+            validate_provider(&mut plugin.provider(), &[(attribute, value.clone())]).await;
+        let errs = errors(&diagnostics);
+        assert_eq!(errs.len(), 1, "{attribute} = {value:?}: {diagnostics:?}");
         assert_eq!(
             attribute_names(&errs[0].attribute),
             vec![attribute.to_string()]
@@ -254,9 +234,7 @@ async fn changing_ids_or_triggers_requires_replacement_and_wait_does_not() {
         ),
     ];
     for (attribute, value, expected) in cases {
-        let mut config_pairs: Vec<(&str, Value)> = base.to_vec();
-        config_pairs.retain(|(k, _)| *k != attribute);
-        config_pairs.push((attribute, value.clone()));
+        let config_pairs = with_attribute(&base, attribute, value.clone());
         let config = object(&ty, &config_pairs);
         let mut proposed_pairs = config_pairs.clone();
         proposed_pairs.extend(computed.iter().cloned());
@@ -288,24 +266,38 @@ async fn changing_ids_or_triggers_requires_replacement_and_wait_does_not() {
     plugin.shutdown_and_wait().await;
 }
 
+/// `UpgradeResourceState` of an `mrs_job_kill` stored at schema `version` as `raw_state`.
+async fn upgrade_job_kill(
+    plugin: &PluginProcess,
+    version: i64,
+    raw_state: pb::RawState,
+) -> pb::upgrade_resource_state::Response {
+    plugin
+        .provider()
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "mrs_job_kill".into(),
+            version,
+            raw_state: Some(raw_state),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner()
+}
+
+/// A state stored as JSON, as Terraform 0.12 and later write it.
+fn json_state(json: &[u8]) -> pb::RawState {
+    pb::RawState {
+        json: json.to_vec(),
+        flatmap: Default::default(),
+    }
+}
+
 #[tokio::test]
 async fn stored_state_upgrades_from_json_and_flatmap() {
     let plugin = PluginProcess::launch().await;
     let ty = resource_type();
     let json = br#"{"id":"p/c/j","cluster_id":"c","job_execution_id":"j","project_id":"p","region":"r","triggers":{"a":"1"},"wait_for_termination":false,"request_id":"x","killed_at":"2026-11-28T00:00:00Z","final_job_state":null,"timeouts":null,"removed_attribute":"dropped"}"#;
-    let resp = plugin
-        .provider()
-        .upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: "mrs_job_kill".into(),
-            version: 0,
-            raw_state: Some(pb::RawState {
-                json: json.to_vec(),
-                flatmap: Default::default(),
-            }),
-        })
-        .await
-        .expect("upgrade")
-        .into_inner();
+    let resp = upgrade_job_kill(&plugin, 0, json_state(json)).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let state =
         tfvalue::decode_msgpack(&resp.upgraded_state.expect("state").msgpack, &ty).expect("decode");
@@ -325,37 +317,21 @@ async fn stored_state_upgrades_from_json_and_flatmap() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let resp = plugin
-        .provider()
-        .upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: "mrs_job_kill".into(),
-            version: 0,
-            raw_state: Some(pb::RawState {
-                json: Vec::new(),
-                flatmap,
-            }),
-        })
-        .await
-        .expect("upgrade")
-        .into_inner();
+    let resp = upgrade_job_kill(
+        &plugin,
+        0,
+        pb::RawState {
+            json: Vec::new(),
+            flatmap,
+        },
+    )
+    .await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let state =
         tfvalue::decode_msgpack(&resp.upgraded_state.expect("state").msgpack, &ty).expect("decode");
     assert_eq!(state.attr("wait_for_termination"), Some(&Value::Bool(true)));
 
-    let resp = plugin
-        .provider()
-        .upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: "mrs_job_kill".into(),
-            version: 7,
-            raw_state: Some(pb::RawState {
-                json: json.to_vec(),
-                flatmap: Default::default(),
-            }),
-        })
-        .await
-        .expect("upgrade")
-        .into_inner();
+    let resp = upgrade_job_kill(&plugin, 7, json_state(json)).await;
     assert_eq!(
         errors(&resp.diagnostics).len(),
         1,
@@ -442,6 +418,40 @@ async fn start_emulator(config: EmulatorConfig) -> EmulatorHandle {
     Emulator::start(config).await.expect("start the emulator")
 }
 
+/// An emulator whose kills take an hour to take effect: only a stop or a dropped stream ends a
+/// wait on one of its jobs.
+fn undying() -> EmulatorConfig {
+    EmulatorConfig {
+        kill_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    }
+}
+
+/// An emulator started with `config`, one job in `state` on [`CLUSTER`], and the provider
+/// launched and configured for that emulator.
+async fn provider_with_one_job(
+    config: EmulatorConfig,
+    state: JobState,
+) -> (EmulatorHandle, String, PluginProcess) {
+    let emulator = start_emulator(config).await;
+    let job = emulator.add_job(CLUSTER, None, Some(state));
+    let plugin = PluginProcess::launch().await;
+    configure_for_emulator(&mut plugin.provider(), &emulator).await;
+    (emulator, job, plugin)
+}
+
+/// The `mrs_job_kill` action's configuration for `job`, waiting for its end when `wait`.
+fn kill_action(job: &str, wait: bool) -> Value {
+    object(
+        &action_type(),
+        &[
+            ("cluster_id", s(CLUSTER)),
+            ("job_execution_id", s(job)),
+            ("wait_for_termination", Value::Bool(wait)),
+        ],
+    )
+}
+
 /// Plans `mrs_job_kill` for `job` (no diagnostic allowed), then invokes it to its end.
 async fn invoke(
     plugin: &PluginProcess,
@@ -449,14 +459,7 @@ async fn invoke(
     wait: bool,
 ) -> (Vec<String>, Vec<pb::Diagnostic>) {
     let ty = action_type();
-    let config = object(
-        &ty,
-        &[
-            ("cluster_id", s(CLUSTER)),
-            ("job_execution_id", s(job)),
-            ("wait_for_termination", Value::Bool(wait)),
-        ],
-    );
+    let config = kill_action(job, wait);
     let plan = plugin
         .provider()
         .plan_action(pb::plan_action::Request {
@@ -473,14 +476,14 @@ async fn invoke(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn action_kills_and_streams_progress_until_killed() {
-    let emulator = start_emulator(EmulatorConfig {
-        kill_delay: std::time::Duration::from_millis(300),
-        ..Default::default()
-    })
+    let (emulator, job, plugin) = provider_with_one_job(
+        EmulatorConfig {
+            kill_delay: std::time::Duration::from_millis(300),
+            ..Default::default()
+        },
+        JobState::Running,
+    )
     .await;
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    let plugin = PluginProcess::launch().await;
-    configure_for_emulator(&mut plugin.provider(), &emulator).await;
     let (progress, diagnostics) = invoke(&plugin, &job, true).await;
     assert!(errors(&diagnostics).is_empty(), "{diagnostics:?}");
     assert!(
@@ -499,10 +502,8 @@ async fn action_kills_and_streams_progress_until_killed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn action_on_an_ended_job_completes_with_a_warning_naming_its_state() {
-    let emulator = start_emulator(EmulatorConfig::default()).await;
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Finished));
-    let plugin = PluginProcess::launch().await;
-    configure_for_emulator(&mut plugin.provider(), &emulator).await;
+    let (emulator, job, plugin) =
+        provider_with_one_job(EmulatorConfig::default(), JobState::Finished).await;
     let (progress, diagnostics) = invoke(&plugin, &job, false).await;
     assert!(errors(&diagnostics).is_empty(), "{diagnostics:?}");
     assert!(
@@ -522,14 +523,7 @@ async fn action_on_an_ended_job_completes_with_a_warning_naming_its_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error() {
     // The job would take an hour to die: only StopProvider can end this apply.
-    let emulator = start_emulator(EmulatorConfig {
-        kill_delay: std::time::Duration::from_secs(3600),
-        ..Default::default()
-    })
-    .await;
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    let plugin = PluginProcess::launch().await;
-    configure_for_emulator(&mut plugin.provider(), &emulator).await;
+    let (emulator, job, plugin) = provider_with_one_job(undying(), JobState::Running).await;
     let ty = resource_type();
     let config = object(
         &ty,
@@ -570,7 +564,7 @@ async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error
         }
     });
     // Stop once MRS has accepted the kill.
-    until_condition("MRS saw the kill", || {
+    until_async("MRS saw the kill", || {
         emulator.job(CLUSTER, &job).expect("job").kill_requests > 0
     })
     .await;
@@ -600,14 +594,7 @@ async fn stop_provider_ends_the_wait_and_returns_the_accepted_kill_with_an_error
 
 /// The `mrs_job_kill` action's configuration for `job`, waiting for the job to end.
 fn waiting_action(job: &str) -> Value {
-    object(
-        &action_type(),
-        &[
-            ("cluster_id", s(CLUSTER)),
-            ("job_execution_id", s(job)),
-            ("wait_for_termination", Value::Bool(true)),
-        ],
-    )
+    kill_action(job, true)
 }
 
 /// Reads progress events until the action reports the job `RUNNING` (it is now watching it);
@@ -635,14 +622,7 @@ async fn watching_an_undying_job(
     PluginProcess,
     tonic::Streaming<pb::invoke_action::Event>,
 ) {
-    let emulator = start_emulator(EmulatorConfig {
-        kill_delay: std::time::Duration::from_secs(3600),
-        ..Default::default()
-    })
-    .await;
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    let plugin = PluginProcess::launch().await;
-    configure_for_emulator(&mut plugin.provider(), &emulator).await;
+    let (emulator, job, plugin) = provider_with_one_job(undying(), JobState::Running).await;
     let mut stream = invoke_stream(
         &mut plugin.provider(),
         "mrs_job_kill",
@@ -685,16 +665,7 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
     configure_for_emulator(&mut plugin.provider(), &emulator).await;
     // As if the ID had been unknown at validate and plan time: only InvokeAction sees it.
     let config = waiting_action("job.1");
-    let validated = plugin
-        .provider()
-        .validate_action_config(pb::validate_action_config::Request {
-            action_type: "mrs_job_kill".into(),
-            config: dynamic(&config, &action_type()),
-        })
-        .await
-        .expect("validate")
-        .into_inner()
-        .diagnostics;
+    let validated = validate_action(&mut plugin.provider(), "mrs_job_kill", &config).await;
     assert_eq!(errors(&validated).len(), 1, "{validated:?}");
     assert!(
         validated[0].attribute.is_some(),
@@ -719,22 +690,6 @@ async fn invoke_rejects_an_invalid_id_as_validate_does_and_sends_no_kill() {
     plugin.shutdown_and_wait().await;
 }
 
-/// How long [`until_condition`] waits before it fails the test.
-const CONDITION_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Waits until `condition` holds, looking every 20 ms; fails the test, naming `what`, when it
-/// does not within [`CONDITION_GUARD`].
-async fn until_condition(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + CONDITION_GUARD;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "waited {CONDITION_GUARD:?} in vain: {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
     // Two providers, each with an emulator of its own, start watching an undying job together,
@@ -749,7 +704,7 @@ async fn dropping_the_invoke_stream_stops_the_action_from_polling() {
     // Its first look is answered (that is what ended `until_watching`); the next is 1 s away.
     let dropped_requests = dropped_emulator.stats().requests.total();
     let kept_requests = kept_emulator.stats().requests.total();
-    until_condition("the kept action looked at its job twice more", || {
+    until_async("the kept action looked at its job twice more", || {
         kept_emulator.stats().requests.total() >= kept_requests + 2
     })
     .await;

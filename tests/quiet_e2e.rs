@@ -10,32 +10,10 @@ use std::time::{Duration, Instant};
 
 use common::emulator::RunningEmulator;
 use common::scenario::{CLUSTER, running_jobs, workspace};
-use common::terraform::{TerraformBin, Workspace, terraforms};
+use common::state::jobs_kill_record;
+use common::terraform::{Run, TerraformBin, Workspace, terraforms};
+use common::until;
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
-
-/// The `jobs` of the only `mrs_jobs_kill` in state (id, final state) and whether it is tainted.
-fn recorded(ws: &Workspace) -> (Vec<(String, serde_json::Value)>, bool) {
-    let state = ws.state_json().expect("state");
-    let instance = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["type"] == "mrs_jobs_kill")
-        .expect("an mrs_jobs_kill in state")["instances"][0]
-        .clone();
-    let jobs = instance["attributes"]["jobs"]
-        .as_array()
-        .expect("jobs list")
-        .iter()
-        .map(|j| {
-            (
-                j["job_id"].as_str().unwrap_or_default().to_owned(),
-                j["final_job_state"].clone(),
-            )
-        })
-        .collect();
-    (jobs, instance["status"] == "tainted")
-}
 
 fn config(extra: &str) -> String {
     format!(
@@ -60,46 +38,62 @@ fn quiet_scenario(
     (emulator, ws)
 }
 
-/// Waits until MRS has accepted at least `n` kills (panics after ~30 s).
+/// Waits until MRS has accepted at least `n` kills (fails the test after [`until::GUARD`]).
 fn until_kills(emulator: &RunningEmulator, n: u64) {
-    for _ in 0..300 {
-        if emulator.stats().requests.kill >= n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("fewer than {n} kills arrived");
+    until::until(&format!("{n} kills to arrive"), || {
+        emulator.stats().requests.kill >= n
+    });
+}
+
+/// Fails the test, naming `tf`, when a job on the emulator has not ended.
+fn assert_none_pending(emulator: &RunningEmulator, tf: &TerraformBin) {
+    let pending: Vec<_> = emulator
+        .jobs()
+        .into_iter()
+        .filter(|j| !j.state.is_terminal())
+        .map(|j| (j.job_id, j.state))
+        .collect();
+    assert!(
+        pending.is_empty(),
+        "terraform {}: still pending: {pending:?}",
+        tf.version
+    );
+}
+
+/// Runs `command` (a Terraform run) on a thread of its own and `during` on this one, and
+/// returns the run once it has ended, with what `during` returned.
+fn while_running<T>(command: impl FnOnce() -> Run + Send, during: impl FnOnce() -> T) -> (Run, T) {
+    std::thread::scope(|scope| {
+        let run = scope.spawn(command);
+        let seen = during();
+        (run.join().expect("terraform run"), seen)
+    })
 }
 
 #[test]
 fn jobs_that_arrive_during_the_wait_are_killed_and_recorded_too() {
     for tf in terraforms() {
         let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 3, "");
-        let run = std::thread::scope(|scope| {
-            let apply = scope.spawn(|| ws.apply(&[]));
-            until_kills(&emulator, 3);
-            // Two jobs submitted 1 s into the wait, following the job clock (NEW → ACCEPTED →
-            // RUNNING), so the later listings see them change state.
-            std::thread::sleep(Duration::from_secs(1));
-            emulator.add_job(CLUSTER, None, None);
-            emulator.add_job(CLUSTER, None, None);
-            apply.join().expect("apply")
-        });
-        assert!(run.success, "terraform {}: {}", tf.version, run.all());
-        let pending: Vec<_> = emulator
-            .jobs()
-            .into_iter()
-            .filter(|j| !j.state.is_terminal())
-            .collect();
-        assert!(
-            pending.is_empty(),
-            "terraform {}: still pending: {pending:?}",
-            tf.version
+        let (run, ()) = while_running(
+            || ws.apply(&[]),
+            || {
+                until_kills(&emulator, 3);
+                // Two jobs submitted 1 s into the wait, following the job clock (NEW → ACCEPTED →
+                // RUNNING), so the later listings see them change state.
+                std::thread::sleep(Duration::from_secs(1));
+                emulator.add_job(CLUSTER, None, None);
+                emulator.add_job(CLUSTER, None, None);
+            },
         );
-        let (jobs, tainted) = recorded(&ws);
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        assert_none_pending(&emulator, tf);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(!tainted);
         assert_eq!(jobs.len(), 5, "every job killed is in `jobs`: {jobs:?}");
-        assert!(jobs.iter().all(|(_, s)| s == "KILLED"), "{jobs:?}");
+        assert!(
+            jobs.iter().all(|j| j.final_job_state == "KILLED"),
+            "{jobs:?}"
+        );
         assert_eq!(emulator.stats().requests.kill, 5, "each job killed once");
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
     }
@@ -137,7 +131,7 @@ fn a_cluster_where_jobs_never_stop_arriving_fails_in_time_and_keeps_every_kill()
             elapsed < Duration::from_secs(40),
             "ends near the 6 s timeout: {elapsed:?}"
         );
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(tainted, "terraform {}", tf.version);
         let accepted = emulator.stats().requests.kill;
         assert!(accepted >= 2, "more than the first job was killed");
@@ -161,19 +155,20 @@ fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
                     .to_owned(),
             ),
         };
-        let (run, elapsed) = std::thread::scope(|scope| {
-            let started = Instant::now();
-            let apply = scope.spawn(|| ws.apply(&[]));
-            until_kills(&emulator, 3);
-            // The access key is disabled after the kills: every look is refused.
-            emulator.set_faults(
-                FaultPlan::none()
-                    .on(Route::ListJobs, vec![refused.clone(); 1000])
-                    .on(Route::ShowJob, vec![refused.clone(); 1000]),
-            );
-            let run = apply.join().expect("apply");
-            (run, started.elapsed())
-        });
+        let started = Instant::now();
+        let (run, ()) = while_running(
+            || ws.apply(&[]),
+            || {
+                until_kills(&emulator, 3);
+                // The access key is disabled after the kills: every look is refused.
+                emulator.set_faults(
+                    FaultPlan::none()
+                        .on(Route::ListJobs, vec![refused.clone(); 1000])
+                        .on(Route::ShowJob, vec![refused.clone(); 1000]),
+                );
+            },
+        );
+        let elapsed = started.elapsed();
         assert!(!run.success, "terraform {}", tf.version);
         let out = run.all();
         assert!(out.contains("APIGW.0301") || out.contains("401"), "{out}");
@@ -181,7 +176,7 @@ fn a_look_refused_for_good_ends_the_wait_at_once_and_keeps_the_kills() {
             elapsed < Duration::from_secs(25),
             "the default 10 min timeout is not waited out, nor the 30 s kill delay: {elapsed:?}"
         );
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(tainted);
         assert_eq!(jobs.len(), 3, "the accepted kills are kept: {jobs:?}");
     }
@@ -206,7 +201,7 @@ fn ctrl_c_during_the_wait_is_an_error_and_keeps_every_accepted_kill() {
         );
         assert!(!output.status.success(), "terraform {}: {out}", tf.version);
         assert!(out.contains("Stopped waiting for the jobs"), "{out}");
-        let (jobs, tainted) = recorded(&ws);
+        let (jobs, tainted) = jobs_kill_record(&ws);
         assert!(tainted, "terraform {}: {out}", tf.version);
         assert_eq!(jobs.len(), 3, "every accepted kill is kept: {jobs:?}");
         assert!(
@@ -222,29 +217,20 @@ fn a_burst_of_jobs_changing_state_during_the_apply_leaves_none_pending() {
     for tf in terraforms() {
         // Kills take longer than the burst, so the apply cannot end before the last job arrives.
         let (emulator, ws) = quiet_scenario(tf, Duration::from_secs(3), 0, "");
-        let run = std::thread::scope(|scope| {
-            let apply = scope.spawn(|| ws.apply(&[]));
-            for _ in 0..60 {
-                for _ in 0..5 {
-                    emulator.add_job(CLUSTER, None, None);
+        let (run, ()) = while_running(
+            || ws.apply(&[]),
+            || {
+                for _ in 0..60 {
+                    for _ in 0..5 {
+                        emulator.add_job(CLUSTER, None, None);
+                    }
+                    std::thread::sleep(Duration::from_millis(40));
                 }
-                std::thread::sleep(Duration::from_millis(40));
-            }
-            apply.join().expect("apply")
-        });
-        assert!(run.success, "terraform {}: {}", tf.version, run.all());
-        let pending: Vec<_> = emulator
-            .jobs()
-            .into_iter()
-            .filter(|j| !j.state.is_terminal())
-            .map(|j| (j.job_id, j.state))
-            .collect();
-        assert!(
-            pending.is_empty(),
-            "terraform {}: still pending: {pending:?}",
-            tf.version
+            },
         );
-        let (jobs, _) = recorded(&ws);
+        assert!(run.success, "terraform {}: {}", tf.version, run.all());
+        assert_none_pending(&emulator, tf);
+        let (jobs, _) = jobs_kill_record(&ws);
         assert_eq!(jobs.len(), 300, "every job killed is in `jobs`");
         assert_eq!(ws.plan_has_changes().map_err(|r| r.all()), Ok(false));
     }
@@ -267,13 +253,13 @@ fn a_saved_plan_applied_later_names_every_job_it_kills() {
             plan.all()
         );
         let late = running_jobs(&emulator, 2);
-        let (run, during) = std::thread::scope(|scope| {
-            let apply =
-                scope.spawn(|| ws.run(&["apply", "-input=false", "-no-color", "saved.tfplan"]));
-            until_kills(&emulator, 5);
-            let during = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-            (apply.join().expect("apply"), during)
-        });
+        let (run, during) = while_running(
+            || ws.run(&["apply", "-input=false", "-no-color", "saved.tfplan"]),
+            || {
+                until_kills(&emulator, 5);
+                emulator.add_job(CLUSTER, None, Some(JobState::Running))
+            },
+        );
         let out = run.all();
         assert!(run.success, "terraform {}: {out}", tf.version);
         for job in &late {
@@ -297,7 +283,7 @@ fn a_saved_plan_applied_later_names_every_job_it_kills() {
             late.iter().all(|job| !unnamed.contains(job.as_str())),
             "the jobs the plan named are not listed as unnamed: {out}"
         );
-        let (jobs, _) = recorded(&ws);
+        let (jobs, _) = jobs_kill_record(&ws);
         assert_eq!(jobs.len(), 6, "`jobs` records every job killed");
     }
 }

@@ -7,7 +7,7 @@ use common::debug_provider::DebugProvider;
 use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::scenario::{
     CLUSTER, HEADER, emulator_env, for_each_config, kill_config, provider_block, running_jobs,
-    workspace,
+    waiting_kill, workspace,
 };
 use common::terraform::{Workspace, clients_at_least, terraforms};
 use mrs_emulator::{EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
@@ -133,7 +133,7 @@ fn invalid_ids_fail_at_plan_on_the_attribute_with_no_request() {
             "",
         ] {
             let ws = workspace(tf, &emulator, &kill_config("bad", bad, ""));
-            let run = ws.run(&["plan", "-input=false", "-no-color"]);
+            let run = ws.plan();
             assert!(!run.success, "{bad:?} must be refused");
             assert!(
                 run.all().contains("job_execution_id"),
@@ -230,16 +230,7 @@ fn iam_token_authentication() {
 #[test]
 fn wait_for_termination_records_killed() {
     for tf in terraforms() {
-        let emulator = RunningEmulator::start(EmulatorConfig {
-            kill_delay: std::time::Duration::from_millis(1500),
-            ..EmulatorConfig::default()
-        });
-        let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-        let ws = workspace(
-            tf,
-            &emulator,
-            &kill_config("wait", &job, "  wait_for_termination = true\n"),
-        );
+        let (emulator, _, ws) = waiting_kill(tf, std::time::Duration::from_millis(1500));
         let run = ws.apply(&[]);
         assert!(run.success, "{}", run.all());
         let state = ws.state_json().expect("state");
@@ -458,7 +449,7 @@ fn every_client_attaches_to_the_provider_started_with_debug() {
 
         let run = ws.run(&["init", "-input=false", "-no-color"]);
         assert!(run.success, "{}", run.all());
-        let run = ws.run(&["plan", "-input=false", "-no-color"]);
+        let run = ws.plan();
         assert!(run.success, "{}", run.all());
         assert!(run.stdout.contains("\"RUNNING\""), "{}", run.all());
         assert!(

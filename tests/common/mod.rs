@@ -9,6 +9,8 @@ pub mod emulator;
 pub mod netns;
 pub mod plugin_client;
 pub mod scenario;
+pub mod state;
 pub mod terraform;
 pub mod test_ca;
+pub mod until;
 pub mod wire;

@@ -3,7 +3,7 @@
 
 use super::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use super::terraform::{TerraformBin, Workspace};
-use mrs_emulator::JobState;
+use mrs_emulator::{EmulatorConfig, JobState};
 
 /// The cluster every scenario's jobs run on.
 pub const CLUSTER: &str = "2f6d1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
@@ -52,6 +52,25 @@ pub fn kill_config(name: &str, job: &str, extra: &str) -> String {
     format!(
         "resource \"mrs_job_kill\" \"{name}\" {{\n  cluster_id = \"{CLUSTER}\"\n  job_execution_id = \"{job}\"\n{extra}}}\n"
     )
+}
+
+/// An emulator with a running job that takes `kill_delay` to die once killed, and a workspace
+/// whose `mrs_job_kill` (named `wait`) kills it and waits for it to end.
+pub fn waiting_kill(
+    tf: &TerraformBin,
+    kill_delay: std::time::Duration,
+) -> (RunningEmulator, String, Workspace) {
+    let emulator = RunningEmulator::start(EmulatorConfig {
+        kill_delay,
+        ..EmulatorConfig::default()
+    });
+    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
+    let ws = workspace(
+        tf,
+        &emulator,
+        &kill_config("wait", &job, "  wait_for_termination = true\n"),
+    );
+    (emulator, job, ws)
 }
 
 /// `n` RUNNING jobs on [`CLUSTER`].

@@ -130,6 +130,25 @@ impl Workspace {
         self
     }
 
+    /// Empties the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, in
+    /// both cases) for every later command: a test whose requests must reach loopback, or a
+    /// proxy it starts itself, is not sent to a proxy the machine names.
+    pub fn without_proxies(&mut self) -> &mut Self {
+        for name in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            self.env(name, "");
+        }
+        self
+    }
+
     /// The workspace directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -192,6 +211,11 @@ impl Workspace {
         let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
         args.extend_from_slice(extra);
         self.run(&args)
+    }
+
+    /// `terraform plan -input=false -no-color`.
+    pub fn plan(&self) -> Run {
+        self.run(&["plan", "-input=false", "-no-color"])
     }
 
     /// `terraform plan -detailed-exitcode`: Ok(true) when changes are planned.

@@ -90,6 +90,58 @@ pub async fn validate_job_kill(
         .diagnostics
 }
 
+/// The diagnostics of `ValidateDataResourceConfig` for an `mrs_job_execution` with the given
+/// attributes (every other one null).
+pub async fn validate_job_execution(
+    provider: &mut ProviderClient<Channel>,
+    pairs: &[(&str, Value)],
+) -> Vec<pb::Diagnostic> {
+    let ty = data_source_type();
+    provider
+        .validate_data_resource_config(pb::validate_data_resource_config::Request {
+            type_name: "mrs_job_execution".into(),
+            config: dynamic(&object(&ty, pairs), &ty),
+        })
+        .await
+        .expect("ValidateDataResourceConfig")
+        .into_inner()
+        .diagnostics
+}
+
+/// The diagnostics of `ValidateActionConfig` for the action `action_type` with `config`.
+pub async fn validate_action(
+    provider: &mut ProviderClient<Channel>,
+    action_type: &str,
+    config: &Value,
+) -> Vec<pb::Diagnostic> {
+    provider
+        .validate_action_config(pb::validate_action_config::Request {
+            action_type: action_type.into(),
+            config: dynamic(config, &action_type_named(action_type)),
+        })
+        .await
+        .expect("ValidateActionConfig")
+        .into_inner()
+        .diagnostics
+}
+
+/// The diagnostics of `ValidateProviderConfig` for a provider block with the given attributes
+/// (every other one null).
+pub async fn validate_provider(
+    provider: &mut ProviderClient<Channel>,
+    pairs: &[(&str, Value)],
+) -> Vec<pb::Diagnostic> {
+    let ty = provider_type();
+    provider
+        .validate_provider_config(pb::validate_provider_config::Request {
+            config: dynamic(&object(&ty, pairs), &ty),
+        })
+        .await
+        .expect("ValidateProviderConfig")
+        .into_inner()
+        .diagnostics
+}
+
 /// Configures the provider to talk to `emulator` (MRS and IAM), with the keys it accepts and its
 /// project; fails the test on any diagnostic.
 pub async fn configure_for_emulator(

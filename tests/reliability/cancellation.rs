@@ -61,22 +61,6 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
-/// An emulator with a running job that takes `kill_delay` to die once killed, and a workspace
-/// whose `mrs_job_kill` kills it and waits for it to end.
-fn waiting_kill(tf: &TerraformBin, kill_delay: Duration) -> (RunningEmulator, String, Workspace) {
-    let emulator = RunningEmulator::start(EmulatorConfig {
-        kill_delay,
-        ..EmulatorConfig::default()
-    });
-    let job = emulator.add_job(CLUSTER, None, Some(JobState::Running));
-    let ws = workspace(
-        tf,
-        &emulator,
-        &kill_config("wait", &job, "  wait_for_termination = true\n"),
-    );
-    (emulator, job, ws)
-}
-
 /// Starts `terraform apply` in `ws` and returns once MRS accepted the kill of `job` and the
 /// provider polls it. The apply runs in a process group of its own, so that
 /// [`interrupt_group`] reaches every process of it, as Ctrl-C in a terminal does. That matters:

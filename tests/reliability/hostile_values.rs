@@ -36,7 +36,6 @@ fn hostile_strings() -> Vec<String> {
 #[tokio::test]
 async fn hostile_provider_block_values_are_diagnosed_on_their_attribute() {
     let plugin = PluginProcess::launch().await;
-    let ty = MrsProvider.schema().value_type();
     // Attributes whose value becomes part of a URL or a duration: anything hostile is refused.
     let strict = [
         "region",
@@ -59,17 +58,10 @@ async fn hostile_provider_block_values_are_diagnosed_on_their_attribute() {
     let mut refused = 0;
     for attribute in strict.iter().chain(opaque.iter()) {
         for bad in hostile_strings() {
-            let config = object(&ty, &[(attribute, s(&bad))]);
-            let resp = plugin
-                .provider()
-                .validate_provider_config(pb::validate_provider_config::Request {
-                    config: dynamic(&config, &ty),
-                })
-                .await
-                .expect("validate provider")
-                .into_inner();
+            let diagnostics =
+                validate_provider(&mut plugin.provider(), &[(attribute, s(&bad))]).await;
             tried += 1;
-            let paths = error_paths(&resp.diagnostics);
+            let paths = error_paths(&diagnostics);
             for path in &paths {
                 assert_eq!(path, &vec![attribute.to_string()], "{attribute} = {bad:?}");
             }
@@ -203,7 +195,7 @@ fn terraform_plan_with_hostile_values_sends_no_request() {
             for (key, value) in emulator_env(&emulator) {
                 ws.env(key, &value);
             }
-            let run = ws.run(&["plan", "-input=false", "-no-color"]);
+            let run = ws.plan();
             assert!(!run.success, "terraform {} {what}: must fail", tf.version);
             assert!(run.all().contains(attribute), "{what}: {}", run.all());
         }

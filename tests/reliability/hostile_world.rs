@@ -278,7 +278,7 @@ fn forged_job_names_show_escaped_in_the_plan() {
         let config =
             format!("resource \"mrs_jobs_kill\" \"all\" {{\n  cluster_id = \"{CLUSTER}\"\n}}\n");
         let ws = workspace(tf, &emulator, &config);
-        let plan = ws.run(&["plan", "-no-color", "-input=false"]);
+        let plan = ws.plan();
         assert!(plan.success, "{}", plan.all());
         let text = plan.all();
         assert!(

@@ -31,15 +31,13 @@ use common::emulator::{ACCESS_KEY, REGION, RunningEmulator, SECRET_KEY};
 use common::plugin_client::{PluginProcess, provider_binary};
 use common::scenario::{
     CLUSTER, HEADER, TERRAFORM_BLOCK, emulator_env, for_each_config, kill_config, provider_block,
-    running_jobs, workspace,
+    running_jobs, waiting_kill, workspace,
 };
 use common::terraform::{Run, TerraformBin, Workspace, terraforms};
-use common::wire::{dynamic, error_paths, object, s, validate_job_kill};
+use common::wire::{error_paths, s, validate_job_kill, validate_provider};
 use mrs_emulator::{Emulator, EmulatorConfig, FaultPlan, FaultStep, JobState, Route};
-use terraform_provider_mrs::framework::Provider as _;
 use terraform_provider_mrs::mrs::{ApiError, MrsClient};
 use terraform_provider_mrs::plugin::proto::tfplugin6 as pb;
-use terraform_provider_mrs::provider::MrsProvider;
 use terraform_provider_mrs::tfvalue::Value;
 
 /// Prints a measurement for docs/reliability.md (visible with `--nocapture`).
