@@ -856,10 +856,10 @@ async fn list_stops_at_its_byte_bound_and_names_the_cluster_the_bound_and_the_re
         .list_jobs("p1", "c1", &JobFilter::default(), far_deadline())
         .await
         .expect_err("past the byte bound");
-    assert_eq!(err.kind, ApiErrorKind::Decode, "{err:?}");
+    assert_eq!(err.kind, ApiErrorKind::TooLarge, "{err:?}");
     let shown = format!("{} {}", err.summary(), err.detail());
     for words in [
-        "unexpected response",
+        "more than the provider reads",
         "cluster c1",
         "12 MiB",
         "narrow the selection",

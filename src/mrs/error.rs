@@ -88,6 +88,9 @@ pub enum ApiErrorKind {
     Deadline,
     /// A success answer did not have the expected shape.
     Decode,
+    /// The answers were more than the client reads (one body past its byte bound, or a listing
+    /// past its page or byte bound): the same request fails the same way until fewer jobs match.
+    TooLarge,
     /// A kill was answered with a success status but not the way MRS answers one (a proxy's or
     /// captive portal's page): it cannot be taken as accepted.
     NotConfirmed,
@@ -216,6 +219,7 @@ impl ApiError {
                 None => "deadline reached".to_owned(),
             },
             ApiErrorKind::Decode => "unexpected response".to_owned(),
+            ApiErrorKind::TooLarge => "more than the provider reads".to_owned(),
             ApiErrorKind::NotConfirmed => {
                 format!("{} that is not an answer from MRS", self.status_text())
             }

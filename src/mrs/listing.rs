@@ -2,9 +2,10 @@
 //!
 //! `list jobs` answers one page at a time ([`LIST_PAGE_SIZE`] jobs, `offset` being the page
 //! number from 1). A server is not trusted to end a listing: it may claim any `total_record`,
-//! ignore `offset`, or send pages of jobs with 80 KB names. So a listing stops, with an
-//! "unexpected response" error that says to narrow the selection, at [`MAX_LIST_PAGES`] pages or
-//! [`MAX_LIST_BYTES`] bytes of answers, and on a page that repeats the first. How many pages are
+//! ignore `offset`, or send pages of jobs with 80 KB names. So a listing stops at
+//! [`MAX_LIST_PAGES`] pages or [`MAX_LIST_BYTES`] bytes of answers, with a "more than the provider
+//! reads" error (`TooLarge`) that says to narrow the selection, and on a page that repeats the
+//! first, with an "unexpected response". How many pages are
 //! read at once follows from the first page's size ([`pages_at_once`]), so that one listing
 //! never has more than about [`LIST_BYTES_IN_FLIGHT`] of answers on the way.
 
@@ -77,10 +78,10 @@ pub(super) async fn list_jobs(
     let most = (MAX_LIST_PAGES * LIST_PAGE_SIZE) as u64;
     if total > most {
         return Err(ApiError::new(
-            ApiErrorKind::Decode,
+            ApiErrorKind::TooLarge,
             &operation,
             format!(
-                "unexpected response: total_record is {total}, more than the {most} jobs a listing reads; narrow the filters"
+                "total_record is {total}, more than the {most} jobs a listing reads; narrow the filters"
             ),
         ));
     }
@@ -117,7 +118,7 @@ pub(super) async fn list_jobs(
     while listing.last_count == LIST_PAGE_SIZE {
         if next > MAX_LIST_PAGES {
             return Err(ApiError::new(
-                ApiErrorKind::Decode,
+                ApiErrorKind::TooLarge,
                 &operation,
                 format!(
                     "MRS kept returning full pages for {MAX_LIST_PAGES} pages ({} jobs); narrow the filters",
@@ -174,10 +175,10 @@ impl Listing<'_> {
         self.pages += 1;
         if self.bytes > MAX_LIST_BYTES {
             return Err(Box::new(ApiError::new(
-                ApiErrorKind::Decode,
+                ApiErrorKind::TooLarge,
                 self.operation,
                 format!(
-                    "unexpected response: the listing of cluster {} is larger than the {} MiB of \
+                    "the listing of cluster {} is larger than the {} MiB of \
                      answers one listing reads ({} bytes in {} pages so far, {} jobs); narrow the \
                      selection (job_name, user, job_type or another filter) so fewer jobs match",
                     self.cluster_id,

@@ -434,7 +434,12 @@ pub(super) fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, String> 
 pub(super) fn decode_error(operation: &str, answer: &Answer, reason: &str) -> ApiError {
     // A decoder's reason can quote the answer (an unknown variant's name).
     let reason = one_line_bounded(&answer.sent.scrub(reason), MAX_CAUSE_SHOWN);
-    let mut err = ApiError::new(ApiErrorKind::Decode, operation, reason);
+    let kind = if answer.truncated {
+        ApiErrorKind::TooLarge
+    } else {
+        ApiErrorKind::Decode
+    };
+    let mut err = ApiError::new(kind, operation, reason);
     err.status = Some(answer.status);
     err.request_id = answer.request_id.clone();
     // Only the excerpt's worth of a large body is scrubbed: the excerpt is all that is shown.

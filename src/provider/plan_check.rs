@@ -295,25 +295,32 @@ fn report_error(error: &ApiError, job: Option<(&str, &str)>, what: &str, diags: 
         }
         return;
     }
+    let cause = error
+        .cause
+        .as_deref()
+        .map(|cause| format!(" ({cause})"))
+        .unwrap_or_default();
     diags.add_warning(
         format!("Could not check {what} before the apply"),
         format!(
-            "{}. The plan goes ahead; the apply asks MRS again, with its own timeout and retries.",
+            "{}{cause}. The plan goes ahead; the apply asks MRS again, with its own timeout and retries.",
             error.summary()
         ),
     );
 }
 
 /// True when the same request at apply time would fail the same way: MRS does not know the job
-/// or cluster, the credentials or the project are refused, or the request was refused as
-/// written. Timeouts, unreachable endpoints, throttling and server trouble may pass.
+/// or cluster, the credentials or the project are refused, the request was refused as written,
+/// or the answers are more than the provider reads. Timeouts, unreachable endpoints, throttling
+/// and server trouble may pass.
 fn fails_the_apply(error: &ApiError) -> bool {
     if error.is_job_not_found() || error.is_cluster_not_found() {
         return true;
     }
     match (error.kind, error.status) {
-        // A certificate TLS refused stays refused (the transport does not retry it either).
-        (ApiErrorKind::Config | ApiErrorKind::Tls, _) => true,
+        // A certificate TLS refused stays refused (the transport does not retry it either); a
+        // listing larger than the provider reads stays so until fewer jobs match.
+        (ApiErrorKind::Config | ApiErrorKind::Tls | ApiErrorKind::TooLarge, _) => true,
         (ApiErrorKind::Http, Some(status)) => {
             (400..500).contains(&status) && !matches!(status, 408 | 409 | 429)
         }

@@ -2,7 +2,7 @@
 //! what it costs. Each test uses clusters of its own: the shared listings are per cluster.
 
 use mrs_emulator::{
-    Emulator, EmulatorConfig, EmulatorHandle, FaultPlan, JobState as Emulated, Route,
+    Emulator, EmulatorConfig, EmulatorHandle, FaultPlan, FaultStep, JobState as Emulated, Route,
 };
 
 use super::*;
@@ -140,6 +140,33 @@ async fn rejected_credentials_fail_the_plan_and_server_trouble_only_warns() {
     assert_eq!(emu.stats().requests.kill, 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_larger_than_the_provider_reads_fails_the_plan_saying_so() {
+    let emu = emulator().await;
+    const CROWDED: &str = "pc000000-0000-4000-8000-000000000005";
+    let job = emu.add_job(CROWDED, None, Some(Emulated::Running));
+    // One answer past the client's 8 MiB bound: the apply would read the same and fail.
+    emu.set_faults(FaultPlan::none().on(
+        Route::ListJobs,
+        [FaultStep::HugeBody {
+            status: 200,
+            bytes: 9 * 1024 * 1024,
+        }],
+    ));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let client = client(&emu, mrs_emulator::DEFAULT_SECRET_KEY);
+    let looks = look(&client, emu.project_id(), CROWDED, &[job], deadline).await;
+    let mut diags = Diagnostics::new();
+    report(looks, CROWDED, "job_execution_id", &mut diags);
+    let found: Vec<_> = diags.iter().collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].severity, Severity::Error, "{found:?}");
+    let shown = format!("{} {}", found[0].summary, found[0].detail);
+    assert!(shown.contains("more than the provider reads"), "{shown}");
+    assert!(shown.contains("larger than 8388608 bytes"), "{shown}");
+    assert_eq!(emu.stats().requests.kill, 0);
+}
+
 #[test]
 fn what_fails_the_apply_is_told_from_what_may_pass() {
     let answered = |status: u16, code: &str| {
@@ -156,6 +183,11 @@ fn what_fails_the_apply_is_told_from_what_may_pass() {
             ApiErrorKind::Tls,
             "list jobs",
             "TLS refused the connection: not issued by a trusted CA",
+        ),
+        ApiError::new(
+            ApiErrorKind::TooLarge,
+            "list jobs",
+            "total_record is 200000, more than the 100000 jobs a listing reads",
         ),
     ] {
         assert!(fails_the_apply(&fatal), "{fatal:?}");

@@ -626,7 +626,10 @@ fn lasting(err: &ApiError) -> bool {
     matches!(err.status, Some(401 | 403 | 404))
         || err.is_job_not_found()
         || err.is_cluster_not_found()
-        || matches!(err.kind, ApiErrorKind::Config | ApiErrorKind::Decode)
+        || matches!(
+            err.kind,
+            ApiErrorKind::Config | ApiErrorKind::Decode | ApiErrorKind::TooLarge
+        )
 }
 
 /// Polls the cluster until every killed job has ended (`true`), or ends the wait with an error
