@@ -290,18 +290,20 @@ pub(crate) fn new_uuid() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::time::Duration;
 
     use super::*;
 
-    const CLOCK: JobClock = JobClock {
+    /// The job clock of the jobs unit tests: ACCEPTED at 1 s, RUNNING at 2 s, FINISHED at 10 s.
+    pub(in crate::jobs) const CLOCK: JobClock = JobClock {
         accepted_after: Duration::from_secs(1),
         running_after: Duration::from_secs(2),
         finished_after: Duration::from_secs(10),
     };
 
-    fn submitted(store: &mut JobStore, t0: Instant) -> String {
+    /// The id of a `wordcount` MapReduce job (arguments `a b`) submitted at `t0` to cluster `c1`.
+    pub(in crate::jobs) fn submitted(store: &mut JobStore, t0: Instant) -> String {
         store.submit(
             "c1",
             SubmitJob {
