@@ -487,8 +487,15 @@ mod tests {
         map
     }
 
-    fn verify_at(headers: &HeaderMap, now: OffsetDateTime) -> Result<Identity, AuthError> {
-        let credentials = [(AK.to_owned(), SK.to_owned())];
+    /// `req` verified at `now` by an emulator that accepts the one permanent key `ak`/`sk` (no
+    /// token, no issued key) and MRS's 15-minute clock window.
+    fn verify_with_key(
+        req: &RequestParts<'_>,
+        ak: &str,
+        sk: &str,
+        now: OffsetDateTime,
+    ) -> Result<Identity, AuthError> {
+        let credentials = [(ak.to_owned(), sk.to_owned())];
         let issued = IssuedCredentials::default();
         let policy = AuthPolicy {
             credentials: &credentials,
@@ -497,7 +504,11 @@ mod tests {
             temporary: &issued,
             max_clock_skew: Duration::from_secs(900),
         };
-        verify_signature(&parts_with(headers), &policy, now)
+        verify_signature(req, &policy, now)
+    }
+
+    fn verify_at(headers: &HeaderMap, now: OffsetDateTime) -> Result<Identity, AuthError> {
+        verify_with_key(&parts_with(headers), AK, SK, now)
     }
 
     #[test]
@@ -656,16 +667,7 @@ mod tests {
                 headers,
                 body,
             };
-            let credentials = [(self.access_key.clone(), self.secret_key.clone())];
-            let issued = IssuedCredentials::default();
-            let policy = AuthPolicy {
-                credentials: &credentials,
-                security_tokens: None,
-                auth_tokens: &[],
-                temporary: &issued,
-                max_clock_skew: Duration::from_secs(900),
-            };
-            verify_signature(&req, &policy, now)?;
+            verify_with_key(&req, &self.access_key, &self.secret_key, now)?;
             if let Some(project) = path
                 .strip_prefix("/v2/")
                 .and_then(|rest| rest.split('/').next())
@@ -884,21 +886,10 @@ mod tests {
                     v.string_to_sign,
                     "string to sign of {name}"
                 );
-                let credentials = [(v.ak.clone(), v.sk.clone())];
-                let issued = IssuedCredentials::default();
-                let policy = AuthPolicy {
-                    credentials: &credentials,
-                    security_tokens: None,
-                    auth_tokens: &[],
-                    temporary: &issued,
-                    max_clock_skew: Duration::from_secs(900),
-                };
-                let now = time::PrimitiveDateTime::parse(&v.sdk_date, SDK_DATE)
-                    .expect("vector date")
-                    .assume_utc();
+                let now = date(&v.sdk_date);
                 assert!(
                     matches!(
-                        verify_signature(&req, &policy, now),
+                        verify_with_key(&req, &v.ak, &v.sk, now),
                         Ok(Identity::AccessKey {
                             temporary: false,
                             ..
@@ -915,7 +906,7 @@ mod tests {
                     ..req
                 };
                 assert!(
-                    verify_signature(&tampered, &policy, now).is_err(),
+                    verify_with_key(&tampered, &v.ak, &v.sk, now).is_err(),
                     "{name}: a changed body still verifies"
                 );
             }

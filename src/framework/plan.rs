@@ -127,14 +127,29 @@ mod tests {
         Value::String(v.into())
     }
 
-    #[test]
-    fn create_marks_unset_computed_unknown_and_applies_defaults() {
-        let config = obj(&[
+    /// The thing as Terraform holds it once created: `id` "x" and `zone` "z1" computed.
+    fn stored(name: Value, wait: bool) -> Value {
+        obj(&[
+            ("id", s("x")),
+            ("name", name),
+            ("zone", s("z1")),
+            ("wait", Value::Bool(wait)),
+        ])
+    }
+
+    /// The thing as configured: only `name` written.
+    fn configured(name: Value) -> Value {
+        obj(&[
             ("id", Value::Null),
-            ("name", s("a")),
+            ("name", name),
             ("zone", Value::Null),
             ("wait", Value::Null),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn create_marks_unset_computed_unknown_and_applies_defaults() {
+        let config = configured(s("a"));
         let plan = plan_resource(&schema(), &Value::Null, &config, &config);
         assert_eq!(plan.planned.attr("id"), Some(&Value::Unknown));
         assert_eq!(plan.planned.attr("zone"), Some(&Value::Unknown));
@@ -144,24 +159,9 @@ mod tests {
 
     #[test]
     fn unchanged_update_keeps_prior_computed_values() {
-        let prior = obj(&[
-            ("id", s("x")),
-            ("name", s("a")),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(false)),
-        ]);
-        let config = obj(&[
-            ("id", Value::Null),
-            ("name", s("a")),
-            ("zone", Value::Null),
-            ("wait", Value::Null),
-        ]);
-        let proposed = obj(&[
-            ("id", s("x")),
-            ("name", s("a")),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(false)),
-        ]);
+        let prior = stored(s("a"), false);
+        let config = configured(s("a"));
+        let proposed = stored(s("a"), false);
         let plan = plan_resource(&schema(), &prior, &proposed, &config);
         assert_eq!(plan.planned, prior);
         assert!(plan.requires_replace.is_empty());
@@ -169,24 +169,9 @@ mod tests {
 
     #[test]
     fn changing_a_replacing_attribute_requires_replace_and_unknowns_computed() {
-        let prior = obj(&[
-            ("id", s("x")),
-            ("name", s("a")),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(true)),
-        ]);
-        let config = obj(&[
-            ("id", Value::Null),
-            ("name", s("b")),
-            ("zone", Value::Null),
-            ("wait", Value::Null),
-        ]);
-        let proposed = obj(&[
-            ("id", s("x")),
-            ("name", s("b")),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(true)),
-        ]);
+        let prior = stored(s("a"), true);
+        let config = configured(s("b"));
+        let proposed = stored(s("b"), true);
         let plan = plan_resource(&schema(), &prior, &proposed, &config);
         assert_eq!(plan.requires_replace, vec![AttributePath::attr("name")]);
         assert_eq!(plan.planned.attr("id"), Some(&Value::Unknown));
@@ -199,43 +184,18 @@ mod tests {
 
     #[test]
     fn unknown_replacing_attribute_requires_replace() {
-        let prior = obj(&[
-            ("id", s("x")),
-            ("name", s("a")),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(false)),
-        ]);
-        let config = obj(&[
-            ("id", Value::Null),
-            ("name", Value::Unknown),
-            ("zone", Value::Null),
-            ("wait", Value::Null),
-        ]);
-        let proposed = obj(&[
-            ("id", s("x")),
-            ("name", Value::Unknown),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(false)),
-        ]);
+        let prior = stored(s("a"), false);
+        let config = configured(Value::Unknown);
+        let proposed = stored(Value::Unknown, false);
         let plan = plan_resource(&schema(), &prior, &proposed, &config);
         assert_eq!(plan.requires_replace, vec![AttributePath::attr("name")]);
     }
 
     #[test]
     fn a_value_ignore_changes_keeps_is_no_change_even_when_the_config_says_otherwise() {
-        let prior = obj(&[
-            ("id", s("x")),
-            ("name", s("a")),
-            ("zone", s("z1")),
-            ("wait", Value::Bool(false)),
-        ]);
+        let prior = stored(s("a"), false);
         // Terraform 1.0 sends the configuration as written and the proposal with ignore_changes.
-        let config = obj(&[
-            ("id", Value::Null),
-            ("name", s("b")),
-            ("zone", Value::Null),
-            ("wait", Value::Null),
-        ]);
+        let config = configured(s("b"));
         let plan = plan_resource(&schema(), &prior, &prior, &config);
         assert!(plan.requires_replace.is_empty());
         assert_eq!(plan.planned, prior);

@@ -132,7 +132,31 @@ impl PinnedClientCertVerifier {
             algorithms: provider.signature_verification_algorithms,
         }
     }
+
+    /// A handshake signature checked by `rustls_check` with our algorithms, except a P-521 one,
+    /// which the ring provider cannot check and [`verify_p521_signature`] does, whatever the
+    /// TLS version.
+    fn check_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        rustls_check: RustlsSignatureCheck,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if dss.scheme == SignatureScheme::ECDSA_NISTP521_SHA512 {
+            return verify_p521_signature(message, cert, dss.signature());
+        }
+        rustls_check(message, cert, dss, &self.algorithms)
+    }
 }
+
+/// rustls's check of a TLS 1.2 or a TLS 1.3 handshake signature.
+type RustlsSignatureCheck = fn(
+    &[u8],
+    &CertificateDer<'_>,
+    &DigitallySignedStruct,
+    &WebPkiSupportedAlgorithms,
+) -> Result<HandshakeSignatureValid, rustls::Error>;
 
 impl ClientCertVerifier for PinnedClientCertVerifier {
     fn offer_client_auth(&self) -> bool {
@@ -172,10 +196,7 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        if dss.scheme == SignatureScheme::ECDSA_NISTP521_SHA512 {
-            return verify_p521_signature(message, cert, dss.signature());
-        }
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        self.check_signature(message, cert, dss, rustls::crypto::verify_tls12_signature)
     }
 
     fn verify_tls13_signature(
@@ -184,10 +205,7 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        if dss.scheme == SignatureScheme::ECDSA_NISTP521_SHA512 {
-            return verify_p521_signature(message, cert, dss.signature());
-        }
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        self.check_signature(message, cert, dss, rustls::crypto::verify_tls13_signature)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

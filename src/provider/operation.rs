@@ -43,6 +43,44 @@ impl Timeouts {
     }
 }
 
+/// An action's time allowed and whether it waits: the model part of
+/// [`action_timing_attributes`], flattened into each action's model as the location is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActionTiming {
+    /// Wait until the killed jobs have ended.
+    pub wait_for_termination: Option<bool>,
+    /// Time allowed, e.g. `10m`.
+    pub timeout: Option<String>,
+}
+
+impl ActionTiming {
+    /// When the action must be done: `timeout` (or the default) from now.
+    pub fn deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + timeout(self.timeout.as_deref())
+    }
+
+    /// Whether to wait for the killed jobs to end; no by default.
+    pub fn wait(&self) -> bool {
+        self.wait_for_termination.unwrap_or(false)
+    }
+}
+
+/// Adds an action's `wait_for_termination` and `timeout`, each described by its (plain,
+/// markdown) pair: what the wait waits for and what the time covers differ per action.
+pub fn action_timing_attributes(
+    schema: Schema,
+    wait: (&str, &str),
+    time_allowed: (&str, &str),
+) -> Schema {
+    schema
+        .attribute(
+            Attribute::bool(WAIT_FOR_TERMINATION)
+                .optional()
+                .describe(wait.0, wait.1),
+        )
+        .attribute(duration_attribute(TIMEOUT, time_allowed.0, time_allowed.1))
+}
+
 /// The time allowed by a duration the user wrote, or the default when there is none. Text that
 /// is not a duration was refused at validate, so here it falls back to the default too.
 pub fn timeout(text: Option<&str>) -> Duration {

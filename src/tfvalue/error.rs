@@ -116,3 +116,31 @@ impl ValueError {
 
 /// The deepest nesting any decoder follows; real schemas are far shallower.
 pub(crate) const MAX_DEPTH: usize = 256;
+
+/// Refuses a value nested deeper than [`MAX_DEPTH`] at `path`: the one check every typed
+/// decoder makes before it reads a level.
+pub(crate) fn check_depth(depth: usize, path: &AttributePath) -> Result<(), ValueError> {
+    if depth > MAX_DEPTH {
+        return Err(ValueError::TooDeep {
+            path: path.clone(),
+            limit: MAX_DEPTH,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a tuple of `found` elements where its type declares `expected`, at `path`.
+pub(crate) fn check_tuple_length(
+    expected: usize,
+    found: usize,
+    path: &AttributePath,
+) -> Result<(), ValueError> {
+    if expected != found {
+        return Err(ValueError::TupleLength {
+            path: path.clone(),
+            expected,
+            found,
+        });
+    }
+    Ok(())
+}

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::error::{MAX_DEPTH, ValueError};
+use super::error::{ValueError, check_depth, check_tuple_length};
 use super::number::Number;
 use super::path::{AttributePath, PathStep};
 use super::types::Type;
@@ -56,12 +56,7 @@ impl FlatReader<'_> {
         path: &mut AttributePath,
         depth: usize,
     ) -> Result<Value, ValueError> {
-        if depth > MAX_DEPTH {
-            return Err(ValueError::TooDeep {
-                path: path.clone(),
-                limit: MAX_DEPTH,
-            });
-        }
+        check_depth(depth, path)?;
         match ty {
             Type::Bool | Type::Number | Type::String => self.primitive(key, ty, path),
             Type::Object { attrs, .. } => {
@@ -73,7 +68,7 @@ impl FlatReader<'_> {
             Type::List(element) => self.sequence(key, path, |count, path| {
                 let items = (0..count)
                     .map(|i| {
-                        with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
+                        path.within(PathStep::ElementKeyInt(i as i64), |p| {
                             self.value(&format!("{key}.{i}"), element, p, depth + 1)
                         })
                     })
@@ -81,18 +76,12 @@ impl FlatReader<'_> {
                 Ok(Value::List(items))
             }),
             Type::Tuple(elements) => self.sequence(key, path, |count, path| {
-                if count != elements.len() {
-                    return Err(ValueError::TupleLength {
-                        path: path.clone(),
-                        expected: elements.len(),
-                        found: count,
-                    });
-                }
+                check_tuple_length(elements.len(), count, path)?;
                 let items = elements
                     .iter()
                     .enumerate()
                     .map(|(i, element)| {
-                        with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
+                        path.within(PathStep::ElementKeyInt(i as i64), |p| {
                             self.value(&format!("{key}.{i}"), element, p, depth + 1)
                         })
                     })
@@ -146,7 +135,7 @@ impl FlatReader<'_> {
     ) -> Result<Value, ValueError> {
         let mut values = BTreeMap::new();
         for (name, attr_ty) in attrs {
-            let value = with_step(path, PathStep::Attribute(name.clone()), |p| {
+            let value = path.within(PathStep::Attribute(name.clone()), |p| {
                 self.value(&format!("{prefix}{name}"), attr_ty, p, depth + 1)
             })?;
             values.insert(name.clone(), value);
@@ -239,7 +228,7 @@ impl FlatReader<'_> {
         };
         let mut items = Vec::new();
         for (i, child) in self.children(key, "#", false).into_iter().enumerate() {
-            items.push(with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
+            items.push(path.within(PathStep::ElementKeyInt(i as i64), |p| {
                 self.value(&format!("{key}.{child}"), element, p, depth + 1)
             })?);
         }
@@ -281,24 +270,13 @@ impl FlatReader<'_> {
         let primitive = matches!(element, Type::Bool | Type::Number | Type::String);
         let mut entries = BTreeMap::new();
         for child in self.children(key, "%", primitive) {
-            let value = with_step(path, PathStep::ElementKeyString(child.clone()), |p| {
+            let value = path.within(PathStep::ElementKeyString(child.clone()), |p| {
                 self.value(&format!("{key}.{child}"), element, p, depth + 1)
             })?;
             entries.insert(child, value);
         }
         Ok(Value::Map(entries))
     }
-}
-
-fn with_step<T>(
-    path: &mut AttributePath,
-    step: PathStep,
-    f: impl FnOnce(&mut AttributePath) -> Result<T, ValueError>,
-) -> Result<T, ValueError> {
-    path.0.push(step);
-    let result = f(path)?;
-    path.0.pop();
-    Ok(result)
 }
 
 #[cfg(test)]

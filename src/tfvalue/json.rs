@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::error::{MAX_DEPTH, ValueError};
+use super::error::{ValueError, check_depth, check_tuple_length};
 use super::json_text::{self, Json};
 use super::number::Number;
 use super::path::{AttributePath, PathStep};
@@ -38,17 +38,6 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     Ok(out.into_bytes())
 }
 
-fn at<T>(
-    path: &mut AttributePath,
-    step: PathStep,
-    f: impl FnOnce(&mut AttributePath) -> Result<T, ValueError>,
-) -> Result<T, ValueError> {
-    path.0.push(step);
-    let result = f(path)?;
-    path.0.pop();
-    Ok(result)
-}
-
 fn mismatch(path: &AttributePath, ty: &Type, found: &str) -> ValueError {
     ValueError::TypeMismatch {
         path: path.clone(),
@@ -70,12 +59,7 @@ fn decode(
     path: &mut AttributePath,
     depth: usize,
 ) -> Result<Value, ValueError> {
-    if depth > MAX_DEPTH {
-        return Err(ValueError::TooDeep {
-            path: path.clone(),
-            limit: MAX_DEPTH,
-        });
-    }
+    check_depth(depth, path)?;
     Ok(match (ty, json) {
         (_, Json::Null) => Value::Null,
         (Type::Dynamic, Json::Object(members)) => decode_dynamic(members, path, depth)?,
@@ -98,19 +82,13 @@ fn decode(
             Value::Set(decode_items(items, |_| element, path, depth)?)
         }
         (Type::Tuple(elements), Json::Array(items)) => {
-            if elements.len() != items.len() {
-                return Err(ValueError::TupleLength {
-                    path: path.clone(),
-                    expected: elements.len(),
-                    found: items.len(),
-                });
-            }
+            check_tuple_length(elements.len(), items.len(), path)?;
             Value::Tuple(decode_items(items, |i| &elements[i], path, depth)?)
         }
         (Type::Map(element), Json::Object(members)) => {
             let mut entries = BTreeMap::new();
             for (key, item) in members {
-                let value = at(path, PathStep::ElementKeyString(key.clone()), |p| {
+                let value = path.within(PathStep::ElementKeyString(key.clone()), |p| {
                     decode(item, element, p, depth + 1)
                 })?;
                 entries.insert(key.clone(), value);
@@ -127,7 +105,7 @@ fn decode(
                 let Some(attr_ty) = attrs.get(name) else {
                     continue;
                 };
-                let value = at(path, PathStep::Attribute(name.clone()), |p| {
+                let value = path.within(PathStep::Attribute(name.clone()), |p| {
                     decode(item, attr_ty, p, depth + 1)
                 })?;
                 values.insert(name.clone(), value);
@@ -148,7 +126,7 @@ fn decode_items<'t>(
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            at(path, PathStep::ElementKeyInt(i as i64), |p| {
+            path.within(PathStep::ElementKeyInt(i as i64), |p| {
                 decode(item, element_type(i), p, depth + 1)
             })
         })
@@ -228,35 +206,11 @@ fn encode(
         }
         (Type::String, Value::String(s)) => json_text::push_quoted(out, s),
         (Type::List(element), Value::List(items)) | (Type::Set(element), Value::Set(items)) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                at(path, PathStep::ElementKeyInt(i as i64), |p| {
-                    encode(out, item, element, p)
-                })?;
-            }
-            out.push(']');
+            encode_items(out, items, |_| element, path)?;
         }
         (Type::Tuple(elements), Value::Tuple(items)) => {
-            if elements.len() != items.len() {
-                return Err(ValueError::TupleLength {
-                    path: path.clone(),
-                    expected: elements.len(),
-                    found: items.len(),
-                });
-            }
-            out.push('[');
-            for (i, (item, element)) in items.iter().zip(elements).enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                at(path, PathStep::ElementKeyInt(i as i64), |p| {
-                    encode(out, item, element, p)
-                })?;
-            }
-            out.push(']');
+            check_tuple_length(elements.len(), items.len(), path)?;
+            encode_items(out, items, |i| &elements[i], path)?;
         }
         (Type::Map(element), Value::Map(entries)) => {
             out.push('{');
@@ -266,7 +220,7 @@ fn encode(
                 }
                 json_text::push_quoted(out, key);
                 out.push(':');
-                at(path, PathStep::ElementKeyString(key.clone()), |p| {
+                path.within(PathStep::ElementKeyString(key.clone()), |p| {
                     encode(out, item, element, p)
                 })?;
             }
@@ -287,7 +241,7 @@ fn encode(
                 json_text::push_quoted(out, name);
                 out.push(':');
                 let item = values.get(name).unwrap_or(&Value::Null);
-                at(path, PathStep::Attribute(name.clone()), |p| {
+                path.within(PathStep::Attribute(name.clone()), |p| {
                     encode(out, item, attr_ty, p)
                 })?;
             }
@@ -295,6 +249,27 @@ fn encode(
         }
         (ty, value) => return Err(mismatch(path, ty, &value.kind())),
     }
+    Ok(())
+}
+
+/// A JSON array of `items`, the `i`th encoded as `element_type(i)`: a list's, set's or (its
+/// length checked) tuple's elements.
+fn encode_items<'t>(
+    out: &mut String,
+    items: &[Value],
+    element_type: impl Fn(usize) -> &'t Type,
+    path: &mut AttributePath,
+) -> Result<(), ValueError> {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        path.within(PathStep::ElementKeyInt(i as i64), |p| {
+            encode(out, item, element_type(i), p)
+        })?;
+    }
+    out.push(']');
     Ok(())
 }
 

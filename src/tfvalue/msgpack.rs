@@ -10,9 +10,9 @@
 //! Refinements of unknown values (extension 12) are read as plain unknowns: the protocol
 //! allows ignoring them, and we never write them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::error::{MAX_DEPTH, ValueError};
+use super::error::{ValueError, check_depth, check_tuple_length};
 use super::msgpack_wire::{self as wire, Reader, Token};
 use super::number::Number;
 use super::path::{AttributePath, PathStep};
@@ -95,12 +95,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn value(&mut self, ty: &Type, depth: usize) -> Result<Value, ValueError> {
-        if depth > MAX_DEPTH {
-            return Err(ValueError::TooDeep {
-                path: self.path.clone(),
-                limit: MAX_DEPTH,
-            });
-        }
+        check_depth(depth, &self.path)?;
         let token = self.token()?;
         let count = match token {
             Token::Ext(..) => return Ok(Value::Unknown),
@@ -133,13 +128,7 @@ impl<'a> Decoder<'a> {
                 Ok(Value::Set(self.elements(count, |_| element, depth)?))
             }
             (Type::Tuple(elements), Token::Array(_)) => {
-                if count != elements.len() {
-                    return Err(ValueError::TupleLength {
-                        path: self.path.clone(),
-                        expected: elements.len(),
-                        found: count,
-                    });
-                }
+                check_tuple_length(elements.len(), count, &self.path)?;
                 Ok(Value::Tuple(self.elements(
                     count,
                     |i| &elements[i],
@@ -148,37 +137,51 @@ impl<'a> Decoder<'a> {
             }
             (Type::Map(element), Token::Map(_)) => Ok(Value::Map(self.map(count, element, depth)?)),
             (Type::Object { attrs, optional }, Token::Map(_)) => {
-                let mut values = BTreeMap::new();
-                for _ in 0..count {
-                    let name = self.key()?;
-                    let Some(attr_ty) = attrs.get(&name) else {
-                        return Err(ValueError::UnsupportedAttribute {
-                            path: self.path.clone(),
-                            name,
-                        });
-                    };
-                    let value = self.at(PathStep::Attribute(name.clone()), |d| {
-                        d.value(attr_ty, depth + 1)
-                    })?;
-                    if values.insert(name.clone(), value).is_some() {
-                        return Err(self.malformed(format!("attribute \"{name}\" appears twice")));
-                    }
-                }
-                for name in attrs.keys() {
-                    if !values.contains_key(name) {
-                        if !optional.contains(name) {
-                            return Err(ValueError::MissingAttribute {
-                                path: self.path.clone(),
-                                name: name.clone(),
-                            });
-                        }
-                        values.insert(name.clone(), Value::Null);
-                    }
-                }
-                Ok(Value::Object(values))
+                Ok(Value::Object(self.object(count, attrs, optional, depth)?))
             }
             (ty, token) => Err(self.mismatch(ty, &token)),
         }
+    }
+
+    /// An object's `count` attributes, each of them declared in `attrs`, and the ones absent
+    /// null when `optional` allows it. Kept out of [`Decoder::value`] so that its frame, which
+    /// every level of nesting repeats, stays small enough for
+    /// [`MAX_DEPTH`](super::error::MAX_DEPTH) levels.
+    fn object(
+        &mut self,
+        count: usize,
+        attrs: &BTreeMap<String, Type>,
+        optional: &BTreeSet<String>,
+        depth: usize,
+    ) -> Result<BTreeMap<String, Value>, ValueError> {
+        let mut values = BTreeMap::new();
+        for _ in 0..count {
+            let name = self.key()?;
+            let Some(attr_ty) = attrs.get(&name) else {
+                return Err(ValueError::UnsupportedAttribute {
+                    path: self.path.clone(),
+                    name,
+                });
+            };
+            let value = self.at(PathStep::Attribute(name.clone()), |d| {
+                d.value(attr_ty, depth + 1)
+            })?;
+            if values.insert(name.clone(), value).is_some() {
+                return Err(self.malformed(format!("attribute \"{name}\" appears twice")));
+            }
+        }
+        for name in attrs.keys() {
+            if !values.contains_key(name) {
+                if !optional.contains(name) {
+                    return Err(ValueError::MissingAttribute {
+                        path: self.path.clone(),
+                        name: name.clone(),
+                    });
+                }
+                values.insert(name.clone(), Value::Null);
+            }
+        }
+        Ok(values)
     }
 
     fn float(&self, f: f64) -> Result<Value, ValueError> {
@@ -268,17 +271,6 @@ fn mismatch(path: &AttributePath, ty: &Type, value: &Value) -> ValueError {
     }
 }
 
-fn with_step<T>(
-    path: &mut AttributePath,
-    step: PathStep,
-    f: impl FnOnce(&mut AttributePath) -> Result<T, ValueError>,
-) -> Result<T, ValueError> {
-    path.0.push(step);
-    let result = f(path)?;
-    path.0.pop();
-    Ok(result)
-}
-
 fn encode_number(out: &mut Vec<u8>, number: &Number) {
     if let Some(n) = number.as_i64() {
         wire::write_int(out, n);
@@ -317,33 +309,17 @@ fn encode(
         (Type::Number, Value::Number(n)) => encode_number(out, n),
         (Type::String, Value::String(s)) => wire::write_str(out, s),
         (Type::List(element), Value::List(items)) | (Type::Set(element), Value::Set(items)) => {
-            wire::write_array_len(out, items.len());
-            for (i, item) in items.iter().enumerate() {
-                with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
-                    encode(out, item, element, p)
-                })?;
-            }
+            encode_items(out, items, |_| element, path)?;
         }
         (Type::Tuple(elements), Value::Tuple(items)) => {
-            if elements.len() != items.len() {
-                return Err(ValueError::TupleLength {
-                    path: path.clone(),
-                    expected: elements.len(),
-                    found: items.len(),
-                });
-            }
-            wire::write_array_len(out, items.len());
-            for (i, (item, element)) in items.iter().zip(elements).enumerate() {
-                with_step(path, PathStep::ElementKeyInt(i as i64), |p| {
-                    encode(out, item, element, p)
-                })?;
-            }
+            check_tuple_length(elements.len(), items.len(), path)?;
+            encode_items(out, items, |i| &elements[i], path)?;
         }
         (Type::Map(element), Value::Map(entries)) => {
             wire::write_map_len(out, entries.len());
             for (key, item) in entries {
                 wire::write_str(out, key);
-                with_step(path, PathStep::ElementKeyString(key.clone()), |p| {
+                path.within(PathStep::ElementKeyString(key.clone()), |p| {
                     encode(out, item, element, p)
                 })?;
             }
@@ -359,7 +335,7 @@ fn encode(
             for (name, attr_ty) in attrs {
                 wire::write_str(out, name);
                 let item = values.get(name).unwrap_or(&Value::Null);
-                with_step(path, PathStep::Attribute(name.clone()), |p| {
+                path.within(PathStep::Attribute(name.clone()), |p| {
                     encode(out, item, attr_ty, p)
                 })?;
             }
@@ -369,9 +345,27 @@ fn encode(
     Ok(())
 }
 
+/// A msgpack array of `items`, the `i`th encoded as `element_type(i)`: a list's, set's or (its
+/// length checked) tuple's elements.
+fn encode_items<'t>(
+    out: &mut Vec<u8>,
+    items: &[Value],
+    element_type: impl Fn(usize) -> &'t Type,
+    path: &mut AttributePath,
+) -> Result<(), ValueError> {
+    wire::write_array_len(out, items.len());
+    for (i, item) in items.iter().enumerate() {
+        path.within(PathStep::ElementKeyInt(i as i64), |p| {
+            encode(out, item, element_type(i), p)
+        })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tfvalue::error::MAX_DEPTH;
 
     fn obj(pairs: Vec<(&str, Value)>) -> Value {
         Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())

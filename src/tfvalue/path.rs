@@ -61,6 +61,20 @@ impl AttributePath {
         }
     }
 
+    /// Runs `f` with `step` pushed onto this path, popping it afterwards on success: how every
+    /// codec walks into a part of a value. On error the path keeps the step, but the error has
+    /// already copied the path it points at.
+    pub fn within<T, E>(
+        &mut self,
+        step: PathStep,
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.0.push(step);
+        let result = f(self)?;
+        self.0.pop();
+        Ok(result)
+    }
+
     fn with(&self, step: PathStep) -> Self {
         let mut steps = self.0.clone();
         steps.push(step);

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::error::ValueError;
+use super::error::{ValueError, check_tuple_length};
 use super::number::Number;
 use super::path::{AttributePath, PathStep};
 use super::types::Type;
@@ -27,17 +27,6 @@ pub fn from_json_value(json: &serde_json::Value, ty: &Type) -> Result<Value, Val
     from_json(json, ty, &mut path)
 }
 
-fn at<T>(
-    path: &mut AttributePath,
-    step: PathStep,
-    f: impl FnOnce(&mut AttributePath) -> Result<T, ValueError>,
-) -> Result<T, ValueError> {
-    path.0.push(step);
-    let result = f(path)?;
-    path.0.pop();
-    Ok(result)
-}
-
 fn to_json(value: &Value, path: &mut AttributePath) -> Result<serde_json::Value, ValueError> {
     use serde_json::Value as J;
     Ok(match value {
@@ -51,9 +40,7 @@ fn to_json(value: &Value, path: &mut AttributePath) -> Result<serde_json::Value,
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    at(path, PathStep::ElementKeyInt(i as i64), |p| {
-                        to_json(item, p)
-                    })
+                    path.within(PathStep::ElementKeyInt(i as i64), |p| to_json(item, p))
                 })
                 .collect::<Result<_, _>>()?,
         ),
@@ -63,9 +50,7 @@ fn to_json(value: &Value, path: &mut AttributePath) -> Result<serde_json::Value,
                 .map(|(k, v)| {
                     Ok((
                         k.clone(),
-                        at(path, PathStep::ElementKeyString(k.clone()), |p| {
-                            to_json(v, p)
-                        })?,
+                        path.within(PathStep::ElementKeyString(k.clone()), |p| to_json(v, p))?,
                     ))
                 })
                 .collect::<Result<_, ValueError>>()?,
@@ -76,7 +61,7 @@ fn to_json(value: &Value, path: &mut AttributePath) -> Result<serde_json::Value,
                 .map(|(k, v)| {
                     Ok((
                         k.clone(),
-                        at(path, PathStep::Attribute(k.clone()), |p| to_json(v, p))?,
+                        path.within(PathStep::Attribute(k.clone()), |p| to_json(v, p))?,
                     ))
                 })
                 .collect::<Result<_, ValueError>>()?,
@@ -158,7 +143,7 @@ fn from_json(
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    at(path, PathStep::ElementKeyInt(i as i64), |p| {
+                    path.within(PathStep::ElementKeyInt(i as i64), |p| {
                         from_json(item, element, p)
                     })
                 })
@@ -170,20 +155,14 @@ fn from_json(
             }
         }
         (Type::Tuple(elements), J::Array(items)) => {
-            if elements.len() != items.len() {
-                return Err(ValueError::TupleLength {
-                    path: path.clone(),
-                    expected: elements.len(),
-                    found: items.len(),
-                });
-            }
+            check_tuple_length(elements.len(), items.len(), path)?;
             Value::Tuple(
                 items
                     .iter()
                     .zip(elements)
                     .enumerate()
                     .map(|(i, (item, element))| {
-                        at(path, PathStep::ElementKeyInt(i as i64), |p| {
+                        path.within(PathStep::ElementKeyInt(i as i64), |p| {
                             from_json(item, element, p)
                         })
                     })
@@ -196,7 +175,7 @@ fn from_json(
                 .map(|(k, v)| {
                     Ok((
                         k.clone(),
-                        at(path, PathStep::ElementKeyString(k.clone()), |p| {
+                        path.within(PathStep::ElementKeyString(k.clone()), |p| {
                             from_json(v, element, p)
                         })?,
                     ))
@@ -213,7 +192,7 @@ fn from_json(
             let mut values = BTreeMap::new();
             for (name, attr_ty) in attrs {
                 let value = match members.get(name) {
-                    Some(member) => at(path, PathStep::Attribute(name.clone()), |p| {
+                    Some(member) => path.within(PathStep::Attribute(name.clone()), |p| {
                         from_json(member, attr_ty, p)
                     })?,
                     None => Value::Null,

@@ -64,31 +64,15 @@ pub(crate) fn job_detail(job: &Job, now: Instant, clock: &JobClock) -> Value {
 mod tests {
     use std::time::Duration;
 
-    use serde_json::Map;
-
-    use super::super::store::{JobStore, SubmitJob};
+    use super::super::store::JobStore;
+    use super::super::store::tests::{CLOCK, submitted};
     use super::*;
-
-    const CLOCK: JobClock = JobClock {
-        accepted_after: Duration::from_secs(1),
-        running_after: Duration::from_secs(2),
-        finished_after: Duration::from_secs(10),
-    };
 
     #[test]
     fn job_detail_has_every_official_field_with_times_in_ms() {
         let mut store = JobStore::default();
         let t0 = Instant::now();
-        let job = store.submit(
-            "c1",
-            SubmitJob {
-                job_name: "wordcount".into(),
-                job_type: "MapReduce".into(),
-                arguments: vec!["a".into(), "b".into()],
-                properties: Map::new(),
-            },
-            t0,
-        );
+        let job = submitted(&mut store, t0);
         let detail = job_detail(
             store.job("c1", &job).expect("job"),
             t0 + Duration::from_secs(11),

@@ -130,7 +130,14 @@ pub(crate) struct Job {
     /// Order of creation, for listing newest first.
     pub(super) sequence: u64,
     pub(super) progression: Progression,
-    kill: Option<KillRecord>,
+    /// The kills it met: [`Kills::default`] for a new job, then only [`Job::kill`] changes them.
+    pub(super) kills: Kills,
+}
+
+/// The kill requests one job met and what became of them.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Kills {
+    accepted: Option<KillRecord>,
     kill_requests: u32,
     repeat_kill_requests: u32,
     refused_kill_requests: u32,
@@ -139,47 +146,10 @@ pub(crate) struct Job {
     kills_after_refusal: u32,
 }
 
-/// What a new job is made of; the rest starts empty.
-pub(super) struct NewJob {
-    pub(super) job_id: String,
-    pub(super) job_name: String,
-    pub(super) job_type: String,
-    pub(super) user: String,
-    pub(super) queue: String,
-    pub(super) arguments: Vec<String>,
-    pub(super) properties: Map<String, Value>,
-    pub(super) created: Instant,
-    pub(super) created_epoch_ms: u64,
-    pub(super) sequence: u64,
-    pub(super) progression: Progression,
-}
-
 impl Job {
-    pub(super) fn new(new: NewJob) -> Self {
-        Self {
-            job_id: new.job_id,
-            job_name: new.job_name,
-            job_type: new.job_type,
-            user: new.user,
-            queue: new.queue,
-            arguments: new.arguments,
-            properties: new.properties,
-            created: new.created,
-            created_epoch_ms: new.created_epoch_ms,
-            sequence: new.sequence,
-            progression: new.progression,
-            kill: None,
-            kill_requests: 0,
-            repeat_kill_requests: 0,
-            refused_kill_requests: 0,
-            refusal_delivered: false,
-            kills_after_refusal: 0,
-        }
-    }
-
     /// The job's state at `now`: the kill's, once one was accepted, else the clock's.
     pub(super) fn phase_at(&self, now: Instant, clock: &JobClock) -> Phase {
-        if let Some(kill) = self.kill {
+        if let Some(kill) = self.kills.accepted {
             if now >= kill.completes_at {
                 return Phase {
                     state: JobState::Killed,
@@ -244,23 +214,24 @@ impl Job {
     /// Applies a kill request as MRS does: accepted once while the job is pending, refused
     /// (0175) while that kill is under way and after the job has ended.
     pub(super) fn kill(&mut self, clock: &JobClock, request: KillRequest) -> KillOutcome {
-        if self.refusal_delivered {
-            self.kills_after_refusal += 1;
-        }
         let phase = self.phase_at(request.now, clock);
+        let kills = &mut self.kills;
+        if kills.refusal_delivered {
+            kills.kills_after_refusal += 1;
+        }
         if phase.killing || phase.state.is_terminal() {
-            self.refused_kill_requests += 1;
+            kills.refused_kill_requests += 1;
             if phase.killing {
-                self.repeat_kill_requests += 1;
+                kills.repeat_kill_requests += 1;
             }
-            self.refusal_delivered |= request.answer_delivered;
+            kills.refusal_delivered |= request.answer_delivered;
             return KillOutcome::NotRunning {
                 state: phase.state,
                 killing: phase.killing,
             };
         }
-        self.kill_requests += 1;
-        self.kill = Some(KillRecord {
+        kills.kill_requests += 1;
+        kills.accepted = Some(KillRecord {
             state_at_kill: phase.state,
             completes_at: request.now + request.kill_delay,
         });
@@ -277,10 +248,10 @@ impl Job {
             state: phase.state,
             result: phase.result,
             killing: phase.killing,
-            kill_requests: self.kill_requests,
-            repeat_kill_requests: self.repeat_kill_requests,
-            refused_kill_requests: self.refused_kill_requests,
-            kills_after_refusal: self.kills_after_refusal,
+            kill_requests: self.kills.kill_requests,
+            repeat_kill_requests: self.kills.repeat_kill_requests,
+            refused_kill_requests: self.kills.refused_kill_requests,
+            kills_after_refusal: self.kills.kills_after_refusal,
         }
     }
 }

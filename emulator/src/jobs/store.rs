@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use super::lifecycle::{
-    Job, JobClock, JobSnapshot, KillOutcome, KillRequest, NewJob, Phase, Progression,
+    Job, JobClock, JobSnapshot, KillOutcome, KillRequest, Kills, Phase, Progression,
 };
 use super::states::{JobResult, JobState};
 
@@ -105,28 +105,30 @@ const DEFAULT_USER: &str = "emulator";
 const DEFAULT_QUEUE: &str = "default";
 
 impl JobStore {
-    fn add(&mut self, cluster_id: &str, new: NewJob) -> String {
-        let job_id = new.job_id.clone();
+    fn add(&mut self, cluster_id: &str, job: Job) -> String {
+        let job_id = job.job_id.clone();
         self.clusters
             .entry(cluster_id.to_owned())
             .or_default()
-            .insert(job_id.clone(), Job::new(new));
+            .insert(job_id.clone(), job);
         job_id
     }
 
-    fn next_new_job(
+    /// A job created now, with the next sequence number, the default user and queue, and no
+    /// kills yet.
+    fn new_job(
         &mut self,
         job_id: String,
         submit: SubmitJob,
         progression: Progression,
         now: Instant,
-    ) -> NewJob {
+    ) -> Job {
         self.next_sequence += 1;
         let created_epoch_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0);
-        NewJob {
+        Job {
             job_id,
             job_name: submit.job_name,
             job_type: submit.job_type,
@@ -138,13 +140,14 @@ impl JobStore {
             created_epoch_ms,
             sequence: self.next_sequence,
             progression,
+            kills: Kills::default(),
         }
     }
 
     /// Submits a job that follows the job clock; the cluster is created on first use.
     pub(crate) fn submit(&mut self, cluster_id: &str, submit: SubmitJob, now: Instant) -> String {
-        let new = self.next_new_job(new_uuid(), submit, Progression::Clock, now);
-        self.add(cluster_id, new)
+        let job = self.new_job(new_uuid(), submit, Progression::Clock, now);
+        self.add(cluster_id, job)
     }
 
     /// Creates (or replaces) a job directly. With a state it stays there until killed;
@@ -175,14 +178,14 @@ impl JobStore {
             ..SubmitJob::default()
         };
         let progression = spec.state.map_or(Progression::Clock, Progression::Pinned);
-        let mut new = self.next_new_job(job_id, submit, progression, now);
+        let mut job = self.new_job(job_id, submit, progression, now);
         if let Some(user) = spec.user {
-            new.user = user;
+            job.user = user;
         }
         if let Some(queue) = spec.queue {
-            new.queue = queue;
+            job.queue = queue;
         }
-        self.add(cluster_id, new)
+        self.add(cluster_id, job)
     }
 
     fn cluster(&self, cluster_id: &str) -> Result<&BTreeMap<String, Job>, LookupError> {
@@ -287,18 +290,20 @@ pub(crate) fn new_uuid() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::time::Duration;
 
     use super::*;
 
-    const CLOCK: JobClock = JobClock {
+    /// The job clock of the jobs unit tests: ACCEPTED at 1 s, RUNNING at 2 s, FINISHED at 10 s.
+    pub(in crate::jobs) const CLOCK: JobClock = JobClock {
         accepted_after: Duration::from_secs(1),
         running_after: Duration::from_secs(2),
         finished_after: Duration::from_secs(10),
     };
 
-    fn submitted(store: &mut JobStore, t0: Instant) -> String {
+    /// The id of a `wordcount` MapReduce job (arguments `a b`) submitted at `t0` to cluster `c1`.
+    pub(in crate::jobs) fn submitted(store: &mut JobStore, t0: Instant) -> String {
         store.submit(
             "c1",
             SubmitJob {

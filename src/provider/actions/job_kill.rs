@@ -6,15 +6,12 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 
-use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
+use crate::framework::{Action, Ctx, Diagnostics, Progress, Schema};
 use crate::provider::Clients;
 use crate::provider::kill::{Caller, KillJob, kill_job};
 use crate::provider::location::{JobLocation, job_location_attributes};
-use crate::provider::operation::{
-    self, TIMEOUT, WAIT_FOR_TERMINATION, duration_attribute, stateless,
-};
+use crate::provider::operation::{self, ActionTiming, action_timing_attributes, stateless};
 
 /// The `mrs_job_kill` action.
 #[derive(Debug, Default)]
@@ -26,10 +23,9 @@ pub struct JobKillActionModel {
     /// Where the job is: `cluster_id`, `job_execution_id`, `project_id`, `region`.
     #[serde(flatten)]
     pub location: JobLocation,
-    /// Wait for a terminal state.
-    pub wait_for_termination: Option<bool>,
-    /// Time allowed, e.g. `10m`.
-    pub timeout: Option<String>,
+    /// `wait_for_termination` and `timeout`.
+    #[serde(flatten)]
+    pub timing: ActionTiming,
 }
 
 #[async_trait]
@@ -41,19 +37,21 @@ impl Action<Clients> for JobKillAction {
     }
 
     fn schema(&self) -> Schema {
-        stateless(job_location_attributes(Schema::new(
+        let schema = job_location_attributes(Schema::new(
             "Kills a job on an MRS cluster; keeps nothing in state.",
             "Kills a job on an MRS cluster when invoked, reporting progress; keeps nothing in state. Needs Terraform 1.14 or later.",
+        ));
+        stateless(action_timing_attributes(
+            schema,
+            (
+                "Wait until the job is KILLED, FAILED or FINISHED. Default false.",
+                "Wait until the job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
+            ),
+            (
+                "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
+                "Time allowed for the kill and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
+            ),
         ))
-        .attribute(Attribute::bool(WAIT_FOR_TERMINATION).optional().describe(
-            "Wait until the job is KILLED, FAILED or FINISHED. Default false.",
-            "Wait until the job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
-        ))
-        .attribute(duration_attribute(
-            TIMEOUT,
-            "Time allowed for the kill and the wait, e.g. 10m. Default 10m.",
-            "Time allowed for the kill and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
-        )))
     }
 
     async fn invoke(
@@ -63,7 +61,7 @@ impl Action<Clients> for JobKillAction {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
+        let deadline = config.timing.deadline();
         let Some((client, project_id)) =
             operation::locate(ctx, &config.location, deadline, diags).await
         else {
@@ -74,7 +72,7 @@ impl Action<Clients> for JobKillAction {
             project_id: &project_id,
             cluster_id: &config.location.cluster_id,
             job_id: &config.location.job_execution_id,
-            wait: config.wait_for_termination.unwrap_or(false),
+            wait: config.timing.wait(),
             deadline,
             stop: ctx.stop_token(),
             caller: Caller::Action,
@@ -99,6 +97,23 @@ mod tests {
         attrs.insert("job_execution_id".to_owned(), Value::String("j".into()));
         attrs.insert("timeout".to_owned(), timeout);
         Value::Object(attrs)
+    }
+
+    #[test]
+    fn wait_and_timeout_reach_the_action_through_its_flattened_timing() {
+        let mut config = config_with_timeout(Value::String("90s".into()));
+        if let Value::Object(attrs) = &mut config {
+            attrs.insert("wait_for_termination".to_owned(), Value::Bool(true));
+        }
+        let model: JobKillActionModel =
+            crate::tfvalue::from_value(&config).expect("the configuration fits the model");
+        assert!(model.timing.wait());
+        assert_eq!(model.timing.timeout.as_deref(), Some("90s"));
+        assert_eq!(model.location.job_execution_id, "j");
+        let unset: JobKillActionModel =
+            crate::tfvalue::from_value(&config_with_timeout(Value::Null)).expect("fits");
+        assert!(!unset.timing.wait(), "no wait unless asked");
+        assert_eq!(unset.timing.timeout, None);
     }
 
     #[test]

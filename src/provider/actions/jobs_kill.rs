@@ -5,15 +5,12 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 
-use crate::framework::{Action, Attribute, Ctx, Diagnostics, Progress, Schema};
+use crate::framework::{Action, Ctx, Diagnostics, Progress, Schema};
 use crate::provider::Clients;
 use crate::provider::kill::Caller;
 use crate::provider::location::{ClusterLocation, cluster_location_attributes};
-use crate::provider::operation::{
-    self, TIMEOUT, WAIT_FOR_TERMINATION, duration_attribute, stateless,
-};
+use crate::provider::operation::{self, ActionTiming, action_timing_attributes, stateless};
 use crate::provider::quiet::{Quiet, describe_targets, list_targets, quiet_cluster};
 use crate::provider::selection::{JobSelection, selection_attributes};
 
@@ -31,10 +28,9 @@ pub struct JobsKillActionModel {
     /// Which jobs: the filters or `job_ids`.
     #[serde(flatten)]
     pub selection: JobSelection,
-    /// Wait for every killed job to end.
-    pub wait_for_termination: Option<bool>,
-    /// Time allowed, e.g. `10m`.
-    pub timeout: Option<String>,
+    /// `wait_for_termination` and `timeout`.
+    #[serde(flatten)]
+    pub timing: ActionTiming,
 }
 
 #[async_trait]
@@ -55,18 +51,17 @@ impl Action<Clients> for JobsKillAction {
             ),
             false,
         );
-        stateless(
-            selection_attributes(schema)
-            .attribute(Attribute::bool(WAIT_FOR_TERMINATION).optional().describe(
+        stateless(action_timing_attributes(
+            selection_attributes(schema),
+            (
                 "Wait until every killed job has ended. Default false.",
                 "Wait until every killed job is `KILLED`, `FAILED` or `FINISHED`. Default `false`.",
-            ))
-            .attribute(duration_attribute(
-                TIMEOUT,
+            ),
+            (
                 "Time allowed for the listing, the kills and the wait, e.g. 10m. Default 10m.",
                 "Time allowed for the listing, the kills and the wait, e.g. `\"10m\"`. Default `\"10m\"`.",
-            )),
-        )
+            ),
+        ))
     }
 
     async fn invoke(
@@ -76,7 +71,7 @@ impl Action<Clients> for JobsKillAction {
         progress: &Progress,
         diags: &mut Diagnostics,
     ) {
-        let deadline = Instant::now() + operation::timeout(config.timeout.as_deref());
+        let deadline = config.timing.deadline();
         let Some((client, project_id)) =
             operation::locate(ctx, &config.location, deadline, diags).await
         else {
@@ -112,7 +107,7 @@ impl Action<Clients> for JobsKillAction {
             project_id: &project_id,
             targets: given.clone(),
             cluster_id: &config.location.cluster_id,
-            wait: config.wait_for_termination.unwrap_or(false),
+            wait: config.timing.wait(),
             deadline,
             stop: ctx.stop_token(),
             caller: Caller::Action,
