@@ -115,7 +115,7 @@ impl ValueError {
 }
 
 /// The deepest nesting any decoder follows; real schemas are far shallower.
-pub(crate) const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Refuses a value nested deeper than [`MAX_DEPTH`] at `path`: the one check every typed
 /// decoder makes before it reads a level.
