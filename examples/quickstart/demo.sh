@@ -21,7 +21,7 @@ fi
 command -v "$client" >/dev/null || { echo "demo: TF_CLIENT=$client is not a command"; exit 1; }
 # Which one it is decides the registry host `huaweicloud/mrs` resolves to, and so the key of the
 # override below: OpenTofu looks the provider up as registry.opentofu.org/huaweicloud/mrs.
-client_version=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$client" version 2>/dev/null | head -n 1)
+client_version=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$client" version 2>/dev/null | sed -n 1p)
 case "$client_version" in
   "Terraform v"*) host=registry.terraform.io ;;
   "OpenTofu v"*) host=registry.opentofu.org ;;
