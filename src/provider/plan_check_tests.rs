@@ -31,13 +31,13 @@ async fn emulator() -> EmulatorHandle {
         .expect("emulator")
 }
 
-/// Severity, summary and attribute of what one check of `job` on `cluster` reported.
-async fn check(
+/// What one check of `job` on `cluster` reported.
+async fn diagnostics(
     client: &MrsClient,
     emulator: &EmulatorHandle,
     cluster: &str,
     job: &str,
-) -> Vec<(Severity, String, Option<AttributePath>)> {
+) -> Diagnostics {
     let deadline = Instant::now() + Duration::from_secs(20);
     let looks = look(
         client,
@@ -50,6 +50,17 @@ async fn check(
     let mut diags = Diagnostics::new();
     report(looks, cluster, "job_execution_id", &mut diags);
     diags
+}
+
+/// Severity, summary and attribute of what one check of `job` on `cluster` reported.
+async fn check(
+    client: &MrsClient,
+    emulator: &EmulatorHandle,
+    cluster: &str,
+    job: &str,
+) -> Vec<(Severity, String, Option<AttributePath>)> {
+    diagnostics(client, emulator, cluster, job)
+        .await
         .iter()
         .map(|d| (d.severity, d.summary.clone(), d.attribute.clone()))
         .collect()
@@ -153,11 +164,8 @@ async fn a_listing_larger_than_the_provider_reads_fails_the_plan_saying_so() {
             bytes: 9 * 1024 * 1024,
         }],
     ));
-    let deadline = Instant::now() + Duration::from_secs(20);
     let client = client(&emu, mrs_emulator::DEFAULT_SECRET_KEY);
-    let looks = look(&client, emu.project_id(), CROWDED, &[job], deadline).await;
-    let mut diags = Diagnostics::new();
-    report(looks, CROWDED, "job_execution_id", &mut diags);
+    let diags = diagnostics(&client, &emu, CROWDED, &job).await;
     let found: Vec<_> = diags.iter().collect();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].severity, Severity::Error, "{found:?}");
